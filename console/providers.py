@@ -1,0 +1,63 @@
+"""The four gateway families and where each vendor's API lives."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Provider(StrEnum):
+    COGNIGY = "cognigy"
+    JAMBONZ = "jambonz"
+    IBM = "ibm"
+    MOBTEXTING = "mobtexting"
+
+
+# Cognigy Voice Gateway API hosts, from Cognigy's own environment table.
+COGNIGY_ENVIRONMENTS: dict[str, str] = {
+    "trial-eu": "https://api-vg-trial.cognigy.ai",
+    "trial-us": "https://api-vg-trial-us.cognigy.ai",
+    "eu": "https://voicegateway-app-vg.cognigy.ai",
+    "us": "https://api-vg-us.cognigy.ai",
+    "uk": "https://api-vg-uk.cognigy.ai",
+    "au": "https://api-vg-au.cognigy.ai",
+}
+
+# IBM Voice Agent with Watson gateways (IBM Cloud regions).
+IBM_ENVIRONMENTS: dict[str, str] = {
+    "us-south": "https://gateway.voiceagent.cloud.ibm.com",
+    "us-east": "https://gateway-wdc.voiceagent.cloud.ibm.com",
+    "eu-de": "https://gateway-fra04.voiceagent.cloud.ibm.com",
+    "eu-de-2": "https://gateway-fra05.voiceagent.cloud.ibm.com",
+}
+
+MOBTEXTING_BASE_URL = "https://portal.mobtexting.com"
+MOBTEXTING_API_VERSIONS = ("v1", "v2")
+
+# The word that stands for the built-in simulator instead of a URL.
+EMBEDDED = "embedded"
+
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def cognigy_company_url(company: str) -> str:
+    """A company's dedicated Cognigy SaaS installation."""
+    if not _LABEL.match(company):
+        raise ValueError(f"company {company!r} must be a DNS label (lowercase letters, digits, '-')")
+    return f"https://api-{company}-vg.cognigy.cloud"
+
+
+def cognigy_cxone_url(region: str) -> str:
+    """Cognigy Voice Gateway inside a NiCE CXone region (na1, eu1, ...)."""
+    if not _LABEL.match(region):
+        raise ValueError(f"cxone region {region!r} must be a DNS label such as 'na1'")
+    return f"https://cognigy-vg-api-{region}.nicecxone.com"
+
+
+def check_base_url(url: str) -> str:
+    """A base URL the gateway clients can append API paths to."""
+    if url == EMBEDDED:
+        return url
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url):
+        raise ValueError(f"{url!r} is not an http(s) URL (or the word 'embedded' for the built-in simulator)")
+    return url.rstrip("/")

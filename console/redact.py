@@ -1,0 +1,80 @@
+"""Keep secrets out of SQLite, logs, exports and the screen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from pydantic import SecretStr
+
+MASK = "••••"
+_SECRET_KEY_WORDS = ("password", "secret", "passwd")
+_SECRET_KEYS = frozenset(
+    {"token", "api_key", "apikey", "authorization", "access_token", "bearer", "x-api-key", "proxy-authorization"}
+)
+
+
+def mask(secret: str | SecretStr | None) -> str:
+    """What the screen shows of a secret: the last four characters of a long one, nothing of a short one."""
+    if secret is None:
+        return "(not set)"
+    text = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    if not text:
+        return "(empty)"
+    return MASK + text[-4:] if len(text) >= 16 else MASK
+
+
+def is_secret_key(key: str) -> bool:
+    k = key.lower()
+    return k in _SECRET_KEYS or any(word in k for word in _SECRET_KEY_WORDS)
+
+
+def redact(value: Any, known: Iterable[str] = ()) -> Any:
+    """A copy of `value` (JSON-like) with secret fields masked, credentials stripped from URLs,
+    and every occurrence of a `known` secret string replaced wherever it appears."""
+    secrets = sorted({s for s in known if s and len(s) >= 4}, key=len, reverse=True)
+    return _redact(value, secrets)
+
+
+def _redact(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, dict):
+        return {
+            k: (MASK if is_secret_key(str(k)) and v not in (None, "") else _redact(v, secrets)) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_redact(v, secrets) for v in value]
+    if isinstance(value, str):
+        return _redact_text(value, secrets)
+    return value
+
+
+_URL = re.compile(r"\b(?:https?|wss?)://[^\s\"'<>]+")
+
+
+def _redact_text(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return _URL.sub(lambda m: redact_url(m.group(0)), text)
+
+
+def redact_url(url: str) -> str:
+    """Mask a password in the userinfo and secret-looking query parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, sep, _ = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{host}" if sep else f"{MASK}@{host}"
+    query = "&".join(
+        f"{key}={MASK}" if is_secret_key(unquote_plus(key)) else pair
+        for pair in parts.query.split("&") if pair
+        for key in [pair.partition("=")[0]]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -1,0 +1,200 @@
+"""Call status as the console speaks it, each provider's own words for it, and CallEvent."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from console.providers import Provider
+
+
+class CallStatus(StrEnum):
+    QUEUED = "queued"
+    DIALING = "dialing"
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    CANCELED = "canceled"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL
+
+    @property
+    def rank(self) -> int:
+        """Progress order; an event never moves a call to a lower rank (webhooks arrive out of order)."""
+        return _RANK[self]
+
+
+FINAL = frozenset({CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.CANCELED, CallStatus.FAILED})
+_RANK = {
+    CallStatus.QUEUED: 0,
+    CallStatus.DIALING: 1,
+    CallStatus.RINGING: 2,
+    CallStatus.ANSWERED: 3,
+    **{s: 4 for s in FINAL},
+}
+
+
+def advance(current: CallStatus | None, new: CallStatus | None) -> CallStatus | None:
+    """The status after `new` arrives: forward only, and the first final status stays."""
+    if new is None:
+        return current
+    if current is None:
+        return new
+    if current.final:
+        return current
+    return new if new.rank >= current.rank else current
+
+
+# jambonz feature-server CallStatus values (constants.json), plus the swagger's `alerting`.
+# 486/603 arrive as `busy`, 487 (ring timeout or API cancel) as `no-answer`.
+JAMBONZ_STATUS: dict[str, CallStatus] = {
+    "queued": CallStatus.QUEUED,
+    "trying": CallStatus.DIALING,
+    "ringing": CallStatus.RINGING,
+    "alerting": CallStatus.RINGING,
+    "early-media": CallStatus.RINGING,
+    "in-progress": CallStatus.ANSWERED,
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+}
+
+# MOBtexting (Asterisk DIALSTATUS style) and the `queued` of its submit response.
+# ANSWER / COMPLETED with an end time is a finished call; without one, a call in progress.
+MOBTEXTING_STATUS: dict[str, CallStatus] = {
+    "queued": CallStatus.QUEUED,
+    "ANSWER": CallStatus.ANSWERED,
+    "COMPLETED": CallStatus.ANSWERED,
+    "BUSY": CallStatus.BUSY,
+    "NOANSWER": CallStatus.NO_ANSWER,
+    "CANCEL": CallStatus.CANCELED,
+    "CONGESTION": CallStatus.FAILED,
+    "CHANUNAVAIL": CallStatus.FAILED,
+    "RECEIVED": CallStatus.COMPLETED,  # inbound: taken by the IVR
+    "MISSED": CallStatus.NO_ANSWER,  # inbound: no agent answered
+}
+
+# IBM Voice Gateway does not publish its notification event names; only `vgwSessionID` and
+# `failureReason` are known. These words are a plausible reading, matched case-insensitively;
+# anything else leaves the status as it was (the raw event is still kept).
+IBM_STATUS: dict[str, CallStatus] = {
+    "initiated": CallStatus.QUEUED,
+    "queued": CallStatus.QUEUED,
+    "trying": CallStatus.DIALING,
+    "calling": CallStatus.DIALING,
+    "ringing": CallStatus.RINGING,
+    "alerting": CallStatus.RINGING,
+    "answered": CallStatus.ANSWERED,
+    "connected": CallStatus.ANSWERED,
+    "in-progress": CallStatus.ANSWERED,
+    "completed": CallStatus.COMPLETED,
+    "disconnected": CallStatus.COMPLETED,
+    "ended": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "noanswer": CallStatus.NO_ANSWER,
+    "canceled": CallStatus.CANCELED,
+    "cancelled": CallStatus.CANCELED,
+    "failed": CallStatus.FAILED,
+    "rejected": CallStatus.FAILED,
+}
+
+
+def map_status(
+    provider: Provider, raw: str | None, *, ended: bool = False, failure_reason: str | None = None
+) -> CallStatus | None:
+    """A provider's status word in the console's terms; None when it says nothing we know.
+
+    `ended`: MOBtexting reported an end time. `failure_reason`: IBM's failure marker.
+    """
+    if provider is Provider.IBM and failure_reason:
+        return CallStatus.FAILED
+    if raw is None:
+        return None
+    word = str(raw).strip()
+    if provider in (Provider.COGNIGY, Provider.JAMBONZ):
+        return JAMBONZ_STATUS.get(word.lower())
+    if provider is Provider.MOBTEXTING:
+        status = MOBTEXTING_STATUS.get(word.upper()) or MOBTEXTING_STATUS.get(word)
+        if status is CallStatus.ANSWERED and ended:
+            return CallStatus.COMPLETED
+        return status
+    return IBM_STATUS.get(word.lower())
+
+
+class AmdResult(StrEnum):
+    HUMAN = "human"
+    MACHINE = "machine"
+    NO_SPEECH = "no_speech"
+    UNDECIDED = "undecided"
+    TONE = "tone"
+    MACHINE_DONE = "machine_done"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+    @property
+    def verdict(self) -> bool:
+        """Whether this event decides human vs machine (tone/stop events only add detail)."""
+        return self in (AmdResult.HUMAN, AmdResult.MACHINE, AmdResult.NO_SPEECH, AmdResult.UNDECIDED)
+
+
+# jambonz AmdEvents (feature-server constants.json).
+AMD_EVENTS: dict[str, AmdResult] = {
+    "amd_human_detected": AmdResult.HUMAN,
+    "amd_machine_detected": AmdResult.MACHINE,
+    "amd_no_speech_detected": AmdResult.NO_SPEECH,
+    "amd_decision_timeout": AmdResult.UNDECIDED,
+    "amd_tone_detected": AmdResult.TONE,
+    "amd_machine_stopped_speaking": AmdResult.MACHINE_DONE,
+    "amd_stopped": AmdResult.STOPPED,
+    "amd_error": AmdResult.ERROR,
+}
+
+
+class EventKind(StrEnum):
+    STATUS = "status"
+    AMD = "amd"
+    ACTION = "action"  # a verb actionHook (e.g. the dial outcome when the call ends)
+
+
+class CallEvent(BaseModel):
+    """What one webhook reported about one call, normalised; `raw` keeps the body as received."""
+
+    model_config = ConfigDict(frozen=True)
+
+    profile: str
+    provider: Provider
+    kind: EventKind
+    call_sid: str | None = None  # the provider's id: jambonz call_sid, vgwSessionID, MOBtexting id
+    token: str | None = None  # the per-attempt token from the hook URL
+    status: CallStatus | None = None
+    provider_status: str | None = None
+    sip_status: int | None = None
+    sip_reason: str | None = None
+    amd: AmdResult | None = None
+    amd_reason: str | None = None
+    duration: int | None = None  # seconds of talk, on the final event
+    customer_data: dict[str, Any] | None = None
+    received_at: datetime
+    verified: bool = False
+    raw: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)  # anything else worth showing
+
+    @property
+    def dedup_key(self) -> str:
+        """Equal for a gateway's retry of the same webhook, so it is stored once."""
+        h = hashlib.sha256()
+        for part in (self.profile, self.kind.value, self.call_sid or "", self.token or "", self.raw):
+            h.update(part.encode())
+            h.update(b"\x00")
+        return h.hexdigest()

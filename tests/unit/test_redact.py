@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from console.redact import MASK, mask, redact, redact_url
+
+
+def test_mask_shows_at_most_the_last_four_of_a_long_secret() -> None:
+    assert mask("0123456789abcdefWXYZ") == MASK + "WXYZ"
+    assert mask("short-secret") == MASK
+    assert mask(SecretStr("0123456789abcdefWXYZ")) == MASK + "WXYZ"
+    assert mask(None) == "(not set)"
+
+
+def test_redact_masks_secret_fields_urls_and_known_values() -> None:
+    body = {
+        "to": {"type": "sip", "sipUri": "sip:bob@pbx.example", "auth": {"username": "bob", "password": "pw-1234"}},
+        "statusWebhookPassword": "hook-pass",
+        "tenantConfig": {"config": {"outboundCalls": {"sipAuth": {"username": "u", "password": "p"}}}},
+        "call_hook": {"url": "https://user:pass1234@app.example/hook?token=abc&x=1"},
+        "note": "key is LEAKY-KEY-9999 inside text",
+        "Authorization": "Bearer xyz",
+        "empty_password": "",
+    }
+    out = redact(body, known=["LEAKY-KEY-9999"])
+    assert out["to"]["auth"] == {"username": "bob", "password": MASK}
+    assert out["statusWebhookPassword"] == MASK
+    assert out["tenantConfig"]["config"]["outboundCalls"]["sipAuth"]["password"] == MASK
+    assert out["call_hook"]["url"] == f"https://user:{MASK}@app.example/hook?token={MASK}&x=1"
+    assert out["note"] == f"key is {MASK} inside text"
+    assert out["Authorization"] == MASK
+    assert out["empty_password"] == ""
+    assert body["to"]["auth"]["password"] == "pw-1234"  # the input is left alone
+
+
+def test_redact_url_leaves_plain_urls_alone() -> None:
+    assert redact_url("https://app.example/hook?x=1") == "https://app.example/hook?x=1"
+    assert redact_url("https://apikey:k@gw.example/vgw") == f"https://apikey:{MASK}@gw.example/vgw"
