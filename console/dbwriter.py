@@ -1,0 +1,138 @@
+"""One writer thread per database: jobs queue up, run in batches, and commit together.
+
+Group commit is where write throughput comes from: while one batch syncs to disk, the next
+one gathers. A job's future resolves only after its batch is committed, so whoever waits on
+it (the webhook receiver, before answering 2xx) knows the data is durable. Each job runs in
+its own savepoint: a failing job is rolled back alone and its error goes to its own future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlite_utils import Database
+
+T = TypeVar("T")
+
+
+class WriterClosed(RuntimeError):
+    pass
+
+
+@dataclass
+class _Job(Generic[T]):
+    fn: Callable[[Database], T]
+    future: Future[T]
+
+
+@dataclass
+class WriterStats:
+    batches: int = 0
+    jobs: int = 0
+    failed_commits: int = 0
+
+
+class Writer:
+    def __init__(self, open_db: Callable[[], Database], *, max_batch: int = 512, name: str = "db-writer"):
+        self._open_db = open_db
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self.stats = WriterStats()
+        self._ready: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._ready.result()  # surface a failure to open the database here, not later
+
+    def submit(self, fn: Callable[[Database], T]) -> Future[T]:
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise WriterClosed("the history store is closed")
+            self._queue.put(_Job(fn, future))
+        return future
+
+    async def run(self, fn: Callable[[Database], T]) -> T:
+        """Submit and wait without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def call(self, fn: Callable[[Database], T]) -> T:
+        """Submit and wait (for code outside an event loop)."""
+        return self.submit(fn).result()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish every queued job, then stop."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            db = self._open_db()
+        except BaseException as exc:  # noqa: BLE001 - handed to the constructor's caller
+            self._ready.set_exception(exc)
+            return
+        self._ready.set_result(None)
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < self._max_batch:
+                    try:
+                        job = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stop = True
+                        break
+                    batch.append(job)
+                self._run_batch(db, batch)
+                if stop:
+                    return
+        finally:
+            db.close()
+
+    def _run_batch(self, db: Database, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, object, BaseException | None]] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:  # noqa: BLE001 - e.g. another process holds the lock too long
+            for job in batch:
+                job.future.set_exception(exc)
+            return
+        for job in batch:
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                with db.atomic():  # a savepoint inside the batch's transaction
+                    outcomes.append((job, job.fn(db), None))
+            except Exception as exc:  # noqa: BLE001 - belongs to this job's caller
+                outcomes.append((job, None, exc))
+        try:
+            db.execute("COMMIT")
+        except BaseException as exc:  # noqa: BLE001 - nothing in the batch is durable
+            self.stats.failed_commits += 1
+            db.rollback()
+            for job, _, _ in outcomes:
+                job.future.set_exception(exc)
+            return
+        self.stats.batches += 1
+        self.stats.jobs += len(outcomes)
+        for job, result, error in outcomes:
+            if error is None:
+                job.future.set_result(result)
+            else:
+                job.future.set_exception(error)

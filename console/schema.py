@@ -1,0 +1,121 @@
+"""The history database's schema, one migration per version (PRAGMA user_version)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def _v1(db: Database) -> None:
+    db["calls"].create(
+        {
+            "id": int,  # rowid: creation order, so newest first is ORDER BY id DESC
+            "attempt_id": str,  # ours; also the per-attempt token in hook URLs
+            "profile": str,
+            "provider": str,
+            "call_sid": str,  # the provider's id: jambonz call sid, vgwSessionID, MOBtexting id
+            "sip_call_id": str,
+            "from_number": str,
+            "to_number": str,
+            "target_type": str,
+            "status": str,
+            "provider_status": str,
+            "sip_status": int,
+            "sip_reason": str,
+            "amd_result": str,
+            "amd_reason": str,
+            "tags": str,  # JSON object
+            "request": str,  # JSON, as sent, secrets redacted
+            "error": str,
+            "created_at": str,  # ISO 8601 UTC
+            "answered_at": str,
+            "ended_at": str,
+            "updated_at": str,
+            "duration": int,
+        },
+        pk="id",
+        not_null={"attempt_id", "profile", "provider", "status", "tags", "request", "created_at", "updated_at"},
+    )
+    db["calls"].create_index(["attempt_id"], unique=True)
+    db["calls"].create_index(["profile", "call_sid"])
+    db["events"].create(
+        {
+            "id": int,
+            "dedup_key": str,
+            "call_id": int,  # NULL until the event's attempt is known
+            "profile": str,
+            "provider": str,
+            "call_sid": str,
+            "token": str,
+            "kind": str,
+            "status": str,
+            "provider_status": str,
+            "sip_status": int,
+            "sip_reason": str,
+            "amd_result": str,
+            "amd_reason": str,
+            "duration": int,
+            "customer_data": str,
+            "details": str,
+            "received_at": str,
+            "verified": int,
+            "raw": str,
+        },
+        pk="id",
+        not_null={"dedup_key", "profile", "provider", "kind", "received_at", "verified", "raw"},
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db["events"].create_index(["dedup_key"], unique=True)
+    db["events"].create_index(["call_id", "id"])
+    # Events that arrived before their attempt, found again when it lands.
+    db.execute("CREATE INDEX events_orphan_token ON events(token) WHERE call_id IS NULL")
+    db.execute("CREATE INDEX events_orphan_sid ON events(profile, call_sid) WHERE call_id IS NULL")
+    # Substring search over ids, numbers and tags. Trigram keeps "0100" finding "+12125550100";
+    # the update trigger fires only for the searched columns, not on every status change.
+    db.execute(
+        "CREATE VIRTUAL TABLE calls_fts USING fts5("
+        "attempt_id, call_sid, from_number, to_number, tags, content='calls', content_rowid='id', tokenize='trigram')"
+    )
+    cols = "attempt_id, call_sid, from_number, to_number, tags"
+    new = ", ".join(f"new.{c.strip()}" for c in cols.split(","))
+    old = ", ".join(f"old.{c.strip()}" for c in cols.split(","))
+    db.execute(f"CREATE TRIGGER calls_fts_ai AFTER INSERT ON calls BEGIN "
+               f"INSERT INTO calls_fts(rowid, {cols}) VALUES (new.id, {new}); END")
+    db.execute(f"CREATE TRIGGER calls_fts_ad AFTER DELETE ON calls BEGIN "
+               f"INSERT INTO calls_fts(calls_fts, rowid, {cols}) VALUES ('delete', old.id, {old}); END")
+    db.execute(f"CREATE TRIGGER calls_fts_au AFTER UPDATE OF {cols} ON calls BEGIN "
+               f"INSERT INTO calls_fts(calls_fts, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+               f"INSERT INTO calls_fts(rowid, {cols}) VALUES (new.id, {new}); END")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+VERSION = len(MIGRATIONS)
+
+
+def version(db: Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database, target: int = VERSION) -> int:
+    """Bring the database to `target`; each step commits on its own. Returns the version reached."""
+    current = version(db)
+    if current > VERSION:
+        raise SchemaTooNew(f"schema version {current}, and this vgconsole knows up to {VERSION}: upgrade vgconsole")
+    while current < target:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = version(db)  # another process may have migrated meanwhile
+            if current < target:
+                MIGRATIONS[current](db)
+                current += 1
+                db.execute(f"PRAGMA user_version = {current}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+    return current

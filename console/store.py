@@ -1,0 +1,463 @@
+"""Call history in SQLite: every attempt, every event, kept across restarts.
+
+Writes go through one writer thread (console.dbwriter) and are awaited by the caller; reads use
+a connection per thread, so a UI thread worker and the writer never wait on each other (WAL).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from console import schema
+from console.dbwriter import Writer
+from console.redact import redact
+from console.status import AmdResult, CallEvent, CallStatus, advance
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def new_attempt_id() -> str:
+    """Short, unguessable, URL-safe: it is also the token in the hook URLs of the attempt."""
+    return secrets.token_hex(8)
+
+
+class StoreError(RuntimeError):
+    """The history database cannot be used; the message says why."""
+
+
+class CallRecord(BaseModel):
+    id: int
+    attempt_id: str
+    profile: str
+    provider: str
+    call_sid: str | None = None
+    sip_call_id: str | None = None
+    from_number: str | None = None
+    to_number: str | None = None
+    target_type: str | None = None
+    status: CallStatus
+    provider_status: str | None = None
+    sip_status: int | None = None
+    sip_reason: str | None = None
+    amd_result: AmdResult | None = None
+    amd_reason: str | None = None
+    tags: dict[str, Any] = {}
+    request: dict[str, Any] = {}
+    error: str | None = None
+    created_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime
+    duration: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CallRecord:
+        return cls.model_validate({**row, "tags": json.loads(row["tags"]), "request": json.loads(row["request"])})
+
+    @property
+    def ring_seconds(self) -> float | None:
+        end = self.answered_at or self.ended_at
+        return (end - self.created_at).total_seconds() if end else None
+
+
+class EventRecord(BaseModel):
+    id: int
+    call_id: int | None
+    profile: str
+    provider: str
+    call_sid: str | None = None
+    token: str | None = None
+    kind: str
+    status: CallStatus | None = None
+    provider_status: str | None = None
+    sip_status: int | None = None
+    sip_reason: str | None = None
+    amd_result: AmdResult | None = None
+    amd_reason: str | None = None
+    duration: int | None = None
+    customer_data: dict[str, Any] | None = None
+    details: dict[str, Any] = {}
+    received_at: datetime
+    verified: bool
+    raw: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> EventRecord:
+        data = dict(row)
+        data.pop("dedup_key", None)
+        data["customer_data"] = json.loads(row["customer_data"]) if row["customer_data"] else None
+        data["details"] = json.loads(row["details"]) if row["details"] else {}
+        return cls.model_validate(data)
+
+
+class CallDetail(BaseModel):
+    call: CallRecord
+    events: list[EventRecord]
+
+
+class Ingested(BaseModel):
+    """The outcome of storing one webhook event."""
+
+    duplicate: bool  # already stored (a gateway retry): nothing changed
+    call: CallRecord | None  # the call it belongs to, updated; None while its attempt is unknown
+
+
+class Store:
+    """The history database at `path`; close it when done (or use it as a context manager)."""
+
+    def __init__(self, path: Path, *, clock: Clock = utc_now, secrets: Iterable[str] = (), synchronous: str = "full"):
+        self.path = Path(path)
+        self._clock = clock
+        self._secrets = [s for s in secrets if s]
+        self._synchronous = synchronous.upper()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._prepare()
+        self._writer = Writer(self._connect, name="vgconsole-store-writer")
+
+    # ------------------------------------------------------------ lifecycle
+
+    def _connect(self, readonly: bool = False) -> Database:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        return Database(conn)
+
+    def _prepare(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self._connect()
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise StoreError(f"cannot open the history database {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable vgconsole history database: {exc}") from None
+        try:
+            db.enable_wal()
+            schema.migrate(db)
+        except schema.SchemaTooNew as exc:
+            raise StoreError(f"{self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable vgconsole history database: {exc}") from None
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _reader(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect(readonly=True)
+            self._local.db = db
+            with self._readers_lock:
+                self._readers.append(db.conn)
+        return db
+
+    @property
+    def writer_stats(self):
+        return self._writer.stats
+
+    # ------------------------------------------------------------ writes (awaitable)
+
+    async def begin_attempt(
+        self,
+        *,
+        profile: str,
+        provider: str,
+        from_number: str | None,
+        to_number: str | None,
+        target_type: str | None = None,
+        tags: dict[str, Any] | None = None,
+        request: dict[str, Any] | None = None,
+        attempt_id: str | None = None,
+    ) -> CallRecord:
+        """Record an attempt before it is sent, so a crash mid-request still leaves a trace."""
+        now = iso(self._clock())
+        row = {
+            "attempt_id": attempt_id or new_attempt_id(),
+            "profile": profile,
+            "provider": provider,
+            "from_number": from_number,
+            "to_number": to_number,
+            "target_type": target_type,
+            "status": CallStatus.QUEUED.value,
+            "tags": json.dumps(tags or {}, ensure_ascii=False),
+            "request": json.dumps(self._redact(request or {}), ensure_ascii=False),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+        def job(db: Database) -> CallRecord:
+            call_id = db["calls"].insert(row).last_pk
+            db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND token = ?", [call_id, row["attempt_id"]])
+            return _refold(db, call_id)
+
+        return await self._writer.run(job)
+
+    async def attempt_placed(
+        self,
+        attempt_id: str,
+        *,
+        call_sid: str,
+        sip_call_id: str | None = None,
+        status: CallStatus = CallStatus.DIALING,
+        provider_status: str | None = None,
+    ) -> CallRecord:
+        """The gateway accepted the call and gave its id; events that came first join it now."""
+
+        def job(db: Database) -> CallRecord:
+            call = _by_attempt(db, attempt_id)
+            db["calls"].update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": iso(self._clock())})
+            db.execute(
+                "UPDATE events SET call_id = ? WHERE call_id IS NULL AND profile = ? AND call_sid = ?",
+                [call["id"], call["profile"], call_sid],
+            )
+            return _refold(db, call["id"], floor=status, floor_provider_status=provider_status)
+
+        return await self._writer.run(job)
+
+    async def attempt_failed(self, attempt_id: str, error: str, *, sip_status: int | None = None) -> CallRecord:
+        """The gateway refused the call (or could not be reached); `error` is what the operator reads."""
+        now = iso(self._clock())
+
+        def job(db: Database) -> CallRecord:
+            call = _by_attempt(db, attempt_id)
+            db["calls"].update(
+                call["id"],
+                {
+                    "status": CallStatus.FAILED.value,
+                    "error": self._redact(error),
+                    "sip_status": sip_status,
+                    "ended_at": call["ended_at"] or now,
+                    "updated_at": now,
+                },
+            )
+            return CallRecord.from_row(db["calls"].get(call["id"]))
+
+        return await self._writer.run(job)
+
+    async def ingest(self, event: CallEvent) -> Ingested:
+        """Store a webhook event once and fold it into its call; returns after the commit."""
+        row = {
+            "dedup_key": event.dedup_key,
+            "profile": event.profile,
+            "provider": event.provider.value,
+            "call_sid": event.call_sid,
+            "token": event.token,
+            "kind": event.kind.value,
+            "status": event.status.value if event.status else None,
+            "provider_status": event.provider_status,
+            "sip_status": event.sip_status,
+            "sip_reason": event.sip_reason,
+            "amd_result": event.amd.value if event.amd else None,
+            "amd_reason": event.amd_reason,
+            "duration": event.duration,
+            "customer_data": json.dumps(event.customer_data, ensure_ascii=False) if event.customer_data is not None else None,
+            "details": json.dumps(self._redact(event.details), ensure_ascii=False) if event.details else None,
+            "received_at": iso(event.received_at),
+            "verified": int(event.verified),
+            "raw": self._redact(event.raw),
+        }
+        return await self._writer.run(lambda db: _ingest(db, row, iso(self._clock())))
+
+    def _redact(self, value: Any) -> Any:
+        return redact(value, self._secrets)
+
+    # ------------------------------------------------------------ reads (call from a worker thread)
+
+    def count(self) -> int:
+        return self._reader().execute("SELECT count(*) FROM calls").fetchone()[0]
+
+    def page(self, *, before: int | None = None, limit: int = 50, search: str | None = None) -> list[CallRecord]:
+        """Newest first, keyset-paged: pass the last row's id as `before` for the next page."""
+        limit = max(1, min(limit, 1000))
+        db = self._reader()
+        cursor = before if before is not None else 2**62
+        term = (search or "").strip()
+        if not term:
+            rows = db.query("SELECT * FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?", [cursor, limit])
+        else:
+            kind, text = _search_term(term)
+            if kind == "fts":
+                rows = db.query(
+                    "SELECT calls.* FROM calls JOIN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ? AND rowid < ? "
+                    "ORDER BY rowid DESC LIMIT ?) AS hit ON calls.id = hit.rowid ORDER BY calls.id DESC",
+                    [text, cursor, limit],
+                )
+            else:  # too short for trigrams: a scan, newest first, stopping at `limit` hits
+                like = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+                rows = db.query(_LIKE_SEARCH, {"like": like, "before": cursor, "limit": limit})
+        return [CallRecord.from_row(r) for r in rows]
+
+    def iter_calls(self, *, search: str | None = None, batch: int = 500) -> Iterator[CallRecord]:
+        """Every matching call, newest first, a page at a time (exports never hold it all in memory)."""
+        before = None
+        while True:
+            rows = self.page(before=before, limit=batch, search=search)
+            yield from rows
+            if len(rows) < batch:
+                return
+            before = rows[-1].id
+
+    def call(self, key: int | str) -> CallRecord | None:
+        """One call by row id, attempt id or provider call sid."""
+        db = self._reader()
+        if isinstance(key, int):
+            rows = list(db.query("SELECT * FROM calls WHERE id = ?", [key]))
+        else:
+            rows = list(db.query("SELECT * FROM calls WHERE attempt_id = ? OR call_sid = ? ORDER BY id DESC LIMIT 1", [key, key]))
+        return CallRecord.from_row(rows[0]) if rows else None
+
+    def events(self, call_id: int) -> list[EventRecord]:
+        rows = self._reader().query("SELECT * FROM events WHERE call_id = ? ORDER BY id", [call_id])
+        return [EventRecord.from_row(r) for r in rows]
+
+    def detail(self, key: int | str) -> CallDetail | None:
+        """One call with its event timeline."""
+        call = self.call(key)
+        return CallDetail(call=call, events=self.events(call.id)) if call else None
+
+    def orphan_count(self) -> int:
+        """Events whose attempt is not (yet) known."""
+        return self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0]
+
+
+# ---------------------------------------------------------------- writer-side helpers
+
+
+def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    return next(iter(db.query(sql, params)), None)
+
+
+def _by_attempt(db: Database, attempt_id: str) -> dict[str, Any]:
+    call = _one(db, "SELECT * FROM calls WHERE attempt_id = ?", [attempt_id])
+    if call is None:
+        raise StoreError(f"no attempt {attempt_id} in history")
+    return call
+
+
+def _ingest(db: Database, row: dict[str, Any], now: str) -> Ingested:
+    cursor = db.execute(
+        f"INSERT OR IGNORE INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+    if cursor.rowcount == 0:
+        return Ingested(duplicate=True, call=None)
+    event_id = cursor.lastrowid
+    call = None
+    if row["token"]:
+        call = _one(db, "SELECT * FROM calls WHERE attempt_id = ?", [row["token"]])
+    if call is None and row["call_sid"]:
+        call = _one(
+            db, "SELECT * FROM calls WHERE profile = ? AND call_sid = ? ORDER BY id DESC LIMIT 1", [row["profile"], row["call_sid"]]
+        )
+    if call is None:
+        return Ingested(duplicate=False, call=None)
+    db.execute("UPDATE events SET call_id = ? WHERE id = ?", [call["id"], event_id])
+    changes = _fold(call, row)
+    if changes:
+        changes["updated_at"] = now
+        db["calls"].update(call["id"], changes)
+        call.update(changes)
+    return Ingested(duplicate=False, call=CallRecord.from_row(call))
+
+
+def _refold(
+    db: Database, call_id: int, floor: CallStatus | None = None, floor_provider_status: str | None = None
+) -> CallRecord:
+    """Recompute a call from its events (after late ones joined), never below `floor`."""
+    call = db["calls"].get(call_id)
+    state = dict(call)
+    if floor is not None:
+        status = advance(CallStatus(state["status"]), floor)
+        if status is not None and status.value != state["status"]:
+            state["status"] = status.value
+            state["provider_status"] = floor_provider_status or state["provider_status"]
+    for event in db.query("SELECT * FROM events WHERE call_id = ? ORDER BY id", [call_id]):
+        state.update(_fold(state, event))
+    changes = {k: v for k, v in state.items() if call[k] != v}
+    if changes:
+        db["calls"].update(call_id, changes)
+    return CallRecord.from_row(state)
+
+
+def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """What one event changes on its call. Status only moves forward; the first AMD verdict stays."""
+    changes: dict[str, Any] = {}
+    received = event["received_at"]
+    if not call.get("call_sid") and event.get("call_sid"):
+        changes["call_sid"] = event["call_sid"]
+    new = CallStatus(event["status"]) if event.get("status") else None
+    current = CallStatus(call["status"])
+    after = advance(current, new)
+    if new is not None and after == new and not current.final:
+        if after != current:
+            changes["status"] = after.value
+        for key in ("provider_status", "sip_status", "sip_reason"):
+            if event.get(key) is not None:
+                changes[key] = event[key]
+        if after == CallStatus.ANSWERED and not call.get("answered_at"):
+            changes["answered_at"] = received
+        if after.final:
+            changes["ended_at"] = call.get("ended_at") or received
+            if event.get("duration") is not None:
+                changes["duration"] = event["duration"]
+                if after == CallStatus.COMPLETED and not call.get("answered_at"):
+                    answered = datetime.fromisoformat(received) - timedelta(seconds=event["duration"])
+                    changes["answered_at"] = iso(answered)
+    amd = AmdResult(event["amd_result"]) if event.get("amd_result") else None
+    if amd is not None and amd.verdict and not call.get("amd_result"):
+        changes["amd_result"] = amd.value
+        changes["amd_reason"] = event.get("amd_reason")
+    return changes
+
+
+_LIKE_SEARCH = "SELECT * FROM calls WHERE id < :before AND (" + " OR ".join(
+    f"{col} LIKE :like ESCAPE '\\'" for col in ("attempt_id", "call_sid", "from_number", "to_number", "tags")
+) + ") ORDER BY id DESC LIMIT :limit"
+_PHONEISH = re.compile(r"^\+?[\d\s().\-]+$")
+
+
+def _search_term(term: str) -> tuple[Literal["fts", "like"], str]:
+    """Numbers match however they are typed; three characters or more use the trigram index."""
+    if _PHONEISH.match(term):
+        term = re.sub(r"\D", "", term)
+    if len(term) >= 3:
+        return "fts", '"' + term.replace('"', '""') + '"'
+    return "like", term
