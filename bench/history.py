@@ -1,0 +1,149 @@
+"""History store at scale: 1,000,000 calls and 4,000,000 events.
+
+The database is generated once into bench/.cache and reused. Measures, through the real Store:
+the newest page, and a search for a phone number (trigram index). The baseline, measured in the
+same run on the same numbers, is a plain LIKE scan over the same columns.
+
+Last line: history calls=... events=... newest_page_ms=... search_number_ms=... scan_search_ms=... search_speedup=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from console import schema  # noqa: E402
+from console.store import Store  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+GENERATOR = 1  # bump when the generated data changes shape
+STATUSES = ["completed"] * 55 + ["no_answer"] * 20 + ["busy"] * 10 + ["failed"] * 10 + ["canceled"] * 5
+PROFILES = [("demo-cognigy", "cognigy"), ("demo-jambonz", "jambonz"), ("demo-ibm", "ibm"), ("demo-mobtexting", "mobtexting")]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def number(rng: random.Random) -> str:
+    return f"+1{rng.choice(['212', '646', '415', '312', '617'])}{rng.randint(2000000, 9999999)}"
+
+
+def generate(path: Path, calls: int, events_per_call: int) -> None:
+    tmp = path.with_suffix(".partial")
+    for leftover in path.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+    Store(tmp).close()  # schema and migrations, exactly as the console creates them
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -262144")
+    rng = random.Random(7)
+    start = time.perf_counter()
+    base = 1_700_000_000
+    chunk = 20_000
+    for first in range(0, calls, chunk):
+        call_rows, event_rows = [], []
+        for i in range(first, min(first + chunk, calls)):
+            profile, provider = PROFILES[i % 4]
+            status = rng.choice(STATUSES)
+            created = base + i * 3
+            at = lambda s: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(s))  # noqa: E731
+            answered = status == "completed"
+            duration = rng.randint(5, 600) if answered else None
+            sid = f"{rng.getrandbits(128):032x}"
+            to = number(rng)
+            tags = json.dumps({"campaign": f"campaign-{i % 50}", "agent": f"agent-{i % 200}"})
+            request = json.dumps({"from": "+12125550100", "to": {"type": "phone", "number": to}, "tag": json.loads(tags)})
+            call_rows.append((i + 1, f"{i:016x}", profile, provider, sid, None, "+12125550100", to, "phone", status,
+                              None, 200 if answered else 486, "OK" if answered else "Busy Here", None, None, tags,
+                              request, None, at(created), at(created + 8) if answered else None,
+                              at(created + 8 + (duration or 30)), at(created + 8 + (duration or 30)), duration))
+            flow = ["trying", "ringing", "in-progress", "completed"] if answered else ["trying", "ringing", "early-media", status]
+            for n in range(events_per_call):
+                word = flow[n % len(flow)]
+                raw = json.dumps({"call_sid": sid, "direction": "outbound", "from": "12125550100", "to": to,
+                                  "call_status": word, "sip_status": 100 + 80 * n, "account_sid": "9b1f6c2e",
+                                  "customerData": json.loads(tags)})
+                event_rows.append((f"{i:016x}{n:02x}{'0' * 46}", i + 1, profile, provider, sid, None, "status", word,
+                                   word, 100, None, None, None, None, None, None, at(created + n), 1, raw))
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO calls VALUES ({','.join('?' * 23)})", call_rows)
+        conn.executemany(
+            "INSERT INTO events (dedup_key, call_id, profile, provider, call_sid, token, kind, status, provider_status, "
+            "sip_status, sip_reason, amd_result, amd_reason, duration, customer_data, details, received_at, verified, raw) "
+            f"VALUES ({','.join('?' * 19)})",
+            event_rows,
+        )
+        conn.execute("COMMIT")
+        done = min(first + chunk, calls)
+        if done % 100_000 == 0:
+            log(f"  {done:,} calls ({time.perf_counter() - start:.0f} s)")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    conn.close()
+    tmp.rename(path)
+    for side in tmp.parent.glob(tmp.name + "-*"):
+        side.unlink()
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--events-per-call", type=int, default=4)
+    args = parser.parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"history-{args.calls}x{args.events_per_call}-s{schema.VERSION}-g{GENERATOR}.db"
+    if not path.exists():
+        log(f"generating {path.name} (once; reused afterwards)")
+        generate(path, args.calls, args.events_per_call)
+    store = Store(path, synchronous="normal")
+    try:
+        reader = store._reader()
+        calls = reader.execute("SELECT count(*) FROM calls").fetchone()[0]
+        events = reader.execute("SELECT count(*) FROM events").fetchone()[0]
+        rng = random.Random(11)
+        ids = [rng.randint(1, calls) for _ in range(15)]
+        numbers = [reader.execute("SELECT to_number FROM calls WHERE id = ?", [i]).fetchone()[0] for i in ids]
+        # What an operator types: the number as written on a ticket, or its last digits.
+        terms = [n[2:5] + " " + n[5:8] + "-" + n[8:] if k % 2 else n[-7:] for k, n in enumerate(numbers)]
+
+        newest = median_ms(lambda: store.page(limit=50), 25)
+        found = [store.page(search=t, limit=50) for t in terms]
+        assert all(any(c.to_number == n for c in page) for page, n in zip(found, numbers)), "search missed a number"
+        search = statistics.median(median_ms(lambda t=t: store.page(search=t, limit=50), 3) for t in terms)
+
+        def scan(term: str) -> None:
+            digits = "".join(ch for ch in term if ch.isdigit())
+            like = f"%{digits}%"
+            reader.execute(
+                "SELECT * FROM calls WHERE attempt_id LIKE ? OR call_sid LIKE ? OR from_number LIKE ? OR to_number LIKE ? "
+                "OR tags LIKE ? ORDER BY id DESC LIMIT 50", [like] * 5
+            ).fetchall()
+
+        scan_ms = statistics.median(median_ms(lambda t=t: scan(t), 1) for t in terms[:5])
+    finally:
+        store.close()
+    print(f"history calls={calls} events={events} newest_page_ms={newest:.2f} search_number_ms={search:.2f} "
+          f"scan_search_ms={scan_ms:.1f} search_speedup={scan_ms / search:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The vgconsole command: the console by default, plus config, locate, history and export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from itertools import islice
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from console import __version__, paths
+from console.config import ConfigError, Settings, load_settings
+from console.redact import mask
+from console.store import Store, StoreError
+
+
+@dataclass
+class _Ctx:
+    config: Path | None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def settings(self) -> Settings:
+        try:
+            return load_settings(self.config, **self.overrides)
+        except ConfigError as exc:
+            _fail_config(exc)
+
+    def store(self, settings: Settings) -> Store:
+        try:
+            return Store(settings.storage.path, secrets=settings.secrets(), synchronous=settings.storage.synchronous)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _fail_config(exc: ConfigError) -> None:
+    click.echo("vgconsole: the configuration cannot be used:", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {exc.source}: {problem}", err=True)
+    sys.exit(2)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: $VGCONSOLE_CONFIG or the XDG location).")
+@click.option("--profile", help="Profile to start with.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database file.")
+@click.option("--theme", help="Theme name.")
+@click.version_option(__version__, prog_name="vgconsole")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path | None, theme: str | None) -> None:
+    """Place, watch and control outbound calls through Voice Gateway REST APIs.
+
+    Without a command, opens the console.
+    """
+    overrides: dict[str, Any] = {}
+    if profile:
+        overrides["default_profile"] = profile
+    if db:
+        overrides["storage"] = {"path": db}
+    if theme:
+        overrides["theme"] = theme
+    ctx.obj = _Ctx(config, overrides)
+    if ctx.invoked_subcommand is None:
+        _run_console(ctx.obj)
+
+
+def _run_console(c: _Ctx) -> None:
+    settings = c.settings()
+    store = c.store(settings)
+    try:
+        from console.ui.app import run  # Textual loads only for the console itself
+
+        run(settings, store)
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------- config
+
+
+@cli.group()
+def config() -> None:
+    """Check the configuration."""
+
+
+@config.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def config_check(c: _Ctx, file: Path | None) -> None:
+    """Validate FILE (default: the config in force) and list its profiles, secrets masked."""
+    target = file or paths.config_file(c.config)
+    if not target.exists():
+        raise click.ClickException(f"{target}: file not found")
+    try:
+        settings = load_settings(target)
+    except ConfigError as exc:
+        _fail_config(exc)
+    click.echo(f"{target}: OK, {len(settings.profiles)} profile(s), default {settings.default_profile}")
+    for name, profile in settings.profiles.items():
+        click.echo(f"  {name:<20} {profile.provider:<10} {_where(profile)}")
+        for line in _profile_lines(profile):
+            click.echo(f"  {'':<20} {line}")
+    r = settings.receiver
+    auth = []
+    if r.webhook_secrets:
+        auth.append("signature secrets " + ", ".join(mask(s) for s in r.webhook_secrets))
+    if r.basic_username:
+        auth.append(f"basic {r.basic_username}:{mask(r.basic_password)}")
+    if r.bearer_secret:
+        auth.append(f"bearer {mask(r.bearer_secret)}")
+    state = "on" if r.enabled else "off"
+    click.echo(f"  receiver: {state}, {r.host}:{r.port}, public URL {r.public_url or '(local address)'}; "
+               f"{'; '.join(auth) or 'no webhook authentication configured'}")
+    click.echo(f"  history: {settings.storage.path}")
+
+
+def _where(profile: Any) -> str:
+    if profile.embedded:
+        return "embedded simulator"
+    return profile.resolved_base_url or "?"
+
+
+def _profile_lines(profile: Any) -> list[str]:
+    lines = []
+    if getattr(profile, "account_sid", None):
+        lines.append(f"account {profile.account_sid}")
+    if getattr(profile, "path_id", None):
+        lines.append(f"agent/tenant {profile.path_id}")
+    if profile.api_key_env:
+        try:
+            key = profile.credential()
+            lines.append(f"api key from ${profile.api_key_env}: {mask(key)}")
+        except ConfigError:
+            lines.append(f"api key from ${profile.api_key_env}: NOT SET in this environment")
+    elif profile.api_key is not None:
+        lines.append(f"api key {mask(profile.api_key)}")
+    if profile.numbers:
+        lines.append(f"{len(profile.numbers)} local number(s)")
+    if profile.applications:
+        lines.append(f"{len(profile.applications)} local application(s)")
+    return lines
+
+
+# ---------------------------------------------------------------- locate
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["config", "db", "themes"]))
+@click.pass_obj
+def locate(c: _Ctx, what: str) -> None:
+    """Print where vgconsole keeps its config, history database or themes."""
+    if what == "config":
+        click.echo(paths.config_file(c.config))
+    elif what == "db":
+        click.echo(c.settings().storage.path)
+    else:
+        click.echo(paths.user_themes_dir())
+        shipped = paths.shipped_themes_dir()
+        if shipped:
+            click.echo(shipped)
+
+
+# ---------------------------------------------------------------- history and export
+
+
+_HISTORY_COLUMNS = (("id", 7), ("created (UTC)", 19), ("profile", 16), ("status", 10), ("from", 16),
+                    ("to", 22), ("sip", 4), ("amd", 9), ("secs", 5), ("attempt", 16))
+
+
+@cli.command()
+@click.option("--search", help="Text to find in numbers, ids and tags.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def history(c: _Ctx, search: str | None, limit: int, as_json: bool) -> None:
+    """Show recent calls, newest first."""
+    settings = c.settings()
+    with c.store(settings) as store:
+        calls = list(islice(store.iter_calls(search=search, batch=min(limit, 500)), limit))
+    if as_json:
+        click.echo(json.dumps([call.model_dump(mode="json") for call in calls], indent=2, ensure_ascii=False))
+        return
+    if not calls:
+        click.echo("no calls" + (f" matching {search!r}" if search else ""))
+        return
+    click.echo("  ".join(name.ljust(width) for name, width in _HISTORY_COLUMNS))
+    for call in calls:
+        cells = (
+            str(call.id), call.created_at.strftime("%Y-%m-%d %H:%M:%S"), call.profile, call.status.value,
+            call.from_number or "", call.to_number or "", str(call.sip_status or ""),
+            call.amd_result.value if call.amd_result else "", str(call.duration if call.duration is not None else ""),
+            call.attempt_id,
+        )
+        click.echo("  ".join(_fit(text, width) for text, (_, width) in zip(cells, _HISTORY_COLUMNS)))
+
+
+def _fit(text: str, width: int) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option("--search", help="Only calls matching this text.")
+@click.option("--events/--no-events", default=False, help="JSON only: include each call's event timeline.")
+@click.pass_obj
+def export(c: _Ctx, fmt: str, output: Path | None, search: str | None, events: bool) -> None:
+    """Export call history as CSV or JSON."""
+    from console.export import export as write, export_file
+
+    if events and fmt != "json":
+        raise click.UsageError("--events needs --format json")
+    settings = c.settings()
+    with c.store(settings) as store:
+        calls = store.iter_calls(search=search)
+        timeline = store.events if events else None
+        if output is None:
+            write(calls, fmt, sys.stdout, timeline)  # type: ignore[arg-type]
+            return
+        try:
+            count = export_file(output, calls, fmt, timeline)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"{count} call(s) written to {output.resolve()}", err=True)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,89 @@
+"""Exports of call history as CSV or JSON, streamed (never the whole history in memory)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal, TextIO
+
+from console.store import CallRecord, EventRecord
+
+Format = Literal["csv", "json"]
+
+CSV_COLUMNS = (
+    "id", "attempt_id", "profile", "provider", "call_sid", "sip_call_id", "from_number", "to_number",
+    "target_type", "status", "provider_status", "sip_status", "sip_reason", "amd_result", "amd_reason",
+    "duration", "created_at", "answered_at", "ended_at", "error", "tags",
+)
+_NUMERIC = re.compile(r"^[+-]?[\d.]+$")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (gateway text and tags are untrusted)."""
+    if value is None:
+        return ""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not _NUMERIC.match(text)):
+        return "'" + text
+    return text
+
+
+def write_csv(calls: Iterable[CallRecord], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for call in calls:
+        data = call.model_dump(mode="json")
+        writer.writerow([_cell(data[col]) for col in CSV_COLUMNS])
+        count += 1
+    return count
+
+
+def write_json(
+    calls: Iterable[CallRecord], out: TextIO, events: Callable[[int], list[EventRecord]] | None = None
+) -> int:
+    """A JSON array of calls; with `events`, each call carries its timeline."""
+    out.write("[")
+    count = 0
+    for call in calls:
+        data = call.model_dump(mode="json")
+        if events is not None:
+            data["events"] = [e.model_dump(mode="json") for e in events(call.id)]
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(data, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def export(
+    calls: Iterable[CallRecord],
+    fmt: Format,
+    out: TextIO,
+    events: Callable[[int], list[EventRecord]] | None = None,
+) -> int:
+    return write_csv(calls, out) if fmt == "csv" else write_json(calls, out, events)
+
+
+def export_file(
+    path: Path,
+    calls: Iterable[CallRecord],
+    fmt: Format,
+    events: Callable[[int], list[EventRecord]] | None = None,
+) -> int:
+    """Write to a temporary file beside `path`, then rename: a failed export leaves no half file."""
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            count = export(calls, fmt, fh, events)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count

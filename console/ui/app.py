@@ -1,0 +1,107 @@
+"""The Textual application: built from injected services, it renders and never talks HTTP itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, InvalidThemeError
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from console.config import Settings
+from console.store import Store, utc_now
+from console.ui.messages import HistoryLoaded
+from console.ui.themes import file_themes
+
+HISTORY_ROWS = 200
+STATUS_STYLE = {
+    "answered": "bold green", "completed": "green", "ringing": "yellow", "dialing": "yellow",
+    "queued": "dim", "busy": "magenta", "no_answer": "magenta", "canceled": "dim", "failed": "bold red",
+}
+
+
+class ConsoleApp(App[None]):
+    TITLE = "vgconsole"
+    CSS_PATH = "console.tcss"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console."),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload the call history from the database."),
+        Binding("question_mark", "toggle_help", "Help", id="help", tooltip="Show or hide the keys for what has focus."),
+    ]
+
+    def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now):
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.profile_name = settings.default_profile or ""
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(self._summary(), id="summary")
+        table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        for label, width in (("created (UTC)", 19), ("status", 10), ("from", 16), ("to", 18), ("sip", 4), ("amd", 9), ("secs", 5)):
+            table.add_column(label, width=width, key=label)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        themes, errors = file_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        if errors:
+            self.notify("\n".join(errors), title=f"{len(errors)} theme file(s) not loaded", severity="warning")
+        try:
+            self.theme = self.settings.theme
+        except InvalidThemeError:
+            self.notify(f"no theme named {self.settings.theme!r}; using vgconsole-dark", severity="warning")
+            self.theme = "vgconsole-dark"
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.sub_title = self.profile_name
+        self.load_history()
+
+    def _summary(self) -> Text:
+        profile = self.settings.profile(self.profile_name)
+        where = "embedded simulator" if profile.embedded else (profile.resolved_base_url or "")
+        return Text.assemble(
+            ("profile ", "dim"), (self.profile_name, "bold"), ("  ", ""), (profile.provider, ""),
+            ("  gateway ", "dim"), (where, ""), ("  history ", "dim"), (str(self.store.path), ""),
+        )
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def load_history(self) -> None:
+        self.post_message(HistoryLoaded(self.store.page(limit=HISTORY_ROWS), self.store.count()))
+
+    @on(HistoryLoaded)
+    def show_history(self, message: HistoryLoaded) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for call in message.calls:
+            table.add_row(
+                Text(call.created_at.strftime("%Y-%m-%d %H:%M:%S")),
+                Text(call.status.value, style=STATUS_STYLE.get(call.status.value, "")),
+                Text(call.from_number or ""),
+                Text(call.to_number or ""),
+                Text(str(call.sip_status or "")),
+                Text(call.amd_result.value if call.amd_result else ""),
+                Text("" if call.duration is None else str(call.duration)),
+                key=str(call.id),
+            )
+        table.border_title = f"history: {message.total:,} call(s)"
+
+    def action_refresh(self) -> None:
+        self.load_history()
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+
+def run(settings: Settings, store: Store) -> None:
+    ConsoleApp(settings, store).run()

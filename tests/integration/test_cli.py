@@ -1,0 +1,162 @@
+"""The vgconsole command, run in-process (click's runner) and as the installed entry points."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from console import paths
+from console.cli import cli
+from console.providers import Provider
+from console.status import CallEvent, CallStatus, EventKind
+from console.store import Store
+from tests.conftest import ROOT, FrozenClock
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def filled_db(db_path: Path, clock: FrozenClock) -> Path:
+    async def fill() -> None:
+        with Store(db_path, clock=clock) as store:
+            for i, to in enumerate(["+12125550101", "+442079460958", "+12125550102"]):
+                call = await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
+                                                 to_number=to, tags={"campaign": "=HYPERLINK(\"x\")" if i == 1 else "spring"})
+                await store.attempt_placed(call.attempt_id, call_sid=f"sid-{i}")
+                ev = CallEvent(profile="demo-cognigy", provider=Provider.COGNIGY, kind=EventKind.STATUS, call_sid=f"sid-{i}",
+                               status=CallStatus.COMPLETED, sip_status=200, duration=10 + i, received_at=clock.advance(5),
+                               raw=json.dumps({"call_status": "completed", "n": i}))
+                await store.ingest(ev)
+
+    import asyncio
+
+    asyncio.run(fill())
+    return db_path
+
+
+def test_config_check_lists_profiles_with_secrets_masked(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nwebhook_secrets = ["wh_secret_abcdefghijklmnop"]\n'
+                   '[profiles.prod]\nprovider = "jambonz"\nbase_url = "https://jz.example"\n'
+                   'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "key-0123456789abcdefWXYZ"\n')
+    code, out, _ = run("config", "check", str(cfg))
+    assert code == 0
+    assert f"{cfg}: OK, 1 profile(s), default prod" in out
+    assert "prod                 jambonz    https://jz.example" in out
+    assert "api key ••••WXYZ" in out and "••••mnop" in out
+    assert "key-0123456789abcdef" not in out and "wh_secret_abcdefghij" not in out
+
+
+def test_config_check_on_a_broken_file_says_file_key_and_reason(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[profiles.x]\nprovider = "jambonz"\nbase_url = "https://a.example"\naccount_sid = "12"\napi_key = "k"\n')
+    code, _, err = run("config", "check", str(cfg))
+    assert code == 2
+    assert f"{cfg}: profiles.x.account_sid: '12' is not a sid" in err
+
+
+def test_config_check_without_a_file(tmp_path: Path) -> None:
+    code, _, err = run("config", "check", str(tmp_path / "none.toml"))
+    assert code == 1 and "none.toml: file not found" in err
+
+
+def test_a_broken_config_stops_every_command_with_the_reason(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("theme = [\n")
+    code, _, err = run("--config", str(cfg), "history")
+    assert code == 2 and "not valid TOML" in err
+
+
+def test_locate_prints_paths(tmp_path: Path) -> None:
+    assert run("locate", "config")[1].strip() == str(paths.default_config_file())
+    assert run("--config", str(tmp_path / "x.toml"), "locate", "config")[1].strip() == str(tmp_path / "x.toml")
+    assert run("locate", "db")[1].strip() == str(paths.default_db_file())
+    assert run("--db", str(tmp_path / "h.db"), "locate", "db")[1].strip() == str(tmp_path / "h.db")
+    themes = run("locate", "themes")[1].split()
+    assert themes[0] == str(paths.user_themes_dir()) and Path(themes[1], "vgconsole-dark.toml").exists()
+
+
+def test_history_table_search_and_json(filled_db: Path) -> None:
+    code, out, _ = run("--db", str(filled_db), "history")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("id") and len(lines) == 4
+    assert "+12125550102" in lines[1] and "completed" in lines[1]  # newest first
+    code, out, _ = run("--db", str(filled_db), "history", "--search", "+44 20 7946 0958", "--json")
+    data = json.loads(out)
+    assert [c["to_number"] for c in data] == ["+442079460958"]
+    assert run("--db", str(filled_db), "history", "--search", "nobody")[1].strip() == "no calls matching 'nobody'"
+    code, out, _ = run("--db", str(filled_db), "history", "--limit", "1")
+    assert len(out.splitlines()) == 2
+
+
+def test_export_csv_to_a_file(filled_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "calls.csv"
+    target.parent.mkdir()
+    code, _, err = run("--db", str(filled_db), "export", "--format", "csv", "--output", str(target))
+    assert code == 0 and f"3 call(s) written to {target}" in err
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [r["to_number"] for r in rows] == ["+12125550102", "+442079460958", "+12125550101"]
+    assert rows[0]["status"] == "completed" and rows[0]["duration"] == "12"
+    assert json.loads(rows[2]["tags"]) == {"campaign": "spring"}
+    assert rows[1]["tags"].startswith("{")  # JSON object text; a formula only in a value stays inside it
+    assert [p.name for p in target.parent.iterdir()] == ["calls.csv"]  # no temporary file left behind
+
+
+def test_export_json_with_events_to_stdout(filled_db: Path) -> None:
+    code, out, _ = run("--db", str(filled_db), "export", "--format", "json", "--events", "--search", "spring")
+    data = json.loads(out)
+    assert code == 0 and len(data) == 2
+    assert data[0]["events"][0]["status"] == "completed" and json.loads(data[0]["events"][0]["raw"])["n"] == 2
+
+
+def test_export_refuses_events_with_csv_and_reports_unwritable_targets(filled_db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(filled_db), "export", "--events"])
+    assert result.exit_code == 2 and "--events needs --format json" in result.stderr
+    code, _, err = run("--db", str(filled_db), "export", "--output", str(tmp_path / "missing-dir" / "x.csv"))
+    assert code == 1 and "cannot write" in err
+
+
+def test_csv_cells_cannot_become_formulas() -> None:
+    from console.export import _cell
+
+    assert _cell("=1+1") == "'=1+1"
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("+12125550100") == "+12125550100"
+    assert _cell("-cmd|' /C calc'!A0") == "'-cmd|' /C calc'!A0"
+    assert _cell(None) == ""
+
+
+def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_text("not sqlite at all" * 50)
+    code, _, err = run("--db", str(bad), "history")
+    assert code == 1 and "is not a usable vgconsole history database" in err
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_python_dash_m_console_runs() -> None:
+    result = subprocess.run([sys.executable, "-m", "console", "--version"], capture_output=True, text=True, env=_env(), timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "vgconsole, version 0.1.0"
+
+
+def test_the_installed_vgconsole_script_runs(tmp_path: Path) -> None:
+    script = shutil.which("vgconsole", path=str(Path(sys.executable).parent))
+    assert script, "the vgconsole console script is not installed beside this Python"
+    result = subprocess.run([script, "--db", str(tmp_path / "h.db"), "history"], capture_output=True, text=True,
+                            env=_env(), timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "no calls"

@@ -1,0 +1,26 @@
+"""Services never import Textual (only console/ui does): checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import console
+
+
+def test_services_do_not_import_textual() -> None:
+    modules = sorted(
+        m.name for m in pkgutil.walk_packages(console.__path__, "console.")
+        if not m.name.startswith("console.ui") and m.name != "console.__main__"
+    )
+    assert {"console.config", "console.calls", "console.store", "console.status", "console.cli"} <= set(modules)
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "leaked = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(leaked))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"textual imported by services: {result.stdout}"
