@@ -43,7 +43,8 @@ class ConsoleApp(App[None]):
         yield Header(show_clock=False)
         yield Static(self._summary(), id="summary")
         table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        for label, width in (("created (UTC)", 19), ("status", 10), ("from", 16), ("to", 18), ("sip", 4), ("amd", 9), ("secs", 5)):
+        # Fits 80 columns: 64 of content plus one cell of padding on each side of 7 columns.
+        for label, width in (("created UTC", 14), ("status", 9), ("from", 13), ("to", 13), ("sip", 3), ("amd", 7), ("secs", 5)):
             table.add_column(label, width=width, key=label)
         yield table
         yield Footer()
@@ -82,7 +83,7 @@ class ConsoleApp(App[None]):
         table.clear()
         for call in message.calls:
             table.add_row(
-                Text(call.created_at.strftime("%Y-%m-%d %H:%M:%S")),
+                Text(call.created_at.strftime("%m-%d %H:%M:%S")),
                 Text(call.status.value, style=STATUS_STYLE.get(call.status.value, "")),
                 Text(call.from_number or ""),
                 Text(call.to_number or ""),
