@@ -97,7 +97,7 @@ def _hostname(value: str) -> str:
     return value
 
 
-def _uuid(value: str) -> str:
+def uuid_sid(value: str) -> str:
     value = value.strip()
     try:
         parsed = uuid.UUID(value)
@@ -123,7 +123,7 @@ def _plain_text(limit: int) -> AfterValidator:
 PhoneNumber = Annotated[str, AfterValidator(_phone)]
 AbsoluteUrl = Annotated[str, AfterValidator(_absolute_url)]
 SipUri = Annotated[str, AfterValidator(_sip_uri)]
-Sid = Annotated[str, AfterValidator(_uuid)]
+Sid = Annotated[str, AfterValidator(uuid_sid)]
 ShortText = Annotated[str, _plain_text(128)]
 
 

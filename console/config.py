@@ -28,7 +28,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from console import paths
-from console.calls import AmdOptions, Sid, SipHeaders, Tags
+from console.calls import AmdOptions, Sid, SipHeaders, Tags, uuid_sid
 from console.phone import PhoneNumberError, check_region, is_phone_like, to_e164
 from console.problems import FieldValueError, Problem, problems_from
 from console.providers import (
@@ -145,7 +145,26 @@ class _Profile(_Strict):
             raise FieldValueError("api_key_env", "set api_key or api_key_env, not both")
         if not self.embedded and self.api_key is None and not self.api_key_env:
             raise FieldValueError("api_key", "a credential is needed: api_key, or api_key_env naming a variable")
+        self._check_defaults()
         return self
+
+    def _check_defaults(self) -> None:
+        """Dial defaults the provider cannot use are a config error, not a surprise at dial time."""
+        provider = getattr(self, "provider", "")
+        d = self.defaults
+        if provider in ("cognigy", "jambonz"):
+            if d.application:
+                try:
+                    d.application = uuid_sid(d.application)
+                except ValueError as exc:
+                    raise FieldValueError("defaults.application", str(exc)) from None
+            return
+        for name in ("caller_name", "from_host", "timeout", "time_limit", "amd", "headers"):
+            if getattr(d, name):
+                raise FieldValueError(f"defaults.{name}", f"not available on {provider} (jambonz and Cognigy only)")
+        allowed = ("phone", "sip") if provider == "ibm" else ("phone",)
+        if d.target_type not in allowed:
+            raise FieldValueError("defaults.target_type", f"{provider} dials {' or '.join(allowed)} targets only")
 
     @property
     def resolved_base_url(self) -> str | None:
@@ -411,8 +430,8 @@ class Settings(BaseSettings):
         if not isinstance(data, dict):
             return data
         configured = dict(data.get("profiles") or {})
-        wanted = data.get("demo_profiles")
-        if wanted in (True, "true", "1") or (wanted in (None, "") and not configured):
+        wanted = str(data.get("demo_profiles", "")).strip().lower()
+        if wanted in ("true", "1", "yes", "on") or (wanted in ("", "none") and not configured):
             data = {**data, "profiles": {**demo_profiles(), **configured}}
         return data
 

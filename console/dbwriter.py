@@ -84,48 +84,68 @@ class Writer:
             return
         self._ready.set_result(None)
         try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                stop = False
-                while len(batch) < self._max_batch:
-                    try:
-                        job = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        stop = True
-                        break
-                    batch.append(job)
-                self._run_batch(db, batch)
-                if stop:
-                    return
+            self._loop(db)
         finally:
             db.close()
+            self._fail_pending()
+
+    def _loop(self, db: Database) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                batch.append(job)
+            self._run_batch(db, batch)
+            if stop:
+                return
+
+    def _fail_pending(self) -> None:
+        """However the thread ends, nobody is left waiting on a job that will never run."""
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and job.future.set_running_or_notify_cancel():
+                job.future.set_exception(WriterClosed("the history store stopped before this write"))
 
     def _run_batch(self, db: Database, batch: list[_Job]) -> None:
+        batch = [job for job in batch if job.future.set_running_or_notify_cancel()]  # skip the cancelled
+        if not batch:
+            return
         outcomes: list[tuple[_Job, object, BaseException | None]] = []
         try:
             db.execute("BEGIN IMMEDIATE")
-        except BaseException as exc:  # noqa: BLE001 - e.g. another process holds the lock too long
+        except Exception as exc:  # noqa: BLE001 - e.g. another process held the lock past the busy timeout
             for job in batch:
                 job.future.set_exception(exc)
             return
         for job in batch:
-            if not job.future.set_running_or_notify_cancel():
-                continue
             try:
                 with db.atomic():  # a savepoint inside the batch's transaction
                     outcomes.append((job, job.fn(db), None))
-            except Exception as exc:  # noqa: BLE001 - belongs to this job's caller
+            except BaseException as exc:  # noqa: BLE001 - whatever a job raises belongs to its caller
                 outcomes.append((job, None, exc))
         try:
             db.execute("COMMIT")
-        except BaseException as exc:  # noqa: BLE001 - nothing in the batch is durable
+        except Exception as exc:  # noqa: BLE001 - nothing in the batch is durable
             self.stats.failed_commits += 1
-            db.rollback()
+            try:
+                db.rollback()
+            except Exception:  # noqa: BLE001 - the connection is already out of its transaction
+                pass
             for job, _, _ in outcomes:
                 job.future.set_exception(exc)
             return

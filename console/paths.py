@@ -48,6 +48,6 @@ def shipped_themes_dir() -> Path | None:
         Path(__file__).resolve().parent.parent / "themes",
         Path(sys.prefix) / "share" / APP / "themes",
     ):
-        if candidate.is_dir():
+        if (candidate / "vgconsole-dark.toml").is_file():  # ours, not some other package's themes/
             return candidate
     return None

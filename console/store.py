@@ -77,11 +77,6 @@ class CallRecord(BaseModel):
     def from_row(cls, row: dict[str, Any]) -> CallRecord:
         return cls.model_validate({**row, "tags": json.loads(row["tags"]), "request": json.loads(row["request"])})
 
-    @property
-    def ring_seconds(self) -> float | None:
-        end = self.answered_at or self.ended_at
-        return (end - self.created_at).total_seconds() if end else None
-
 
 class EventRecord(BaseModel):
     id: int

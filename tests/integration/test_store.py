@@ -311,3 +311,30 @@ def test_acknowledged_events_survive_kill_9(db_path: Path) -> None:
         rows = reopened._reader().execute("SELECT raw FROM events").fetchall()
     stored = {json.loads(r[0])["n"] for r in rows}
     assert set(range(acked + 1)) <= stored
+
+
+# ---------------------------------------------------------------- the writer itself
+
+
+def test_a_cancelled_write_never_runs_and_the_writer_carries_on(db_path: Path) -> None:
+    import threading
+
+    from console.dbwriter import Writer, WriterClosed
+
+    Store(db_path).close()
+    writer = Writer(lambda: Database(sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)))
+    gate = threading.Event()
+    ran: list[str] = []
+    first = writer.submit(lambda db: gate.wait(10))
+    second = writer.submit(lambda db: ran.append("cancelled one ran"))
+    assert second.cancel()
+    gate.set()
+    assert first.result(timeout=10) is True
+    boom = writer.submit(lambda db: (_ for _ in ()).throw(SystemExit("a job's own exit")))
+    with pytest.raises(SystemExit):
+        boom.result(timeout=10)
+    assert writer.call(lambda db: db.execute("SELECT 41 + 1").fetchone()[0]) == 42
+    writer.close()
+    assert ran == []
+    with pytest.raises(WriterClosed):
+        writer.submit(lambda db: None)

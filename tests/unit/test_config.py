@@ -139,6 +139,9 @@ def test_demo_profiles_can_sit_beside_real_ones(tmp_path: Path) -> None:
     assert "demo-ibm" in s.profiles and "prod" in s.profiles and s.default_profile == "demo-cognigy"
     s = load_settings(write(tmp_path, COGNIGY, "only.toml"))
     assert list(s.profiles) == ["prod"] and s.default_profile == "prod"
+    assert "demo-ibm" in load_settings(write(tmp_path, 'demo_profiles = "yes"\n' + COGNIGY, "y.toml")).profiles
+    assert errors(write(tmp_path, "demo_profiles = false\n", "none.toml")) == [
+        "profiles: no profiles: configure one, or set demo_profiles = true"]
 
 
 def test_numbers_in_a_profile_use_its_region(tmp_path: Path) -> None:
@@ -182,6 +185,12 @@ BROKEN = [
      "profiles.x.defaults.headers: Call-ID is set by the SIP stack"),
     ("bad default amd", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults.amd]\ndigitCount = -1\n',
      "profiles.x.defaults.amd.digit_count: must be greater than or equal to 0"),
+    ("default application not a sid", COGNIGY + '[profiles.prod.defaults]\napplication = "welcome"\n',
+     "profiles.prod.defaults.application: 'welcome' is not a sid"),
+    ("amd default on ibm", '[profiles.x]\nprovider = "ibm"\nenvironment = "us-south"\nagent_number = "1"\napi_key = "k"\n'
+     '[profiles.x.defaults.amd]\n', "profiles.x.defaults.amd: not available on ibm"),
+    ("teams default on mobtexting", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults]\n'
+     'target_type = "teams"\n', "profiles.x.defaults.target_type: mobtexting dials phone targets only"),
     ("unknown default profile", 'default_profile = "nope"\n', "default_profile: 'nope' is not a profile (demo-cognigy"),
     ("uppercase profile", '[profiles.Prod]\nprovider = "mobtexting"\napi_key = "k"\n', "profile name 'Prod'"),
     ("bad region", 'default_region = "XX"\n', "default_region: 'XX' is not a region code"),
