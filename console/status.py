@@ -115,10 +115,12 @@ def map_status(
 ) -> CallStatus | None:
     """A provider's status word in the console's terms; None when it says nothing we know.
 
-    `ended`: MOBtexting reported an end time. `failure_reason`: IBM's failure marker.
+    `ended`: MOBtexting reported an end time. `failure_reason`: IBM's failure marker, which keeps a
+    more specific unsuccessful word (busy, no-answer) and otherwise means failed.
     """
     if provider is Provider.IBM and failure_reason:
-        return CallStatus.FAILED
+        said = IBM_STATUS.get(str(raw or "").strip().lower())
+        return said if said in (CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.CANCELED) else CallStatus.FAILED
     if raw is None:
         return None
     word = str(raw).strip()

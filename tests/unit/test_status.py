@@ -38,9 +38,11 @@ def test_mobtexting(raw: str, ended: bool, expected: CallStatus) -> None:
     assert map_status(Provider.MOBTEXTING, raw, ended=ended) is expected
 
 
-def test_ibm_failure_reason_means_failed_whatever_the_word() -> None:
+def test_ibm_failure_reason_means_failed_unless_the_word_is_more_specific() -> None:
     assert map_status(Provider.IBM, "connected", failure_reason="SIP 503") is S.FAILED
     assert map_status(Provider.IBM, None, failure_reason="no route") is S.FAILED
+    assert map_status(Provider.IBM, "busy", failure_reason="486 Busy Here") is S.BUSY
+    assert map_status(Provider.IBM, "no-answer", failure_reason="487 Request Terminated") is S.NO_ANSWER
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("ringing", S.RINGING), ("Connected", S.ANSWERED),
