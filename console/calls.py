@@ -108,6 +108,14 @@ def uuid_sid(value: str) -> str:
     return value.lower()
 
 
+def is_sid(text: str) -> bool:
+    try:
+        uuid_sid(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _plain_text(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         value = value.strip()
