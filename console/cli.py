@@ -227,5 +227,63 @@ def export(c: _Ctx, fmt: str, output: Path | None, search: str | None, events: b
     click.echo(f"{count} call(s) written to {output.resolve()}", err=True)
 
 
+# ---------------------------------------------------------------- simulator
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8900, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0.001),
+              help="Time scale: 10 makes a 4 s call last 0.4 s.")
+@click.option("--mode", type=click.Choice(["cognigy", "jambonz"]), default="cognigy", show_default=True,
+              help="jambonz refuses Cognigy's extra fields with a bare 500, as the real one does.")
+@click.option("--rate-limit", default=600, show_default=True, type=click.IntRange(0),
+              help="API requests per 5 minutes for the whole server, as jambonz's default (0: off).")
+@click.option("--no-capacity", is_flag=True, help="Answer create-call with 480: no feature server available.")
+@click.option("--status-hook", help="URL the seeded applications send call status to.")
+@click.option("--mobtexting-webhook", help="URL of MOBtexting portal webhook 1.")
+@click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the URL and credentials.")
+def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no_capacity: bool,
+              status_hook: str | None, mobtexting_webhook: str | None, as_json: bool) -> None:
+    """Run the simulated gateway (all four APIs) until interrupted."""
+    import asyncio
+    import signal
+
+    from console.simulator import Seed, Simulator, SimulatorOptions
+
+    seed = Seed(status_hook={"url": status_hook} if status_hook else None)
+    if mobtexting_webhook:
+        seed.mobtexting_webhooks["1"] = {"uri": mobtexting_webhook, "secret": None}
+    options = SimulatorOptions(host=host, port=port, speed=speed, mode=mode, rate_limit=rate_limit or None, seed=seed)
+
+    async def serve() -> None:
+        sim = Simulator(options, log=lambda line: click.echo(line, err=True))
+        sim.jambonz.capacity = not no_capacity
+        try:
+            await sim.start()
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        info = sim.info()
+        if as_json:
+            click.echo(json.dumps(info), nl=True)
+        else:
+            click.echo(f"simulated gateway ({mode} mode, speed {speed:g}) at {info['base_url']}")
+            for key in ("account_sid", "api_key", "sp_api_key", "webhook_secret", "ibm_agent", "ibm_api_key",
+                        "mobtexting_token"):
+                click.echo(f"  {key:<17} {info[key]}")
+            click.echo("press ctrl+c to stop")
+        sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await sim.stop()
+
+    asyncio.run(serve())
+
+
 def main() -> None:
     cli()

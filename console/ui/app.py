@@ -12,8 +12,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from console.config import Settings
+from console.embedded import EmbeddedGateways, seed_for
 from console.store import Store, utc_now
-from console.ui.messages import HistoryLoaded
+from console.ui.messages import GatewayReady, HistoryLoaded
 from console.ui.themes import file_themes
 
 HISTORY_ROWS = 200
@@ -32,12 +33,15 @@ class ConsoleApp(App[None]):
         Binding("question_mark", "toggle_help", "Help", id="help", tooltip="Show or hide the keys for what has focus."),
     ]
 
-    def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, settings: Settings, store: Store, embedded: EmbeddedGateways,
+                 clock: Callable[[], datetime] = utc_now):
         super().__init__()
         self.settings = settings
         self.store = store
+        self.embedded = embedded
         self.clock = clock
         self.profile_name = settings.default_profile or ""
+        self.gateway_url: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -64,10 +68,29 @@ class ConsoleApp(App[None]):
             self.set_keymap(self.settings.keymap)
         self.sub_title = self.profile_name
         self.load_history()
+        self.start_embedded()
+
+    async def on_unmount(self) -> None:
+        await self.embedded.stop()
+
+    @work(exclusive=True, group="embedded", exit_on_error=False)
+    async def start_embedded(self) -> None:
+        profile = self.settings.profile(self.profile_name)
+        if profile.embedded:
+            sim = await self.embedded.for_provider(profile.provider)
+            self.post_message(GatewayReady(sim.base_url))
+
+    @on(GatewayReady)
+    def gateway_ready(self, message: GatewayReady) -> None:
+        self.gateway_url = message.base_url
+        self.query_one("#summary", Static).update(self._summary())
 
     def _summary(self) -> Text:
         profile = self.settings.profile(self.profile_name)
-        where = "embedded simulator" if profile.embedded else (profile.resolved_base_url or "")
+        if profile.embedded:
+            where = f"embedded simulator at {self.gateway_url}" if self.gateway_url else "embedded simulator (starting)"
+        else:
+            where = profile.resolved_base_url or ""
         return Text.assemble(
             ("profile ", "dim"), (self.profile_name, "bold"), ("  ", ""), (profile.provider, ""),
             ("  gateway ", "dim"), (where, ""), ("  history ", "dim"), (str(self.store.path), ""),
@@ -105,4 +128,4 @@ class ConsoleApp(App[None]):
 
 
 def run(settings: Settings, store: Store) -> None:
-    ConsoleApp(settings, store).run()
+    ConsoleApp(settings, store, EmbeddedGateways(seed=lambda mode: seed_for(settings, mode))).run()

@@ -13,3 +13,10 @@ from console.store import CallRecord
 class HistoryLoaded(Message):
     calls: list[CallRecord]
     total: int
+
+
+@dataclass
+class GatewayReady(Message):
+    """The embedded simulator for the active profile is listening."""
+
+    base_url: str

@@ -160,3 +160,44 @@ def test_the_installed_vgconsole_script_runs(tmp_path: Path) -> None:
     result = subprocess.run([script, "--db", str(tmp_path / "h.db"), "history"], capture_output=True, text=True,
                             env=_env(), timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "no calls"
+
+
+def test_the_simulator_command_prints_json_first_and_serves_until_interrupted() -> None:
+    import signal
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "console", "simulator", "--port", "0", "--speed", "500", "--json",
+                             "--mode", "jambonz"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert set(info) >= {"base_url", "account_sid", "api_key", "sp_api_key", "webhook_secret", "ibm_agent",
+                             "ibm_api_key", "mobtexting_token"}
+        assert info["base_url"].startswith("http://127.0.0.1:") and info["mode"] == "jambonz"
+        body = {"from": "+12125550100", "to": {"type": "phone", "number": "+12125550102"},
+                "application_sid": "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"}
+        r = httpx.post(f"{info['base_url']}/v1/Accounts/{info['account_sid']}/Calls", json=body,
+                       headers={"Authorization": f"Bearer {info['api_key']}"}, timeout=10)
+        assert r.status_code == 201 and "callId" in r.json()
+        sid = r.json()["sid"]
+    finally:
+        import time
+
+        time.sleep(0.3)  # the busy call ends after 1.8 nominal seconds: about 4 ms at speed 500
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"jambonz call {sid} to +12125550102: busy (486 Busy Here)" in err
+
+
+def test_the_simulator_says_why_it_cannot_listen() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "console", "simulator", "--port", str(port)], capture_output=True,
+                                text=True, env=_env(), timeout=60)
+    assert result.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -1,0 +1,78 @@
+"""Simulated gateways started inside the console for profiles whose base_url is "embedded".
+
+One per API mode (a Cognigy deployment and an open-source jambonz one are different servers);
+IBM and MOBtexting are served by whichever is running. Each listens on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from console.calls import is_sid
+from console.config import Settings
+from console.simulator import Seed, Simulator, SimulatorOptions
+
+
+def mode_for(provider: str) -> str:
+    return "jambonz" if provider == "jambonz" else "cognigy"
+
+
+def seed_for(settings: Settings, mode: str) -> Seed:
+    """The simulator's data extended by the embedded profiles' own: account, numbers, applications,
+    IBM agents, MOBtexting IVR flows and sounds, so a sandbox looks like the configuration in it."""
+    seed = Seed()
+    embedded = [p for p in settings.profiles.values() if p.embedded]
+    family = [p for p in embedded if p.provider in ("cognigy", "jambonz") and mode_for(p.provider) == mode]
+    if family:
+        seed.account_sid = family[0].account_sid
+    numbers, apps = list(seed.extra_numbers), dict(seed.extra_applications)
+    for profile in family:
+        numbers += [entry.number for entry in profile.numbers]
+        apps.update({a.id: a.name or a.id for a in profile.applications if is_sid(a.id)})
+        if profile.defaults.application and is_sid(profile.defaults.application):
+            apps.setdefault(profile.defaults.application, "Default application")
+    seed.extra_numbers, seed.extra_applications = tuple(numbers), apps
+    for profile in embedded:
+        if profile.provider == "ibm":
+            seed.ibm_agents.setdefault(profile.path_id, True)
+        elif profile.provider == "mobtexting":
+            kinds = {a.kind: [] for a in profile.applications}
+            for a in profile.applications:
+                kinds[a.kind].append(a.id)
+            seed.mobtexting_flows = tuple(dict.fromkeys([*seed.mobtexting_flows, *kinds.get("ivr", [])]))
+            sounds = [a for a in kinds.get("audio", []) if not a.startswith(("http://", "https://"))]
+            seed.mobtexting_sounds = tuple(dict.fromkeys([*seed.mobtexting_sounds, *sounds]))
+    return seed
+
+
+
+class EmbeddedGateways:
+    def __init__(self, speed: float = 1.0, seed: Callable[[str], Seed] | None = None,
+                 log: Callable[[str], None] | None = None):
+        self._speed = speed
+        self._seed = seed or (lambda mode: Seed())
+        self._log = log
+        self._running: dict[str, Simulator] = {}
+        self._lock = asyncio.Lock()
+
+    async def for_provider(self, provider: str) -> Simulator:
+        """The simulator serving this provider, started on first use."""
+        mode = mode_for(provider)
+        async with self._lock:
+            sim = self._running.get(mode)
+            if sim is None:
+                sim = Simulator(SimulatorOptions(port=0, speed=self._speed, mode=mode, seed=self._seed(mode)), log=self._log)
+                await sim.start()
+                self._running[mode] = sim
+            return sim
+
+    def running(self) -> dict[str, dict[str, Any]]:
+        return {mode: sim.info() for mode, sim in self._running.items()}
+
+    async def stop(self) -> None:
+        async with self._lock:
+            for sim in self._running.values():
+                await sim.stop()
+            self._running.clear()
