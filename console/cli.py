@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from itertools import islice
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -15,6 +16,11 @@ from console import __version__, paths
 from console.config import ConfigError, Settings, load_settings
 from console.redact import mask
 from console.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from console.gateways import GatewayPool
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,7 +41,7 @@ class _Ctx:
             raise click.ClickException(str(exc)) from None
 
 
-def _fail_config(exc: ConfigError) -> None:
+def _fail_config(exc: ConfigError) -> NoReturn:
     click.echo("vgconsole: the configuration cannot be used:", err=True)
     for problem in exc.problems:
         click.echo(f"  {exc.source}: {problem}", err=True)
@@ -225,6 +231,77 @@ def export(c: _Ctx, fmt: str, output: Path | None, search: str | None, events: b
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"{count} call(s) written to {output.resolve()}", err=True)
+
+
+# ---------------------------------------------------------------- the gateway
+
+
+def _gateway_run(c: _Ctx, profile: str | None, job: Callable[[GatewayPool, str, Settings], Awaitable[T]]) -> T:
+    """Run `job` with the profile's gateway open (an embedded profile starts its simulator here)."""
+    import asyncio
+
+    from console.embedded import EmbeddedGateways, seed_for
+    from console.gateways import GatewayPool
+    from console.gateways.errors import GatewayError
+
+    settings = c.settings()
+    name = profile or settings.default_profile or ""
+    try:
+        settings.profile(name)
+    except ConfigError as exc:
+        _fail_config(exc)
+
+    async def run() -> T:
+        embedded = EmbeddedGateways(seed=lambda mode: seed_for(settings, mode))
+        pool = GatewayPool(settings, embedded)
+        try:
+            return await job(pool, name, settings)
+        finally:
+            await pool.close()
+            await embedded.stop()
+
+    try:
+        return asyncio.run(run())
+    except GatewayError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ConfigError as exc:
+        _fail_config(exc)
+
+
+@cli.command()
+@click.option("--profile", help="Profile (default: the default profile).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def numbers(c: _Ctx, profile: str | None, as_json: bool) -> None:
+    """List the phone numbers the profile can call from."""
+
+    async def job(pool: GatewayPool, name: str, settings: Settings) -> list[Any]:
+        return await (await pool.get(name)).list_numbers()
+
+    rows = _gateway_run(c, profile, job)
+    if as_json:
+        click.echo(json.dumps([vars(n) for n in rows], indent=2))
+        return
+    for n in rows:
+        click.echo(f"{n.number:<18} {n.label}")
+
+
+@cli.command()
+@click.option("--profile", help="Profile (default: the default profile).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def apps(c: _Ctx, profile: str | None, as_json: bool) -> None:
+    """List the applications (IVR flows and audio for MOBtexting, agents for IBM) the profile can use."""
+
+    async def job(pool: GatewayPool, name: str, settings: Settings) -> list[Any]:
+        return await (await pool.get(name)).list_applications()
+
+    rows = _gateway_run(c, profile, job)
+    if as_json:
+        click.echo(json.dumps([vars(a) for a in rows], indent=2))
+        return
+    for a in rows:
+        click.echo(f"{a.id:<38} {a.kind:<12} {a.name}")
 
 
 # ---------------------------------------------------------------- simulator

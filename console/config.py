@@ -117,6 +117,19 @@ class _Profile(_Strict):
     numbers: list[NumberEntry] = Field(default_factory=list)
     applications: list[AppEntry] = Field(default_factory=list)
     defaults: DialDefaults = Field(default_factory=DialDefaults)
+    ca_file: Path | None = None  # a private CA's certificates (PEM) to trust; TLS is always verified
+    connect_timeout_s: float = Field(5.0, gt=0, le=120)
+    read_timeout_s: float = Field(15.0, gt=0, le=300)
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        if not value.is_file():
+            raise ValueError(f"{value} is not a file of PEM certificates")
+        return value
 
     @field_validator("base_url")
     @classmethod

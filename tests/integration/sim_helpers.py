@@ -30,7 +30,8 @@ class Recorded:
 
 
 class HookRecorder:
-    """Answers every request with the configured status/body for its path (200 by default) and records it."""
+    """Answers every request with the configured status/body for its path (200 by default; a key ending
+    in * matches a path prefix) and records it."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
@@ -60,7 +61,9 @@ class HookRecorder:
         self.requests.append(Recorded(request.method, request.path, dict(request.query), CIMultiDict(request.headers),
                                       await request.read()))
         self._changed.set()
-        status, body = self.answers.get(request.path, (200, None))
+        prefixes = [k for k in self.answers if k.endswith("*") and request.path.startswith(k[:-1])]
+        key = request.path if request.path in self.answers else max(prefixes, key=len, default=None)
+        status, body = self.answers.get(key, (200, None)) if key else (200, None)
         if callable(body):
             body = body(self.requests[-1])
         return web.json_response(body, status=status) if body is not None else web.Response(status=status)

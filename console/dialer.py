@@ -1,0 +1,68 @@
+"""Placing and ending calls: the gateway does the talking, the store keeps every attempt.
+
+An attempt is written before the request leaves (so a crash mid-request still leaves a trace) and
+finished as placed or failed; a failed create keeps the operator's sentence as its error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from console.calls import DialRequest
+from console.gateways import GatewayPool, Prepared
+from console.gateways.errors import GatewayError
+from console.status import CallStatus
+from console.store import CallRecord, Store, new_attempt_id
+
+
+@dataclass
+class DialOutcome:
+    call: CallRecord | None  # None when nothing was sent
+    notes: list[str] = field(default_factory=list)
+    error: GatewayError | None = None
+
+    @property
+    def placed(self) -> bool:
+        return self.error is None and self.call is not None
+
+
+class Dialer:
+    def __init__(self, store: Store, gateways: GatewayPool):
+        self.store = store
+        self.gateways = gateways
+
+    async def preview(self, profile: str, request: DialRequest) -> Prepared:
+        """The request as it would be sent, with the notes to show before sending."""
+        gateway = await self.gateways.get(profile)
+        return gateway.prepare(request, "preview")
+
+    async def place(self, profile: str, request: DialRequest) -> DialOutcome:
+        gateway = await self.gateways.get(profile)
+        attempt_id = new_attempt_id()
+        try:
+            prepared = gateway.prepare(request, attempt_id)
+        except GatewayError as exc:
+            return DialOutcome(None, error=exc)  # refused before sending: not an attempt
+        call = await self.store.begin_attempt(
+            profile=profile, provider=gateway.provider.value, from_number=request.from_,
+            to_number=request.destination, target_type=request.to.type, tags=request.tags,
+            request={"method": prepared.method, "path": prepared.path, "form": prepared.form, "body": prepared.body},
+            attempt_id=attempt_id,
+        )
+        try:
+            placed = await gateway.send(prepared)
+        except GatewayError as exc:
+            call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None)
+            return DialOutcome(call, prepared.notes, exc)
+        call = await self.store.attempt_placed(attempt_id, call_sid=placed.call_sid, sip_call_id=placed.sip_call_id,
+                                               status=placed.status)
+        return DialOutcome(call, prepared.notes)
+
+    async def hangup(self, call: CallRecord) -> None:
+        """End an answered call or cancel a ringing one, as the gateway's API allows."""
+        if not call.call_sid:
+            raise GatewayError("the gateway never gave this attempt a call id, so there is nothing to hang up")
+        if call.status.final:
+            raise GatewayError(f"the call has already ended ({call.status.value})")
+        gateway = await self.gateways.get(call.profile)
+        await gateway.hangup(call.call_sid, answered=call.status is CallStatus.ANSWERED)

@@ -1,0 +1,80 @@
+"""Gateway clients, one per profile, chosen by the profile's provider."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from console.config import Settings
+from console.embedded import EmbeddedGateways
+from console.gateways.base import AppInfo, Gateway, Http, LiveCall, NumberInfo, Placed, Prepared, RecentPage
+from console.gateways.errors import GatewayError, NotSupported
+from console.gateways.ibm import IbmGateway
+from console.gateways.jambonz import CognigyGateway, JambonzGateway
+from console.gateways.mobtexting import MobtextingGateway
+from console.hooks import AttemptHooks, HookUrls
+
+CLASSES: dict[str, type[Gateway]] = {
+    "cognigy": CognigyGateway, "jambonz": JambonzGateway, "ibm": IbmGateway, "mobtexting": MobtextingGateway,
+}
+
+
+def auth_headers(provider: str, key: str | None) -> dict[str, str]:
+    if not key:
+        return {}
+    if provider == "ibm":
+        return {"Authorization": "Basic " + base64.b64encode(f"apikey:{key}".encode()).decode()}
+    headers = {"Authorization": f"Bearer {key}"}
+    if provider == "mobtexting":
+        headers["Accept"] = "application/json"
+    return headers
+
+
+class GatewayPool:
+    """Open gateways by profile name; embedded profiles get the in-process simulator and its keys."""
+
+    def __init__(self, settings: Settings, embedded: EmbeddedGateways, *, client: httpx.AsyncClient | None = None):
+        self.settings = settings
+        self.embedded = embedded
+        self._client = client  # tests may hand in a client with event hooks; normally one per profile
+        self._open: dict[str, Gateway] = {}
+        self.hook_urls: HookUrls | None = None  # set while a receiver runs
+
+    def attempt_hooks(self, profile: str, attempt_id: str) -> AttemptHooks | None:
+        return self.hook_urls.for_attempt(profile, attempt_id) if self.hook_urls else None
+
+    async def get(self, name: str) -> Gateway:
+        gateway = self._open.get(name)
+        if gateway is None:
+            gateway = await self._make(name)
+            self._open[name] = gateway
+        return gateway
+
+    async def _make(self, name: str) -> Gateway:
+        profile = self.settings.profile(name)
+        if profile.embedded:
+            sim = await self.embedded.for_provider(profile.provider)
+            info: dict[str, Any] = sim.info()
+            base_url = info["base_url"]
+            key = {"ibm": info["ibm_api_key"], "mobtexting": info["mobtexting_token"]}.get(profile.provider, info["api_key"])
+        else:
+            base_url = profile.resolved_base_url or ""
+            credential = profile.credential()
+            key = credential.get_secret_value() if credential else None
+        http = Http(base_url, auth_headers(profile.provider, key), client=self._client,
+                    ca_file=str(profile.ca_file) if profile.ca_file else None,
+                    connect_timeout=profile.connect_timeout_s, read_timeout=profile.read_timeout_s)
+        return CLASSES[profile.provider](name, profile, http, self.attempt_hooks)
+
+    async def close(self) -> None:
+        for gateway in self._open.values():
+            await gateway.close()
+        self._open.clear()
+
+
+__all__ = [
+    "AppInfo", "Gateway", "GatewayError", "GatewayPool", "LiveCall", "NotSupported", "NumberInfo", "Placed",
+    "Prepared", "RecentPage",
+]

@@ -1,0 +1,58 @@
+"""Everything that can go wrong talking to a gateway, as one sentence for the operator
+(`str(error)`) plus the raw detail kept for the call's detail view."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    def __init__(self, message: str, *, detail: str = "", status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.status = status
+
+
+class GatewayUnreachable(GatewayError):
+    """Nothing answered: connection refused, unknown host, network down."""
+
+
+class GatewayTimeout(GatewayError):
+    """Connected, but no (complete) answer in time."""
+
+
+class GatewayTlsError(GatewayError):
+    """The TLS handshake failed: certificate, hostname or protocol."""
+
+
+class GatewayDropped(GatewayError):
+    """The connection closed before the answer was complete."""
+
+
+class GatewayAuthError(GatewayError):
+    """401/403: the credential or its scope is wrong."""
+
+
+class GatewayRejected(GatewayError):
+    """The gateway understood and refused the request (400, 422, 500 on create, ...)."""
+
+
+class GatewayNotFound(GatewayError):
+    """404: a wrong base URL or route, or a call that is gone."""
+
+
+class GatewayRateLimited(GatewayError):
+    def __init__(self, message: str, *, retry_after: float | None, detail: str = "", status: int | None = 429):
+        super().__init__(message, detail=detail, status=status)
+        self.retry_after = retry_after
+
+
+class GatewayUnavailable(GatewayError):
+    """The gateway has no capacity right now (jambonz 480)."""
+
+
+class GatewayBadResponse(GatewayError):
+    """A success status with a body that does not say what it should."""
+
+
+class NotSupported(GatewayError):
+    """The provider's API has no way to do this."""

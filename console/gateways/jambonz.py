@@ -1,0 +1,258 @@
+"""Open-source jambonz: POST /v1/Accounts/{sid}/Calls with only the `rest:dial` fields, Bearer auth.
+
+jambonz answers a field outside `rest:dial` with a bare 500, so this client leaves such fields out
+and says which before sending. With an application, status webhooks go to the application's Call
+Status Webhook (a request's call_status_hook is overwritten); a profile with `per_call_hooks` sends
+call_hook + call_status_hook pointing at the console instead of an application.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import httpx
+
+from console.calls import DialRequest, SipTarget, TeamsTarget, Webhook
+from console.gateways.base import (
+    AppInfo,
+    Gateway,
+    LiveCall,
+    NumberInfo,
+    Placed,
+    Prepared,
+    RecentPage,
+    body_text,
+    json_msg,
+    parse_json,
+)
+from console.gateways.errors import (
+    GatewayAuthError,
+    GatewayBadResponse,
+    GatewayError,
+    GatewayNotFound,
+    GatewayRejected,
+)
+from console.providers import Provider
+from console.status import CallStatus, map_status
+
+COGNIGY_FIELDS = {
+    "notify_url": "notifyUrl", "action_hook": "actionHook", "confirm_hook": "confirmHook",
+    "dtmf_capture": "dtmfCapture", "dtmf_hook": "dtmfHook", "listen": "listen", "transcribe": "transcribe",
+}
+
+
+def webhook_wire(hook: Webhook) -> dict[str, Any]:
+    wire: dict[str, Any] = {"url": hook.url, "method": hook.method}
+    if hook.username and hook.password:
+        wire["username"] = hook.username
+        wire["password"] = hook.password.get_secret_value()
+    return wire
+
+
+def target_wire(to: Any) -> dict[str, Any]:
+    wire = to.model_dump(by_alias=True, exclude_none=True)
+    if not wire.get("headers"):
+        wire.pop("headers", None)
+    if isinstance(to, TeamsTarget) and not to.vmail:
+        wire.pop("vmail", None)
+    if isinstance(to, SipTarget) and to.auth is not None:
+        wire["auth"] = {"username": to.auth.username, "password": to.auth.password.get_secret_value()}
+    return wire
+
+
+class JambonzGateway(Gateway):
+    provider: ClassVar[Provider] = Provider.JAMBONZ
+    cognigy: ClassVar[bool] = False
+
+    @property
+    def account(self) -> str:
+        return self.profile.account_sid
+
+    # ------------------------------------------------------------ errors
+
+    def explain(self, response: httpx.Response) -> GatewayError | None:
+        status, msg = response.status_code, json_msg(response)
+        text = body_text(response)
+        if status == 401:
+            return GatewayAuthError("the gateway does not accept this API key (401 Unauthorized): check api_key or "
+                                    "api_key_env in the profile", detail=text, status=401)
+        if status == 400 and msg and msg.startswith("unauthorized createCall request"):
+            return GatewayAuthError(f"{msg}: this key cannot place calls for the account. A service-provider key "
+                                    "never can: use an account-level API key of this account.", detail=text, status=400)
+        if status == 403:
+            return GatewayAuthError(f"the key has no access to account {self.account} (403{': ' + msg if msg else ''}): "
+                                    "use an API key of this account", detail=text, status=403)
+        if status == 422:
+            return GatewayRejected(f"the gateway cannot do that now: {msg or text.strip()}", detail=text, status=422)
+        return None
+
+    def explain_create(self, response: httpx.Response) -> GatewayError | None:
+        if response.status_code == 500 and not json_msg(response):
+            return GatewayRejected("the gateway rejected the request (HTTP 500 without a reason); on jambonz this "
+                                   "usually means a field it does not accept", detail=body_text(response), status=500)
+        return self.explain(response)
+
+    # ------------------------------------------------------------ lists
+
+    async def list_numbers(self) -> list[NumberInfo]:
+        response = await self.http.send("GET", "/v1/PhoneNumbers", read=True, explain=self.explain)
+        rows = parse_json(response, "the phone numbers")
+        if not isinstance(rows, list):
+            raise GatewayBadResponse("the phone number list is not a list", detail=body_text(response))
+        labels = {n.number: n.label for n in self.profile.numbers}
+        found = []
+        for row in rows:
+            number = str(row.get("number", ""))
+            e164 = number if number.startswith("+") else f"+{number}"  # jambonz stores numbers without +
+            found.append(NumberInfo(e164, labels.get(e164, ""), row.get("application_sid")))
+        return found
+
+    async def list_applications(self) -> list[AppInfo]:
+        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Applications", read=True,
+                                        explain=self.explain)
+        rows = parse_json(response, "the applications")
+        if isinstance(rows, dict):
+            rows = rows.get("data", [])
+        return [AppInfo(str(r["application_sid"]), str(r.get("name") or r["application_sid"])) for r in rows
+                if isinstance(r, dict) and r.get("application_sid")]
+
+    # ------------------------------------------------------------ create
+
+    def prepare(self, request: DialRequest, attempt_id: str) -> Prepared:
+        hooks = self.attempt_hooks(attempt_id)
+        notes: list[str] = []
+        body: dict[str, Any] = {"from": request.from_, "to": target_wire(request.to)}
+        if request.application_sid:
+            body["application_sid"] = request.application_sid
+        for attr, key in (("from_host", "fromHost"), ("caller_name", "callerName"), ("timeout", "timeout"),
+                          ("time_limit", "timeLimit")):
+            value = getattr(request, attr)
+            if value is not None:
+                body[key] = value
+        if request.tags:
+            body["tag"] = request.tags
+        if request.headers:
+            body["headers"] = request.headers
+        if request.speech:
+            for name, value in request.speech.model_dump(exclude_none=True).items():
+                body[f"speech_{name}"] = value
+        if request.amd is not None:
+            amd = request.amd.model_dump(by_alias=True, exclude_none=True)
+            if request.amd.action_hook is not None:
+                amd["actionHook"] = webhook_wire(request.amd.action_hook)
+            elif hooks:
+                amd["actionHook"] = hooks.amd
+            else:
+                amd = None
+                notes.append("AMD left off: its results need a hook, and no receiver is running to take them")
+            if amd is not None:
+                body["amd"] = amd
+        extra = request.jambonz
+        if extra is not None:
+            for attr, key in (("call_hook", "call_hook"), ("call_status_hook", "call_status_hook"),
+                              ("refer_hook", "referHook")):
+                hook = getattr(extra, attr)
+                if hook is not None:
+                    body[key] = webhook_wire(hook)
+            if extra.sip_request_within_dialog_hook:
+                body["sipRequestWithinDialogHook"] = extra.sip_request_within_dialog_hook
+            if extra.dual_streams is not None:
+                body["dual_streams"] = extra.dual_streams
+        self._provider_fields(request, body, notes, hooks)
+        if body.get("application_sid") and "call_status_hook" in body:
+            notes.append("call_status_hook is ignored when an application is set: status goes to the application's "
+                         "Call Status Webhook")
+        return Prepared("POST", f"/v1/Accounts/{self.account}/Calls", body, notes=notes)
+
+    def _provider_fields(self, request: DialRequest, body: dict[str, Any], notes: list[str], hooks: Any) -> None:
+        """jambonz: drop Cognigy's fields (they would fail the call); optionally use per-call hooks."""
+        if request.cognigy is not None:
+            used = [COGNIGY_FIELDS[name] for name, value in request.cognigy if value not in (None, [], {})]
+            if used:
+                notes.append(f"left out {', '.join(used)}: open-source jambonz refuses fields outside rest:dial "
+                             "(Cognigy Voice Gateway only)")
+        if self.profile.per_call_hooks and hooks:
+            if body.pop("application_sid", None):
+                notes.append("application_sid left out: this profile uses per-call hooks, so the console's call_hook "
+                             "answers the call and its call_status_hook gets the status")
+            body.setdefault("call_hook", hooks.call)
+            body.setdefault("call_status_hook", hooks.status)
+            missing = [k for k in ("speech_synthesis_vendor", "speech_synthesis_language", "speech_synthesis_voice",
+                                   "speech_recognizer_vendor", "speech_recognizer_language") if k not in body]
+            if missing:
+                raise GatewayRejected("without an application jambonz needs all five speech settings; missing: "
+                                      + ", ".join(missing))
+
+    async def send(self, prepared: Prepared) -> Placed:
+        response = await self.http.send(prepared.method, prepared.path, json_body=prepared.body,
+                                        explain=self.explain_create, creates=True)
+        data = parse_json(response, "the new call")
+        if not isinstance(data, dict) or not isinstance(data.get("sid"), str):
+            raise GatewayBadResponse(f"the gateway answered {response.status_code} without a call sid",
+                                     detail=body_text(response), status=response.status_code)
+        call_id = data.get("callId") or data.get("callid")  # the code says callId, Cognigy's docs callid
+        # The 201 comes once the INVITE is out: the call is dialing.
+        return Placed(data["sid"], call_id, CallStatus.DIALING, body_text(response))
+
+    # ------------------------------------------------------------ live calls
+
+    async def hangup(self, call_sid: str, *, answered: bool) -> None:
+        """PUT call_status: completed ends an answered call, no-answer cancels a ringing one (never DELETE)."""
+        try:
+            await self.http.send("PUT", f"/v1/Accounts/{self.account}/Calls/{call_sid}",
+                                 json_body={"call_status": "completed" if answered else "no-answer"}, explain=self.explain)
+        except GatewayNotFound as exc:
+            raise GatewayNotFound(f"the gateway no longer knows call {call_sid}: it has ended", detail=exc.detail,
+                                  status=404) from None
+
+    async def live_calls(self) -> list[LiveCall]:
+        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Calls", read=True, explain=self.explain)
+        rows = parse_json(response, "the live calls")
+        if not isinstance(rows, list):
+            raise GatewayBadResponse("the live call list is not a list", detail=body_text(response))
+        return [self._live(row) for row in rows if isinstance(row, dict) and row.get("call_sid")]
+
+    def _live(self, row: dict[str, Any]) -> LiveCall:
+        def number(value: Any) -> int | None:
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+
+        word = str(row.get("call_status", ""))
+        return LiveCall(str(row["call_sid"]), map_status(self.provider, word), word, str(row.get("from", "")),
+                        str(row.get("to", "")), number(row.get("sip_status")), number(row.get("duration")), row)
+
+    async def call_count(self) -> dict[str, int]:
+        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/CallCount", read=True, explain=self.explain)
+        data = parse_json(response, "the call count")
+        return {"inbound": int(data.get("inbound", 0)), "outbound": int(data.get("outbound", 0))}
+
+    async def recent_calls(self, page: int = 1, count: int = 50) -> RecentPage:
+        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/RecentCalls", read=True,
+                                        params={"page": page, "count": min(count, 500)}, explain=self.explain)
+        data = parse_json(response, "the recent calls")
+        return RecentPage(int(data.get("total", 0)), list(data.get("data", [])))
+
+
+class CognigyGateway(JambonzGateway):
+    """Cognigy Voice Gateway: jambonz plus notifyUrl and the dial options; per-call status via notifyUrl."""
+
+    provider: ClassVar[Provider] = Provider.COGNIGY
+    cognigy: ClassVar[bool] = True
+
+    def _provider_fields(self, request: DialRequest, body: dict[str, Any], notes: list[str], hooks: Any) -> None:
+        c = request.cognigy
+        for attr in ("notify_url", "action_hook", "confirm_hook", "dtmf_hook"):
+            hook = getattr(c, attr) if c else None
+            if hook is not None:
+                body[COGNIGY_FIELDS[attr]] = webhook_wire(hook)
+        if c is not None:
+            if c.dtmf_capture:
+                body["dtmfCapture"] = c.dtmf_capture
+            for attr in ("listen", "transcribe"):
+                if getattr(c, attr):
+                    body[COGNIGY_FIELDS[attr]] = getattr(c, attr)
+        if hooks:
+            body.setdefault("notifyUrl", {"url": hooks.status, "method": "POST"})
+            body.setdefault("actionHook", {"url": hooks.action, "method": "POST"})

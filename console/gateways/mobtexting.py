@@ -1,0 +1,78 @@
+"""MOBtexting voice (OBD): POST {base}/api/{version}/outgoing/send, Bearer token.
+
+Two request generations, chosen by the profile: "json" (today: JSON with flow_id) and "form" (2021:
+form-encoded with ivr_id). Success is `status` 200 or "OK" in either answer shape; the call's id is
+data[0].id. MOBtexting has no API to list bridge numbers or IVR flows, or to stop a call."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import httpx
+
+from console.calls import DialRequest, PhoneTarget
+from console.gateways.base import AppInfo, Gateway, NumberInfo, Placed, Prepared, body_text, json_msg, parse_json
+from console.gateways.errors import GatewayAuthError, GatewayBadResponse, GatewayError, GatewayRejected
+from console.providers import Provider
+from console.status import CallStatus
+
+
+class MobtextingGateway(Gateway):
+    provider: ClassVar[Provider] = Provider.MOBTEXTING
+
+    async def list_numbers(self) -> list[NumberInfo]:
+        return self.local_numbers()
+
+    async def list_applications(self) -> list[AppInfo]:
+        return self.local_applications()
+
+    def explain(self, response: httpx.Response) -> GatewayError | None:
+        message, text = json_msg(response), body_text(response)
+        if response.status_code == 401:
+            return GatewayAuthError(f"MOBtexting refused the token ({message or '401'}): check the access token and "
+                                    "its IP whitelist", detail=text, status=401)
+        if response.status_code == 422 and message:
+            return GatewayRejected(message, detail=text, status=422)
+        return None
+
+    def prepare(self, request: DialRequest, attempt_id: str) -> Prepared:
+        extra = request.mobtexting
+        if extra is None or not isinstance(request.to, PhoneTarget):  # the call model guarantees both
+            raise GatewayRejected("MOBtexting dials phone numbers with an IVR flow or an audio")
+        form = self.profile.request_format == "form"
+        body: dict[str, Any] = {"bridge": request.from_.lstrip("+"), "to": request.to.number.lstrip("+")}
+        if extra.flow_id:
+            body["ivr_id" if form else "flow_id"] = extra.flow_id
+        if extra.audio:
+            body["audio"] = extra.audio
+        if extra.name:
+            body["name"] = extra.name
+        if extra.interval:
+            body["interval"] = extra.interval
+        webhook_id = extra.webhook_id or self.profile.webhook_id
+        if webhook_id:
+            body["webhook_id"] = webhook_id
+        if extra.variables:
+            if form:
+                body.update({f"variables[{k}]": v for k, v in extra.variables.items()})
+            else:
+                body["variables"] = extra.variables
+        notes = [] if webhook_id else ["no webhook_id: MOBtexting will not report how the call went"]
+        if request.tags:
+            notes.append("tags are kept in history only: MOBtexting has no field to carry them")
+        return Prepared("POST", f"/api/{self.profile.api_version}/outgoing/send", body, form=form, notes=notes)
+
+    async def send(self, prepared: Prepared) -> Placed:
+        response = await self.http.send(prepared.method, prepared.path, json_body=None if prepared.form else prepared.body,
+                                        form=prepared.body if prepared.form else None, explain=self.explain,
+                                        creates=True)
+        data = parse_json(response, "outgoing/send")
+        ok = isinstance(data, dict) and (data.get("status") in (200, "200") or str(data.get("status")).upper() == "OK")
+        if not ok:
+            message = data.get("message") if isinstance(data, dict) else None
+            raise GatewayRejected(f"MOBtexting did not queue the call: {message or body_text(response)}",
+                                  detail=body_text(response), status=response.status_code)
+        rows = data.get("data") or []
+        if not rows or not isinstance(rows[0], dict) or not rows[0].get("id"):
+            raise GatewayBadResponse("MOBtexting queued the call but sent no id for it", detail=body_text(response))
+        return Placed(str(rows[0]["id"]), None, CallStatus.QUEUED, body_text(response))
