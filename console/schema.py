@@ -93,7 +93,17 @@ def _v1(db: Database) -> None:
                f"INSERT INTO calls_fts(rowid, {cols}) VALUES (new.id, {new}); END")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+def _v2(db: Database) -> None:
+    # Webhooks the receiver could not understand, kept for the operator to inspect.
+    db["rejected_events"].create(
+        {"id": int, "received_at": str, "profile": str, "route": str, "reason": str, "remote": str,
+         "content_type": str, "body": str},
+        pk="id",
+        not_null={"received_at", "route", "reason", "body"},
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
 VERSION = len(MIGRATIONS)
 
 

@@ -194,9 +194,10 @@ class CallEvent(BaseModel):
 
     @property
     def dedup_key(self) -> str:
-        """Equal for a gateway's retry of the same webhook, so it is stored once."""
+        """Equal for a gateway's retry of the same webhook, and for the same body delivered through two
+        hooks (Cognigy sends call:status to the application's hook and to notifyUrl): stored once."""
         h = hashlib.sha256()
-        for part in (self.profile, self.kind.value, self.call_sid or "", self.token or "", self.raw):
+        for part in (self.profile, self.kind.value, self.call_sid or "", self.raw):
             h.update(part.encode())
             h.update(b"\x00")
         return h.hexdigest()

@@ -6,12 +6,15 @@ a connection per thread, so a UI thread worker and the writer never wait on each
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -113,7 +116,8 @@ class CallDetail(BaseModel):
     events: list[EventRecord]
 
 
-class Ingested(BaseModel):
+@dataclass(frozen=True)
+class Ingested:
     """The outcome of storing one webhook event."""
 
     duplicate: bool  # already stored (a gateway retry): nothing changed
@@ -129,6 +133,7 @@ class Store:
         self._secrets = [s for s in secrets if s]
         self._synchronous = synchronous.upper()
         self._local = threading.local()
+        self._pending: dict[asyncio.AbstractEventLoop, list[tuple[dict[str, Any], asyncio.Future[Ingested]]]] = {}
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._prepare()
@@ -269,8 +274,49 @@ class Store:
         return await self._writer.run(job)
 
     async def ingest(self, event: CallEvent) -> Ingested:
-        """Store a webhook event once and fold it into its call; returns after the commit."""
-        row = {
+        """Store a webhook event once and fold it into its call; returns after the commit.
+
+        Events ingested during the same turn of the event loop go to the writer as one job: one
+        hand-over between threads for a burst instead of one per webhook."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Ingested] = loop.create_future()
+        pending = self._pending.setdefault(loop, [])
+        pending.append((self._event_row(event), future))
+        if len(pending) == 1:
+            loop.call_soon(self._flush, loop)
+        return await future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, [])
+        if not batch:
+            return
+        now = iso(self._clock())
+        rows = [row for row, _ in batch]
+
+        def resolve(done: Future[list[Ingested | BaseException]]) -> None:
+            try:
+                outcomes: list[Any] = done.result()
+            except BaseException as exc:  # noqa: BLE001 - the whole job failed: nothing of it is stored
+                outcomes = [exc] * len(batch)
+            for (_, future), outcome in zip(batch, outcomes):
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+        try:
+            job = self._writer.submit(lambda db: _ingest_batch(db, rows, now))
+        except Exception as exc:  # noqa: BLE001 - e.g. the store is closed
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        job.add_done_callback(lambda done: loop.call_soon_threadsafe(resolve, done))
+
+    def _event_row(self, event: CallEvent) -> dict[str, Any]:
+        return {
             "dedup_key": event.dedup_key,
             "profile": event.profile,
             "provider": event.provider.value,
@@ -290,7 +336,13 @@ class Store:
             "verified": int(event.verified),
             "raw": self._redact(event.raw),
         }
-        return await self._writer.run(lambda db: _ingest(db, row, iso(self._clock())))
+
+    async def reject(self, *, profile: str | None, route: str, reason: str, remote: str | None,
+                     content_type: str | None, body: str, received_at: datetime | None = None) -> int:
+        """Keep a webhook the receiver could not understand, for the operator to look at."""
+        row = {"received_at": iso(received_at or self._clock()), "profile": profile, "route": route, "reason": reason,
+               "remote": remote, "content_type": content_type, "body": self._redact(body)}
+        return await self._writer.run(lambda db: db["rejected_events"].insert(row).last_pk)
 
     def _redact(self, value: Any) -> Any:
         return redact(value, self._secrets)
@@ -349,6 +401,10 @@ class Store:
         call = self.call(key)
         return CallDetail(call=call, events=self.events(call.id)) if call else None
 
+    def rejected(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest webhooks that could not be understood."""
+        return list(self._reader().query("SELECT * FROM rejected_events ORDER BY id DESC LIMIT ?", [limit]))
+
     def orphan_count(self) -> int:
         """Events whose attempt is not (yet) known."""
         return self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0]
@@ -368,29 +424,137 @@ def _by_attempt(db: Database, attempt_id: str) -> dict[str, Any]:
     return call
 
 
-def _ingest(db: Database, row: dict[str, Any], now: str) -> Ingested:
-    cursor = db.execute(
-        f"INSERT OR IGNORE INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-    )
+# Columns an event can change on its call (call_sid apart: changing it re-indexes the call for search).
+_FOLDED = ("status", "provider_status", "sip_status", "sip_reason", "amd_result", "amd_reason", "answered_at",
+           "ended_at", "duration", "updated_at")
+_CHUNK = 500  # rows per INSERT: 18 columns each stays well under SQLite's 32,766 variables
+
+
+def _ingest_batch(db: Database, rows: list[dict[str, Any]], now: str) -> list[Ingested | BaseException]:
+    """A burst of events in a handful of statements, whatever its size: every SQLite call hands the GIL
+    back and forth with the event loop, so statements per batch, not per event, is what keeps ingest fast.
+    Should the batch fail, it is rolled back and redone one event at a time, so one bad row fails alone."""
+    conn = db.conn
+    conn.execute("SAVEPOINT burst")
+    try:
+        results = _fold_batch(conn, rows, now)
+    except Exception:  # noqa: BLE001 - find the culprit below
+        conn.execute("ROLLBACK TO burst")
+        conn.execute("RELEASE burst")
+        return [_ingest_isolated(db, row, now) for row in rows]
+    conn.execute("RELEASE burst")
+    return results
+
+
+def _fold_batch(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) -> list[Ingested | BaseException]:
+    inserted: dict[str, int] = {}
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        values = ", ".join(["(" + ", ".join("?" * len(_EVENT_COLUMNS)) + ")"] * len(chunk))
+        sql = f"INSERT OR IGNORE INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES {values} RETURNING id, dedup_key"
+        inserted.update((key, event_id) for event_id, key in
+                        conn.execute(sql, [row[c] for row in chunk for c in _EVENT_COLUMNS]).fetchall())
+    fresh = []  # (row, event id) for the rows this batch inserted; a repeated key is a duplicate
+    seen: set[str] = set()
+    for row in rows:
+        key = row["dedup_key"]
+        fresh.append((row, inserted[key]) if key in inserted and key not in seen else (row, None))
+        seen.add(key)
+    tokens = sorted({r["token"] for r, i in fresh if i is not None and r["token"]})
+    sids = sorted({r["call_sid"] for r, i in fresh if i is not None and r["call_sid"]})
+    by_token: dict[str, dict[str, Any]] = {}
+    by_sid: dict[tuple[str, str], dict[str, Any]] = {}
+    for column, keys in (("attempt_id", tokens), ("call_sid", sids)):
+        for start in range(0, len(keys), _CHUNK):
+            part = keys[start:start + _CHUNK]
+            cursor = conn.execute(f"SELECT * FROM calls WHERE {column} IN ({', '.join('?' * len(part))}) ORDER BY id",
+                                  part)
+            names = [d[0] for d in cursor.description]
+            for found in cursor.fetchall():
+                call = dict(zip(names, found))
+                if column == "attempt_id":
+                    by_token[call["attempt_id"]] = call
+                else:
+                    by_sid[(call["profile"], call["call_sid"])] = call  # ordered by id: the newest wins
+    calls: dict[int, dict[str, Any]] = {}  # the state each call reaches, as the batch folds into it
+    links, learned, results = [], [], []
+    for row, event_id in fresh:
+        if event_id is None:
+            results.append(Ingested(duplicate=True, call=None))
+            continue
+        call = by_token.get(row["token"]) if row["token"] else None
+        if call is None and row["call_sid"]:
+            call = by_sid.get((row["profile"], row["call_sid"]))
+        if call is None:
+            results.append(Ingested(duplicate=False, call=None))
+            continue
+        call = calls.setdefault(call["id"], call)
+        links.append((call["id"], event_id))
+        changes = _fold(call, row)
+        if "call_sid" in changes:  # learned through the token: later events may name only the sid
+            call["call_sid"] = changes.pop("call_sid")
+            learned.append((call["call_sid"], call["id"]))
+            by_sid[(call["profile"], call["call_sid"])] = call
+        if changes:
+            call.update(changes, updated_at=now)
+        results.append(Ingested(duplicate=False, call=CallRecord.from_row(call)))
+    if links:
+        conn.executemany("UPDATE events SET call_id = ? WHERE id = ?", links)
+    if calls:
+        conn.executemany(f"UPDATE calls SET {', '.join(f'{c} = ?' for c in _FOLDED)} WHERE id = ?",
+                         [[c[k] for k in _FOLDED] + [c["id"]] for c in calls.values()])
+    if learned:
+        conn.executemany("UPDATE calls SET call_sid = ? WHERE id = ?", learned)
+    return results
+
+
+def _ingest_isolated(db: Database, row: dict[str, Any], now: str) -> Ingested | BaseException:
+    """One event in its own savepoint: a failure is rolled back alone and reported alone."""
+    conn = db.conn
+    conn.execute("SAVEPOINT event")
+    try:
+        result: Ingested | BaseException = _ingest(conn, row, now)
+    except Exception as exc:  # noqa: BLE001 - handed to this event's caller
+        conn.execute("ROLLBACK TO event")
+        result = exc
+    conn.execute("RELEASE event")
+    return result
+
+
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    cursor = conn.execute(sql, params)
+    found = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], found)) if found else None
+
+
+def _ingest(conn: sqlite3.Connection, row: dict[str, Any], now: str) -> Ingested:
+    """The hot path of every webhook: plain SQL on the writer's connection."""
+    cursor = conn.execute(_INSERT_EVENT, [row[c] for c in _EVENT_COLUMNS])
     if cursor.rowcount == 0:
         return Ingested(duplicate=True, call=None)
     event_id = cursor.lastrowid
     call = None
     if row["token"]:
-        call = _one(db, "SELECT * FROM calls WHERE attempt_id = ?", [row["token"]])
+        call = _fetch_one(conn, "SELECT * FROM calls WHERE attempt_id = ?", [row["token"]])
     if call is None and row["call_sid"]:
-        call = _one(
-            db, "SELECT * FROM calls WHERE profile = ? AND call_sid = ? ORDER BY id DESC LIMIT 1", [row["profile"], row["call_sid"]]
-        )
+        call = _fetch_one(conn, "SELECT * FROM calls WHERE profile = ? AND call_sid = ? ORDER BY id DESC LIMIT 1",
+                          [row["profile"], row["call_sid"]])
     if call is None:
         return Ingested(duplicate=False, call=None)
-    db.execute("UPDATE events SET call_id = ? WHERE id = ?", [call["id"], event_id])
+    conn.execute("UPDATE events SET call_id = ? WHERE id = ?", [call["id"], event_id])
     changes = _fold(call, row)
     if changes:
         changes["updated_at"] = now
-        db["calls"].update(call["id"], changes)
+        conn.execute(f"UPDATE calls SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                     [*changes.values(), call["id"]])
         call.update(changes)
     return Ingested(duplicate=False, call=CallRecord.from_row(call))
+
+
+_EVENT_COLUMNS = ("dedup_key", "profile", "provider", "call_sid", "token", "kind", "status", "provider_status",
+                  "sip_status", "sip_reason", "amd_result", "amd_reason", "duration", "customer_data", "details",
+                  "received_at", "verified", "raw")
+_INSERT_EVENT = f"INSERT OR IGNORE INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
 
 
 def _refold(

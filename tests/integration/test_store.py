@@ -338,3 +338,24 @@ def test_a_cancelled_write_never_runs_and_the_writer_carries_on(db_path: Path) -
     assert ran == []
     with pytest.raises(WriterClosed):
         writer.submit(lambda db: None)
+
+
+async def test_a_write_resolves_only_once_it_is_committed(db_path: Path, store: Store, clock: FrozenClock) -> None:
+    lock = sqlite3.connect(db_path, timeout=10)
+    lock.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    task = asyncio.ensure_future(store.ingest(event(clock, "ringing", raw="held")))
+    done, _ = await asyncio.wait({task}, timeout=0.3)
+    assert not done, "the write was acknowledged while it could not be committed"
+    lock.rollback()
+    lock.close()
+    assert (await asyncio.wait_for(task, 10)).duplicate is False
+    assert store._reader().execute("SELECT count(*) FROM events WHERE raw = 'held'").fetchone()[0] == 1
+
+
+async def test_a_burst_that_teaches_a_call_its_sid_links_the_rest_of_the_burst(store: Store, clock: FrozenClock) -> None:
+    call = await attempt(store)  # no call sid yet: the create has not answered
+    by_token = event(clock, "ringing", sid="sid-42", token=call.attempt_id, raw="via notifyUrl")
+    by_sid = event(clock, "answered", sid="sid-42", raw="via the application's hook")
+    first, second = await asyncio.gather(store.ingest(by_token), store.ingest(by_sid))  # one burst
+    assert first.call is not None and second.call is not None, "the second event was left an orphan"
+    assert second.call.status is CallStatus.ANSWERED and store.orphan_count() == 0

@@ -77,10 +77,11 @@ def test_status_moves_forward_only_and_the_first_final_status_stays() -> None:
 
 
 def test_a_retried_webhook_has_the_same_dedup_key_and_another_does_not() -> None:
-    def event(raw: str, at: int) -> CallEvent:
-        return CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS, call_sid="c1",
+    def event(raw: str, at: int, token: str | None = None) -> CallEvent:
+        return CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS, call_sid="c1", token=token,
                          received_at=datetime(2026, 1, 1, 0, 0, at, tzinfo=UTC), raw=raw)
 
     assert event('{"a":1}', 1).dedup_key == event('{"a":1}', 9).dedup_key
+    assert event('{"a":1}', 1, token="t1").dedup_key == event('{"a":1}', 1).dedup_key  # via two hooks
     assert event('{"a":1}', 1).dedup_key != event('{"a":2}', 1).dedup_key
     assert AmdResult.HUMAN.verdict and not AmdResult.TONE.verdict
