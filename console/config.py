@@ -118,6 +118,11 @@ class _Profile(_Strict):
     applications: list[AppEntry] = Field(default_factory=list)
     defaults: DialDefaults = Field(default_factory=DialDefaults)
     ca_file: Path | None = None  # a private CA's certificates (PEM) to trust; TLS is always verified
+    # Webhooks from this gateway: "require" authentication, "flag" unauthenticated ones, or "off".
+    # Unset: require whenever a secret or credentials are configured for them.
+    webhook_auth: Literal["require", "flag", "off"] | None = None
+    # jambonz/Cognigy: the account's webhook secret(s); MOBtexting: the portal webhook's secret.
+    webhook_secrets: list[SecretStr] = Field(default_factory=list)
     connect_timeout_s: float = Field(5.0, gt=0, le=120)
     read_timeout_s: float = Field(15.0, gt=0, le=300)
 
@@ -193,6 +198,9 @@ class _Profile(_Strict):
         return self.api_key
 
 
+DEFAULT_ANSWER_VERBS = [{"verb": "say", "text": "Please hold."}, {"verb": "pause", "length": 3600}]
+
+
 def _without_v1(value: str | None) -> str | None:
     """jambonz API paths start with /v1; accept a base URL pasted with or without it."""
     if value and value != EMBEDDED and value.endswith("/v1"):
@@ -206,6 +214,7 @@ class CognigyProfile(_Profile):
     company: str | None = None  # a company's SaaS installation: api-<company>-vg.cognigy.cloud
     cxone: str | None = None  # a NiCE CXone region: cognigy-vg-api-<region>.nicecxone.com
     account_sid: Sid
+    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: list(DEFAULT_ANSWER_VERBS))
 
     _strip_v1 = field_validator("base_url")(_without_v1)
 
@@ -239,6 +248,8 @@ class CognigyProfile(_Profile):
 class JambonzProfile(_Profile):
     provider: Literal["jambonz"]
     account_sid: Sid
+    # What the console's call_hook answers when a call runs without an application (per_call_hooks).
+    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: list(DEFAULT_ANSWER_VERBS))
 
     _strip_v1 = field_validator("base_url")(_without_v1)
     # Without an application: send call_hook + call_status_hook pointing at the console instead.
@@ -310,6 +321,8 @@ class ReceiverSettings(_Strict):
     basic_password: SecretStr | None = None
     bearer_secret: SecretStr | None = None  # MOBtexting's "Authorization: Bearer <secret>"
     max_body_bytes: int = Field(65_536, ge=1024, le=16 * 1024 * 1024)
+    signature_tolerance_s: int = Field(300, ge=1, le=3600)  # how old (or how far ahead) a signature may be
+    body_timeout_s: float = Field(10.0, gt=0, le=120)  # a client slower than this sending its body is cut off
 
     @field_validator("public_url")
     @classmethod
@@ -337,6 +350,12 @@ class StorageSettings(_Strict):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+
+class SimulatorSettings(_Strict):
+    """The embedded simulator (profiles whose base_url is "embedded")."""
+
+    speed: float = Field(1.0, gt=0, le=100_000)  # 10 makes every simulated call ten times faster
 
 
 DEMO_ACCOUNT_SID = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"
@@ -374,6 +393,7 @@ def demo_profiles() -> dict[str, Any]:
             "description": "MOBtexting voice on the built-in simulator",
             "base_url": EMBEDDED,
             "region": "IN",
+            "webhook_id": "1",
             "numbers": [{"number": "+918068280000", "label": "Bengaluru DID"}],
             "applications": [
                 {"id": "351", "name": "Payment reminder IVR", "kind": "ivr"},
@@ -402,6 +422,7 @@ class Settings(BaseSettings):
     keymap: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. dial = "ctrl+d"
     receiver: ReceiverSettings = Field(default_factory=ReceiverSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -489,6 +510,7 @@ class Settings(BaseSettings):
             if s is not None:
                 found.append(s.get_secret_value())
         for profile in self.profiles.values():
+            found += [s.get_secret_value() for s in profile.webhook_secrets]
             try:
                 key = profile.credential()
             except ConfigError:

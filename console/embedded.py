@@ -12,6 +12,7 @@ from typing import Any
 
 from console.calls import is_sid
 from console.config import Settings
+from console.hooks import HookUrls
 from console.simulator import Seed, Simulator, SimulatorOptions
 
 
@@ -19,22 +20,29 @@ def mode_for(provider: str) -> str:
     return "jambonz" if provider == "jambonz" else "cognigy"
 
 
-def seed_for(settings: Settings, mode: str) -> Seed:
+def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None) -> Seed:
     """The simulator's data extended by the embedded profiles' own: account, numbers, applications,
-    IBM agents, MOBtexting IVR flows and sounds, so a sandbox looks like the configuration in it."""
+    IBM agents, MOBtexting IVR flows and sounds, so a sandbox looks like the configuration in it.
+    With a receiver's `hooks`, the applications report status to it, and so does MOBtexting webhook 1."""
     seed = Seed()
-    embedded = [p for p in settings.profiles.values() if p.embedded]
-    family = [p for p in embedded if p.provider in ("cognigy", "jambonz") and mode_for(p.provider) == mode]
+    embedded = {name: p for name, p in settings.profiles.items() if p.embedded}
+    family = {n: p for n, p in embedded.items() if p.provider in ("cognigy", "jambonz") and mode_for(p.provider) == mode}
     if family:
-        seed.account_sid = family[0].account_sid
+        first = next(iter(family))
+        seed.account_sid = family[first].account_sid
+        if hooks:
+            seed.status_hook = {"url": hooks.status_for_profile(first)}
+    mobtexting = [n for n, p in embedded.items() if p.provider == "mobtexting"]
+    if hooks and mobtexting:
+        seed.mobtexting_webhooks["1"] = {"uri": hooks.mobtexting(mobtexting[0]), "secret": seed.webhook_secret}
     numbers, apps = list(seed.extra_numbers), dict(seed.extra_applications)
-    for profile in family:
+    for profile in family.values():
         numbers += [entry.number for entry in profile.numbers]
         apps.update({a.id: a.name or a.id for a in profile.applications if is_sid(a.id)})
         if profile.defaults.application and is_sid(profile.defaults.application):
             apps.setdefault(profile.defaults.application, "Default application")
     seed.extra_numbers, seed.extra_applications = tuple(numbers), apps
-    for profile in embedded:
+    for profile in embedded.values():
         if profile.provider == "ibm":
             seed.ibm_agents.setdefault(profile.path_id, True)
         elif profile.provider == "mobtexting":
@@ -70,6 +78,10 @@ class EmbeddedGateways:
 
     def running(self) -> dict[str, dict[str, Any]]:
         return {mode: sim.info() for mode, sim in self._running.items()}
+
+    def secrets(self) -> list[str]:
+        """The running simulators' webhook secrets, which the receiver trusts for embedded profiles."""
+        return [sim.options.seed.webhook_secret for sim in self._running.values()]
 
     async def stop(self) -> None:
         async with self._lock:

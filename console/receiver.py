@@ -1,0 +1,267 @@
+"""The webhook receiver: gateways post call status and AMD events here.
+
+Routes are /hooks/<profile>/<kind>[/<token>] (console.hooks). Each request is size- and
+time-limited, authenticated (Jambonz-Signature, HTTP Basic or Bearer, per provider), parsed into a
+CallEvent, and committed to the store before it is answered 2xx: nothing acknowledged is lost. A body
+that cannot be understood gets 400 with the reason and is kept as a rejected event; an
+unauthenticated request gets 401 and is only counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from console.config import Settings
+from console.hooks import HookUrls
+from console.providers import Provider
+from console.signatures import basic_credentials, bearer_matches, check_jambonz_signature, same
+from console.status import CallEvent, EventKind
+from console.store import Ingested, Store
+from console.webhooks import (
+    BadPayload,
+    ibm_event,
+    is_challenge,
+    jambonz_event,
+    mobtexting_event,
+    mobtexting_payload,
+    parse_json_object,
+)
+
+JAMBONZ_KINDS = {"status": EventKind.STATUS, "amd": EventKind.AMD, "action": EventKind.ACTION, "call": EventKind.STATUS}
+ROUTE_KINDS = {"cognigy": set(JAMBONZ_KINDS), "jambonz": set(JAMBONZ_KINDS), "ibm": {"ibm"}, "mobtexting": {"mobtexting"}}
+
+OnEvent = Callable[[CallEvent, Ingested], None]
+
+
+class ReceiverState(StrEnum):
+    STOPPED = "stopped"
+    LISTENING = "listening"
+    PORT_BUSY = "port busy"
+    FAILED = "failed"
+    DISABLED = "disabled"
+
+
+@dataclass
+class ReceiverStats:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    unauthorized: int = 0
+    rejected: int = 0
+    too_large: int = 0
+    timed_out: int = 0
+    challenges: int = 0
+
+
+def load_key(path: Path) -> bytes:
+    """The receiver's key for IBM hook credentials, kept across restarts (created 0600 on first use)."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key.hex())
+    except OSError:
+        pass  # an unwritable data folder: the key lasts for this run only
+    return key
+
+
+class Receiver:
+    def __init__(self, settings: Settings, store: Store, *, key: bytes, on_event: OnEvent | None = None,
+                 extra_secrets: Callable[[], list[str]] | None = None, only_profile: str | None = None,
+                 clock: Callable[[], float] = time.time):
+        self.settings = settings
+        self.store = store
+        self._key = key
+        self.on_event = on_event
+        self._extra_secrets = extra_secrets or (lambda: [])
+        self._only = only_profile
+        self._clock = clock
+        self.stats = ReceiverStats()
+        self.state = ReceiverState.STOPPED
+        self.detail = ""
+        self.address = ""
+        self.hook_urls: HookUrls | None = None
+        self._runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> ReceiverState:
+        """Listen; a busy port or a bad address leaves the receiver down with the reason in `detail`."""
+        r = self.settings.receiver
+        if not r.enabled:
+            self.state, self.detail = ReceiverState.DISABLED, "disabled in the configuration"
+            return self.state
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, r.host, r.port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            busy = exc.errno == errno.EADDRINUSE
+            self.state = ReceiverState.PORT_BUSY if busy else ReceiverState.FAILED
+            self.detail = (f"port {r.port} on {r.host} is already in use (another vgconsole or receiver?)" if busy
+                           else f"cannot listen on {r.host}:{r.port}: {exc.strerror or exc}")
+            return self.state
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+        self.address = f"{host}:{port}"
+        self.hook_urls = HookUrls(r.public_url or f"http://{shown}:{port}", self._key)
+        self.state, self.detail = ReceiverState.LISTENING, f"listening on {self.address}"
+        return self.state
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.state is ReceiverState.LISTENING:
+            self.state, self.detail = ReceiverState.STOPPED, "stopped"
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self.settings.receiver.max_body_bytes)
+        app.router.add_get("/healthz", self._health)
+        for route in ("/hooks/{profile}/{kind}", "/hooks/{profile}/{kind}/{token}"):
+            app.router.add_post(route, self._handle)
+            app.router.add_get(route, self._handle)
+        return app
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "state": self.state.value})
+
+    # ------------------------------------------------------------ one webhook
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.stats.received += 1
+        name, kind = request.match_info["profile"], request.match_info["kind"]
+        token = request.match_info.get("token")
+        profile = self.settings.profiles.get(name)
+        if profile is None or (self._only and name != self._only) or kind not in ROUTE_KINDS[profile.provider]:
+            return web.Response(status=404, text="no such hook")
+        raw = await self._body(request)
+        if isinstance(raw, web.Response):
+            return raw
+        if request.method == "GET":
+            if kind == "mobtexting" or not request.query.get("call_sid"):
+                return await self._reject(request, name, "a GET webhook carries no call data: configure the hook as POST")
+            raw = b""
+        provider = Provider(profile.provider)
+        if provider is Provider.MOBTEXTING:
+            try:
+                payload = mobtexting_payload(raw, request.content_type or "")
+            except BadPayload as exc:
+                return await self._reject(request, name, str(exc), raw)
+            if is_challenge(payload):
+                self.stats.challenges += 1  # only echoed, nothing stored
+                return web.json_response({"challenge": payload["challenge"]})
+        verified = self._authenticate(request, name, profile, provider, kind, token, raw)
+        if verified is None:
+            self.stats.unauthorized += 1
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            event = self._parse(request, provider, kind, name, token, raw, verified)
+        except BadPayload as exc:
+            return await self._reject(request, name, str(exc), raw)
+        try:
+            ingested = await self.store.ingest(event)
+        except Exception as exc:  # noqa: BLE001 - the gateway must not get 2xx for what was not stored
+            return web.Response(status=503, text=f"not stored: {exc}")
+        if ingested.duplicate:
+            self.stats.duplicates += 1
+        else:
+            self.stats.stored += 1
+        if self.on_event is not None:
+            self.on_event(event, ingested)
+        if kind == "call":
+            return web.json_response(profile.answer_verbs)
+        return web.json_response({"stored": not ingested.duplicate})
+
+    async def _body(self, request: web.Request) -> bytes | web.Response:
+        limit = self.settings.receiver.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            self.stats.too_large += 1
+            return web.Response(status=413, text=f"the body is larger than {limit} bytes")
+        try:
+            async with asyncio.timeout(self.settings.receiver.body_timeout_s):
+                return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self.stats.too_large += 1
+            return web.Response(status=413, text=f"the body is larger than {limit} bytes")
+        except TimeoutError:
+            self.stats.timed_out += 1
+            return web.Response(status=408, text="the body took too long to arrive")
+
+    def _authenticate(self, request: web.Request, name: str, profile: Any, provider: Provider, kind: str,
+                      token: str | None, raw: bytes) -> bool | None:
+        """True: authenticated. False: not, and this profile accepts that (flag/off). None: refuse."""
+        r = self.settings.receiver
+        header = request.headers.get("Authorization")
+        if provider is Provider.IBM:
+            creds = basic_credentials(header)
+            ok = creds is not None and (
+                (token is not None and self.hook_urls is not None and self.hook_urls.check_ibm(name, token, *creds))
+                or (r.basic_username is not None and r.basic_password is not None and same(creds[0], r.basic_username)
+                    and same(creds[1], r.basic_password.get_secret_value())))
+            required = True
+        elif provider is Provider.MOBTEXTING:
+            secrets_ = self._secrets(profile) + ([r.bearer_secret.get_secret_value()] if r.bearer_secret else [])
+            ok = bearer_matches(header, secrets_)
+            required = bool(secrets_)
+        else:
+            secrets_ = self._secrets(profile) + [s.get_secret_value() for s in r.webhook_secrets]
+            reason = check_jambonz_signature(raw, request.headers.get("Jambonz-Signature"), secrets_, self._clock(),
+                                             r.signature_tolerance_s) if secrets_ else "no secret"
+            creds = basic_credentials(header)
+            basic_ok = (creds is not None and r.basic_username is not None and r.basic_password is not None
+                        and same(creds[0], r.basic_username) and same(creds[1], r.basic_password.get_secret_value()))
+            ok = reason is None or basic_ok
+            required = bool(secrets_) or r.basic_username is not None
+        mode = profile.webhook_auth or ("require" if required else "off")
+        if ok:
+            return True
+        return None if mode == "require" else False
+
+    def _secrets(self, profile: Any) -> list[str]:
+        own = [s.get_secret_value() for s in profile.webhook_secrets]
+        return own + (self._extra_secrets() if profile.embedded else [])
+
+    def _parse(self, request: web.Request, provider: Provider, kind: str, name: str, token: str | None,
+               raw: bytes, verified: bool) -> CallEvent:
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        text = raw.decode("utf-8", errors="replace")
+        if provider is Provider.IBM:
+            return ibm_event(parse_json_object(raw, lenient=True), profile=name, token=token, raw=text,
+                             verified=verified, received_at=now)
+        if provider is Provider.MOBTEXTING:
+            payload = mobtexting_payload(raw, request.content_type or "")
+            return mobtexting_event(payload, profile=name, raw=text, verified=verified, received_at=now)
+        payload = dict(request.query) if request.method == "GET" else parse_json_object(raw)
+        if request.method == "GET":
+            text = request.query_string
+        return jambonz_event(JAMBONZ_KINDS[kind], payload, profile=name, provider=provider, token=token, raw=text,
+                             verified=verified, received_at=now)
+
+    async def _reject(self, request: web.Request, profile: str, reason: str, raw: bytes = b"") -> web.Response:
+        self.stats.rejected += 1
+        try:
+            await self.store.reject(profile=profile, route=request.path, reason=reason, remote=request.remote,
+                                    content_type=request.content_type, body=raw[:4096].decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - the 400 says why either way
+            pass
+        return web.Response(status=400, text=reason)

@@ -1,0 +1,60 @@
+"""Checking who sent a webhook: Jambonz-Signature, HTTP Basic, Bearer; all in constant time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+DEFAULT_TOLERANCE_S = 300
+
+
+def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[str], now: float,
+                            tolerance: float = DEFAULT_TOLERANCE_S) -> str | None:
+    """None when `header` signs `raw` with one of `secrets` within `tolerance` seconds (either way);
+    otherwise the reason it does not."""
+    if not header:
+        return "no Jambonz-Signature header"
+    timestamp, signatures = None, []
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t":
+            timestamp = value
+        elif key == "v1":
+            signatures.append(value)
+    if timestamp is None or not timestamp.isdigit() or not signatures:
+        return "a malformed Jambonz-Signature header"
+    age = now - int(timestamp)
+    if age > tolerance:
+        return f"a signature {int(age)} s old (the limit is {int(tolerance)} s)"
+    if age < -tolerance:
+        return f"a signature dated {int(-age)} s in the future (the limit is {int(tolerance)} s)"
+    signed = timestamp.encode() + b"." + raw
+    for secret in secrets:
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        if any(hmac.compare_digest(expected.encode(), s.encode()) for s in signatures):
+            return None
+    return "a signature that matches none of the webhook secrets"
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if not header or not header[:6].lower() == "basic ":
+        return None
+    try:
+        user, sep, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def bearer_matches(header: str | None, secrets: Iterable[str]) -> bool:
+    if not header or not header[:7].lower() == "bearer ":
+        return False
+    token = header[7:].strip()
+    return any(same(token, s) for s in secrets)

@@ -1,0 +1,84 @@
+"""Simulator -> receiver -> store, for every demo profile, with the services the console runs on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.calls import DialRequest
+from console.config import DEMO_APPLICATION_SID, load_settings
+from console.receiver import ReceiverState
+from console.services import Services
+from console.status import AmdResult, CallStatus
+from console.store import Store
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[receiver]\nport = 0\n")
+    settings = load_settings(cfg)
+    store = Store(tmp_path / "h.db")
+    s = Services.build(settings, store, key=b"e2e", speed=500)
+    assert await s.start() is ReceiverState.LISTENING
+    yield s
+    await s.stop()
+    store.close()
+
+
+def request(profile: str, number: str, **extra: Any) -> DialRequest:
+    base: dict[str, Any] = {
+        "demo-cognigy": {"provider": "cognigy", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID},
+        "demo-jambonz": {"provider": "jambonz", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID},
+        "demo-ibm": {"provider": "ibm", "from": "+12125550150"},
+        "demo-mobtexting": {"provider": "mobtexting", "from": "+918068280000", "mobtexting": {"flow_id": "351"}},
+    }[profile]
+    return DialRequest.build({**base, "to": {"type": "phone", "number": number}, **extra}, region="US")
+
+
+async def settled(store: Store, attempt: str, timeout: float = 20) -> Any:
+    async with asyncio.timeout(timeout):
+        while True:
+            call = store.call(attempt)
+            if call.status.final and (call.status is not CallStatus.COMPLETED or call.duration is not None):
+                return call
+            await asyncio.sleep(0.02)
+
+
+NUMBERS = {"demo-cognigy": "+12125550101", "demo-jambonz": "+12125550101", "demo-ibm": "+12125550101",
+           "demo-mobtexting": "+919876543201"}
+
+
+@pytest.mark.parametrize("profile", list(NUMBERS))
+async def test_a_call_on_every_demo_profile_reaches_history(services: Services, profile: str) -> None:
+    outcome = await services.dialer.place(profile, request(profile, NUMBERS[profile]))
+    assert outcome.placed, outcome.error
+    call = await settled(services.store, outcome.call.attempt_id)
+    assert call.status is CallStatus.COMPLETED and call.duration == 4 and call.answered_at is not None
+    events = services.store.events(call.id)
+    assert events and all(e.verified for e in events)
+    if profile != "demo-mobtexting":  # MOBtexting reports once, at the end
+        assert [e.status for e in events if e.status][:2] in ([CallStatus.DIALING, CallStatus.RINGING],
+                                                              [CallStatus.QUEUED, CallStatus.RINGING])
+
+
+async def test_busy_amd_and_hang_up_through_the_whole_path(services: Services) -> None:
+    busy = await services.dialer.place("demo-jambonz", request("demo-jambonz", "+12125550102"))
+    machine = await services.dialer.place("demo-cognigy", request("demo-cognigy", "+12125550105", amd={}))
+    stay = await services.dialer.place("demo-cognigy", request("demo-cognigy", "+12125550106"))
+    call = await settled(services.store, busy.call.attempt_id)
+    assert (call.status, call.sip_status, call.sip_reason) == (CallStatus.BUSY, 486, "Busy Here")
+    call = await settled(services.store, machine.call.attempt_id)
+    assert (call.amd_result, call.amd_reason) == (AmdResult.MACHINE, "long greeting")
+    async with asyncio.timeout(10):
+        while services.store.call(stay.call.attempt_id).status is not CallStatus.ANSWERED:
+            await asyncio.sleep(0.02)
+    await services.dialer.hangup(services.store.call(stay.call.attempt_id))
+    call = await settled(services.store, stay.call.attempt_id)
+    assert call.status is CallStatus.COMPLETED
+    last = services.store.events(call.id)[-1]
+    assert last.details["call_termination_by"] == "jambonz"

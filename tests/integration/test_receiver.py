@@ -1,0 +1,310 @@
+"""The webhook receiver over real HTTP on loopback, with a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from console.config import Settings, load_settings
+from console.receiver import Receiver, ReceiverState
+from console.status import AmdResult, CallStatus
+from console.store import Store
+
+SID = "2531329f-fb09-4ef7-887e-84e648214436"
+CONFIG = """
+demo_profiles = true
+[receiver]
+port = 0
+max_body_bytes = 2048
+signature_tolerance_s = 300
+body_timeout_s = 0.5
+[profiles.cog]
+provider = "cognigy"
+environment = "eu"
+account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"
+api_key = "k"
+webhook_secrets = ["wh_secret_old", "wh_secret_new"]
+[profiles.flagged]
+provider = "jambonz"
+base_url = "https://jz.example"
+account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"
+api_key = "k"
+webhook_secrets = ["wh_secret_flag"]
+webhook_auth = "flag"
+[profiles.open]
+provider = "jambonz"
+base_url = "https://jz.example"
+account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"
+api_key = "k"
+answer_verbs = [{verb = "hangup"}]
+[profiles.watson]
+provider = "ibm"
+environment = "us-south"
+agent_number = "+12125550150"
+api_key = "k"
+[profiles.obd]
+provider = "mobtexting"
+api_key = "k"
+webhook_secrets = ["mob-secret"]
+"""
+# jambonz.md §6.3's completed example.
+COMPLETED = {"call_sid": SID, "direction": "outbound", "from": "15083728299", "to": "+16172375089",
+             "call_id": "8d07a246-f1ac-123b-b8ac-02113b73b840", "sip_status": 200, "sip_reason": "OK",
+             "call_status": "completed", "account_sid": "fef61e75-cec3-496c-a7bc-8368e4d02a04",
+             "trace_id": "654c5323d6f907233a1069136b8a330e", "application_sid": "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1",
+             "fs_sip_address": "10.0.150.88:5070", "call_termination_by": "caller", "duration": 42,
+             "customerData": {"campaign": "spring", "operator": "alice"}}
+# providers.md §1.4: Cognigy's CALL_FAILED payload.
+FAILED = {"call_sid": "c0ffee00-0000-4000-8000-000000000001", "direction": "outbound", "from": "12345", "to": "10001",
+          "call_id": "x", "sip_status": 400, "sip_reason": "Bad Request", "call_status": "failed",
+          "account_sid": "a", "trace_id": "t", "application_sid": "b", "fs_sip_address": "10.0.0.1:5060",
+          "api_base_url": "api-vg.cognigy.ai/v1"}
+# providers.md §3.8: MOBtexting's example, invalid JSON as documented.
+MOBTEXTING_DOC = (b'{"bridge":91806828XXXX,"from":91891952XXXX,"to":91886713XXXX,"source":"OBD","mid":"1234-1333-XXXXX",'
+                  b'"flow_id":123,"start_at":"2021-04-09 16:27:39","end_at":"2021-04-09 16:27:55","duration":"23",'
+                  b'"status":"ANSWER","recording_url":"https://rec.example/1.mp3",}')
+
+
+def sign(body: bytes, secret: str, at: float | None = None) -> str:
+    t = int(time.time() if at is None else at)
+    return f"t={t},v1=" + hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+class Rig:
+    def __init__(self, settings: Settings, store: Store, receiver: Receiver, client: httpx.AsyncClient):
+        self.settings, self.store, self.receiver, self.client = settings, store, receiver, client
+        self.seen: list[Any] = []
+
+    async def jambonz(self, path: str, payload: dict[str, Any] | bytes, secret: str | None = "wh_secret_new",
+                      **headers: str) -> httpx.Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
+        h = {"Content-Type": "application/json", **headers}
+        if secret:
+            h.setdefault("Jambonz-Signature", sign(body, secret))
+        return await self.client.post(path, content=body, headers=h)
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG)
+    settings = load_settings(cfg)
+    store = Store(tmp_path / "h.db")
+    receiver = Receiver(settings, store, key=b"k" * 32)
+    assert await receiver.start() is ReceiverState.LISTENING
+    async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as client:
+        r = Rig(settings, store, receiver, client)
+        receiver.on_event = lambda e, i: r.seen.append((e, i))
+        yield r
+    await receiver.stop()
+    store.close()
+
+
+def events(store: Store) -> list[dict[str, Any]]:
+    return list(store._reader().query("SELECT * FROM events ORDER BY id"))
+
+
+# ---------------------------------------------------------------- each provider's payloads
+
+
+async def test_jambonz_status_from_the_reference(rig: Rig) -> None:
+    r = await rig.jambonz("/hooks/cog/status", COMPLETED)
+    assert (r.status_code, r.json()) == (200, {"stored": True})
+    event, ingested = rig.seen[0]
+    assert (event.status, event.sip_status, event.duration, event.verified) == (CallStatus.COMPLETED, 200, 42, True)
+    assert event.customer_data == {"campaign": "spring", "operator": "alice"} and ingested.call is None
+    assert event.details["call_termination_by"] == "caller"
+    r = await rig.jambonz("/hooks/cog/status", FAILED)
+    assert r.status_code == 200 and rig.seen[-1][0].status is CallStatus.FAILED and rig.seen[-1][0].sip_status == 400
+
+
+async def test_amd_events_from_the_reference(rig: Rig) -> None:
+    hint = {"call_sid": SID, "call_status": "in-progress", "sip_status": 200, "type": "amd_machine_detected",
+            "reason": "hint", "hint": "call has been forwarded", "language": "en-us"}
+    assert (await rig.jambonz("/hooks/cog/amd/tok1", hint)).status_code == 200
+    event = rig.seen[-1][0]
+    assert (event.amd, event.amd_reason, event.details["hint"], event.status) == (AmdResult.MACHINE, "hint",
+                                                                                   "call has been forwarded", None)
+    r = await rig.jambonz("/hooks/cog/amd/tok1", {"call_sid": SID, "reason": "no type"})
+    assert r.status_code == 400 and "needs a type" in r.text
+
+
+async def test_ibm_notifications_with_the_per_attempt_credentials(rig: Rig) -> None:
+    hooks = rig.receiver.hook_urls.for_attempt("watson", "att-1")
+    body = {"vgwSessionID": "vgw-123", "failureReason": "SIP 503 Service Unavailable"}  # all IBM documents
+    r = await rig.client.post("/hooks/watson/ibm/att-1", json=body,
+                              headers={"Authorization": basic(hooks.ibm_username, hooks.ibm_password)})
+    assert r.status_code == 200
+    event = rig.seen[-1][0]
+    assert (event.call_sid, event.status, event.token, event.sip_reason) == ("vgw-123", CallStatus.FAILED, "att-1",
+                                                                           "SIP 503 Service Unavailable")
+    other = rig.receiver.hook_urls.for_attempt("watson", "att-2")
+    for header in (basic(other.ibm_username, other.ibm_password), basic("vgconsole", "guess"), None):
+        r = await rig.client.post("/hooks/watson/ibm/att-1", json=body, headers={"Authorization": header} if header else {})
+        assert r.status_code == 401
+    assert rig.receiver.stats.unauthorized == 3 and len(events(rig.store)) == 1
+
+
+async def test_mobtexting_results_lenient_json_form_and_challenge(rig: Rig) -> None:
+    auth = {"Authorization": "Bearer mob-secret"}
+    r = await rig.client.post("/hooks/obd/mobtexting", content=MOBTEXTING_DOC, headers={**auth, "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    event = rig.seen[-1][0]
+    assert (event.call_sid, event.status, event.duration, event.provider_status) == ("1234-1333-XXXXX", CallStatus.COMPLETED,
+                                                                                     23, "ANSWER")
+    assert event.details["bridge"] == "91806828XXXX"
+    r = await rig.client.post("/hooks/obd/mobtexting", data={"mid": "m2", "status": "BUSY", "end_at": "2021-04-09 16:28:00"},
+                              headers=auth)
+    assert r.status_code == 200 and rig.seen[-1][0].status is CallStatus.BUSY
+    r = await rig.client.post("/hooks/obd/mobtexting?token=abc", json={"validation_key": "abc", "challenge": "c-42"})
+    assert r.json() == {"challenge": "c-42"} and rig.receiver.stats.challenges == 1
+    assert (await rig.client.post("/hooks/obd/mobtexting", json={"mid": "m3", "status": "BUSY"})).status_code == 401
+    assert (await rig.client.post("/hooks/obd/mobtexting", json={"mid": "m3"},
+                                  headers={"Authorization": "Bearer nope"})).status_code == 401
+
+
+async def test_call_hook_answers_with_the_profiles_verbs(rig: Rig) -> None:
+    payload = {**COMPLETED, "call_status": "in-progress"}
+    r = await rig.jambonz("/hooks/open/call/att-9", payload, secret=None)
+    assert r.json() == [{"verb": "hangup"}]
+
+
+# ---------------------------------------------------------------- joining, duplicates, order
+
+
+async def test_events_before_their_attempt_duplicates_and_order(rig: Rig) -> None:
+    ringing = {**COMPLETED, "call_status": "ringing", "sip_status": 180, "sip_reason": "Trying"}
+    ringing.pop("duration")
+    trying = {**ringing, "call_status": "trying", "sip_status": 100}
+    assert (await rig.jambonz("/hooks/cog/status/att-7", trying)).json() == {"stored": True}
+    assert (await rig.jambonz("/hooks/cog/status/att-7", trying)).json() == {"stored": False}  # a retry
+    assert (await rig.jambonz("/hooks/cog/status", trying)).json() == {"stored": False}  # the same, via another hook
+    assert rig.store.orphan_count() == 1
+    call = await rig.store.begin_attempt(profile="cog", provider="cognigy", from_number="+15083728299",
+                                         to_number="+16172375089", attempt_id="att-7")
+    assert call.status is CallStatus.DIALING and rig.store.orphan_count() == 0
+    await rig.jambonz("/hooks/cog/status/att-7", COMPLETED)
+    r = await rig.jambonz("/hooks/cog/status/att-7", ringing)  # late
+    assert r.status_code == 200
+    final = rig.store.call("att-7")
+    assert (final.status, final.duration, final.call_sid) == (CallStatus.COMPLETED, 42, SID)
+    assert len(rig.store.events(final.id)) == 3 and rig.receiver.stats.duplicates == 2
+
+
+# ---------------------------------------------------------------- authentication
+
+
+async def test_signatures_bad_stale_future_and_rotated(rig: Rig) -> None:
+    body = json.dumps(COMPLETED).encode()
+    cases = [(sign(body, "wh_secret_wrong"), 401), (sign(body, "wh_secret_new", time.time() - 301), 401),
+             (sign(body, "wh_secret_new", time.time() + 301), 401), ("t=abc,v1=00", 401), (None, 401),
+             (sign(body + b" ", "wh_secret_new"), 401),
+             (sign(body, "wh_secret_new", time.time() - 290), 200), (sign(body, "wh_secret_old"), 200)]
+    for header, expected in cases:
+        headers = {"Jambonz-Signature": header} if header else {}
+        r = await rig.jambonz("/hooks/cog/status", body, secret=None, **headers)
+        assert r.status_code == expected, header
+    assert rig.receiver.stats.unauthorized == 6 and len(events(rig.store)) == 1
+
+
+async def test_flag_mode_stores_unverified_and_off_mode_needs_nothing(rig: Rig) -> None:
+    r = await rig.jambonz("/hooks/flagged/status", COMPLETED, secret="wh_secret_wrong")
+    assert r.status_code == 200 and rig.seen[-1][0].verified is False
+    r = await rig.jambonz("/hooks/flagged/status", FAILED, secret="wh_secret_flag")
+    assert r.status_code == 200 and rig.seen[-1][0].verified is True
+    r = await rig.jambonz("/hooks/open/status", COMPLETED, secret=None)
+    assert r.status_code == 200 and rig.seen[-1][0].verified is False
+    assert [row["verified"] for row in events(rig.store)] == [0, 1, 0]
+
+
+async def test_receiver_basic_credentials_authenticate_jambonz_hooks(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nport = 0\nbasic_username = "hooks"\nbasic_password = "hook-pass"\n'
+                   '[profiles.jz]\nprovider = "jambonz"\nbase_url = "https://jz.example"\n'
+                   'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\n')
+    with Store(tmp_path / "h.db") as store:
+        receiver = Receiver(load_settings(cfg), store, key=b"k")
+        await receiver.start()
+        async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as c:
+            ok = await c.post("/hooks/jz/status", json=COMPLETED, headers={"Authorization": basic("hooks", "hook-pass")})
+            wrong = await c.post("/hooks/jz/status", json=COMPLETED, headers={"Authorization": basic("hooks", "nope")})
+            none = await c.post("/hooks/jz/status", json=COMPLETED)
+        await receiver.stop()
+    assert (ok.status_code, wrong.status_code, none.status_code) == (200, 401, 401)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+async def test_limits_and_bad_bodies(rig: Rig) -> None:
+    big = json.dumps({**COMPLETED, "pad": "x" * 3000}).encode()
+    assert (await rig.jambonz("/hooks/cog/status", big)).status_code == 413
+
+    async def chunks():
+        for _ in range(5):
+            yield b"x" * 1000
+
+    r = await rig.client.post("/hooks/cog/status", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and rig.receiver.stats.too_large == 2
+    r = await rig.jambonz("/hooks/cog/status", b'{"call_sid": ')
+    assert r.status_code == 400 and r.text.startswith("the body is not JSON: Expecting value at line 1")
+    r = await rig.jambonz("/hooks/cog/status", b"[1, 2]")
+    assert r.status_code == 400 and "not an object" in r.text
+    r = await rig.jambonz("/hooks/cog/status", {"call_status": "ringing"})
+    assert r.status_code == 400 and "no call_sid" in r.text
+    r = await rig.jambonz("/hooks/cog/status", b"\xff\xfe")
+    assert r.status_code == 400 and "not UTF-8" in r.text
+    r = await rig.client.get("/hooks/cog/status")
+    assert r.status_code == 400 and "configure the hook as POST" in r.text
+    rejected = rig.store.rejected()
+    assert len(rejected) == 5 and rejected[-1]["reason"].startswith("the body is not JSON")
+    assert (await rig.client.post("/hooks/nobody/status", json=COMPLETED)).status_code == 404
+    assert (await rig.client.post("/hooks/watson/status", json=COMPLETED)).status_code == 404  # IBM has no status route
+    assert events(rig.store) == []
+
+
+async def test_a_slow_body_is_cut_off(rig: Rig) -> None:
+    host, port = rig.receiver.address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"POST /hooks/open/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{\"call_sid\"")
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    assert status_line.startswith(b"HTTP/1.1 408") and rig.receiver.stats.timed_out == 1
+
+
+async def test_a_busy_port_or_a_disabled_receiver_is_reported(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f"[receiver]\nport = {port}\n")
+        with Store(tmp_path / "h.db") as store:
+            receiver = Receiver(load_settings(cfg), store, key=b"k")
+            assert await receiver.start() is ReceiverState.PORT_BUSY
+            assert receiver.detail == f"port {port} on 127.0.0.1 is already in use (another vgconsole or receiver?)"
+            assert receiver.hook_urls is None
+            cfg.write_text("[receiver]\nenabled = false\n")
+            off = Receiver(load_settings(cfg), store, key=b"k")
+            assert await off.start() is ReceiverState.DISABLED
+
+
+async def test_health(rig: Rig) -> None:
+    assert (await rig.client.get("/healthz")).json() == {"ok": True, "state": "listening"}
