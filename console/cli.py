@@ -73,12 +73,15 @@ def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path |
 
 
 def _run_console(c: _Ctx) -> None:
+    from console.receiver import load_key
+    from console.services import Services
+
     settings = c.settings()
     store = c.store(settings)
     try:
         from console.ui.app import run  # Textual loads only for the console itself
 
-        run(settings, store)
+        run(settings, Services.build(settings, store, key=load_key(paths.receiver_key_file())))
     finally:
         store.close()
 
@@ -302,6 +305,186 @@ def apps(c: _Ctx, profile: str | None, as_json: bool) -> None:
         return
     for a in rows:
         click.echo(f"{a.id:<38} {a.kind:<12} {a.name}")
+
+
+# ---------------------------------------------------------------- dial
+
+
+def status_line(status: str, sip: int | None, reason: str | None, final: bool, duration: int | None = None) -> str:
+    """"ringing (180)", "busy (486 Busy Here)", "completed (200 OK), 4 s": reasons on final states only,
+    since jambonz keeps the reason of 100 Trying on its ringing events."""
+    if sip is None:
+        text = status
+    elif final or status == "answered":
+        text = f"{status} ({sip} {reason})" if reason else f"{status} ({sip})"
+    else:
+        text = f"{status} ({sip})"
+    return text + (f", {duration} s" if duration is not None else "")
+
+
+@cli.command()
+@click.option("--to", "to", required=True, help="Number (or sip: URI) to call.")
+@click.option("--profile", help="Profile (default: the default profile).")
+@click.option("--from", "from_", help="Caller number (default: the profile's).")
+@click.option("--app", help="Application sid, IVR flow or audio, or IBM agent (default: the profile's).")
+@click.option("--tag", "tags", multiple=True, help="key=value (JSON values allowed); repeatable.")
+@click.option("--header", "headers", multiple=True, help="'Name: value' SIP header; repeatable.")
+@click.option("--amd", is_flag=True, help="Answering-machine detection with the profile's AMD options.")
+@click.option("--wait", is_flag=True, help="Receive the call's webhooks and print each status until a final one.")
+@click.option("--timeout", "wait_timeout", default=600, show_default=True, type=click.IntRange(1),
+              help="With --wait: give up after this many seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
+@click.pass_obj
+def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | None, tags: tuple[str, ...],
+         headers: tuple[str, ...], amd: bool, wait: bool, wait_timeout: int, as_json: bool) -> None:
+    """Place a call. With --wait, exit 0 when it is answered, 1 when it ends otherwise."""
+    import asyncio
+
+    from console.compose import compose, parse_header, parse_tag
+    from console.gateways.errors import GatewayError
+    from console.problems import InvalidInput
+    from console.receiver import ReceiverState, load_key
+    from console.services import Services
+    from console.status import CallStatus
+
+    settings = c.settings()
+    name = profile or settings.default_profile or ""
+    try:
+        chosen = settings.profile(name)
+        request = compose(settings, name, to=to, from_=from_, app=app, tags=dict(parse_tag(t) for t in tags),
+                          headers=dict(parse_header(h) for h in headers), amd=amd)
+    except ConfigError as exc:
+        _fail_config(exc)
+    except InvalidInput as exc:
+        raise click.UsageError("; ".join(str(p) for p in exc.problems)) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if wait and chosen.embedded:  # the call stays in this process: any free port will do
+        settings.receiver = settings.receiver.model_copy(update={"port": 0})
+
+    def say(text: str, **data: Any) -> None:
+        click.echo(json.dumps({"event": text, **data}, default=str) if as_json else text)
+
+    async def run() -> int:
+        finished = asyncio.Event()
+        state: dict[str, Any] = {}
+
+        def on_event(event: Any, ingested: Any) -> None:
+            call = ingested.call
+            if call is None or call.attempt_id != state.get("attempt"):
+                return
+            if event.amd is not None and event.amd.verdict:
+                say(f"amd {event.amd.value}" + (f" ({event.amd_reason})" if event.amd_reason else ""),
+                    amd=event.amd.value, reason=event.amd_reason)
+            if event.status is not None and call.status.value != state.get("shown"):
+                state["shown"] = call.status.value
+                say(status_line(call.status.value, call.sip_status, call.sip_reason, call.status.final,
+                                call.duration if call.status is CallStatus.COMPLETED else None),
+                    status=call.status.value, sip_status=call.sip_status, sip_reason=call.sip_reason)
+            state["answered"] = state.get("answered") or call.status in (CallStatus.ANSWERED, CallStatus.COMPLETED)
+            if call.status.final:
+                finished.set()
+
+        services = Services.build(settings, store, key=load_key(paths.receiver_key_file()), on_event=on_event)
+        try:
+            if wait and await services.start() is not ReceiverState.LISTENING:
+                raise click.ClickException(f"cannot wait for the call: the receiver is down ({services.receiver.detail})")
+            outcome = await services.dialer.place(name, request)
+            for note in outcome.notes:
+                click.echo(f"note: {note}", err=True)
+            if outcome.error is not None:
+                click.echo(f"vgconsole: the call was not placed: {outcome.error}", err=True)
+                return 1
+            call = outcome.call
+            state["attempt"] = call.attempt_id
+            say(f"placed: attempt {call.attempt_id}, call {call.call_sid} ({call.status.value})",
+                attempt=call.attempt_id, call_sid=call.call_sid, status=call.status.value)
+            if not wait:
+                if chosen.embedded:
+                    click.echo("note: the embedded simulator stops with this command; use --wait to follow the call",
+                               err=True)
+                return 0
+            try:
+                await asyncio.wait_for(finished.wait(), wait_timeout)
+            except TimeoutError:
+                click.echo(f"vgconsole: no final status within {wait_timeout} s", err=True)
+                return 3
+            return 0 if state.get("answered") else 1
+        finally:
+            await services.stop()
+
+    store = c.store(settings)
+    try:
+        code = asyncio.run(run())
+    except GatewayError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------- receiver
+
+
+def event_line(event: Any, ingested: Any) -> str:
+    """One line per webhook for a log: when, which profile, which call, what it says."""
+    what = event.amd.value if event.amd else (event.status.value if event.status else event.provider_status or "?")
+    sip = f" {event.sip_status}" if event.sip_status else ""
+    note = " (duplicate)" if ingested.duplicate else ("" if ingested.call else " (call not known yet)")
+    trust = "" if event.verified else " [unverified]"
+    return (f"{event.received_at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')} {event.profile} "
+            f"{event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}")
+
+
+@cli.command()
+@click.option("--profile", help="Accept webhooks for this profile only.")
+@click.option("--host", help="Address to listen on (default: receiver.host).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: receiver.port; 0 picks a free one).")
+@click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the address.")
+@click.pass_obj
+def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as_json: bool) -> None:
+    """Run the webhook receiver without the console, filling the same history."""
+    import asyncio
+    import signal
+
+    from console.receiver import Receiver, ReceiverState, load_key
+
+    settings = c.settings()
+    if profile:
+        try:
+            settings.profile(profile)
+        except ConfigError as exc:
+            _fail_config(exc)
+    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if changes:
+        settings.receiver = settings.receiver.model_copy(update=changes)
+    store = c.store(settings)
+
+    async def serve() -> None:
+        receiver = Receiver(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile,
+                            on_event=lambda e, i: click.echo(event_line(e, i)))
+        state = await receiver.start()
+        if state is not ReceiverState.LISTENING:
+            raise click.ClickException(f"the receiver is not running: {receiver.detail}")
+        base = receiver.hook_urls.public_url if receiver.hook_urls else ""
+        if as_json:
+            click.echo(json.dumps({"address": receiver.address, "public_url": base, "db": str(store.path)}))
+        else:
+            click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); history in {store.path}")
+        sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await receiver.stop()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        store.close()
 
 
 # ---------------------------------------------------------------- simulator

@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from console.config import Settings
-from console.embedded import EmbeddedGateways, seed_for
-from console.store import Store, utc_now
-from console.ui.messages import GatewayReady, HistoryLoaded
+from console.receiver import ReceiverState
+from console.services import Services
+from console.store import utc_now
+from console.ui.messages import CallEventStored, GatewayReady, HistoryLoaded, ReceiverChanged
 from console.ui.themes import file_themes
 
 HISTORY_ROWS = 200
@@ -33,15 +34,16 @@ class ConsoleApp(App[None]):
         Binding("question_mark", "toggle_help", "Help", id="help", tooltip="Show or hide the keys for what has focus."),
     ]
 
-    def __init__(self, settings: Settings, store: Store, embedded: EmbeddedGateways,
-                 clock: Callable[[], datetime] = utc_now):
+    def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now):
         super().__init__()
         self.settings = settings
-        self.store = store
-        self.embedded = embedded
+        self.services = services
+        self.store = services.store
         self.clock = clock
         self.profile_name = settings.default_profile or ""
         self.gateway_url: str | None = None
+        # Receiver callbacks run on this app's loop; post a message and let a handler own the state.
+        services.receiver.on_event = lambda event, ingested: self.post_message(CallEventStored(event, ingested))
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -68,17 +70,30 @@ class ConsoleApp(App[None]):
             self.set_keymap(self.settings.keymap)
         self.sub_title = self.profile_name
         self.load_history()
-        self.start_embedded()
+        self.start_services()
 
     async def on_unmount(self) -> None:
-        await self.embedded.stop()
+        await self.services.stop()
 
-    @work(exclusive=True, group="embedded", exit_on_error=False)
-    async def start_embedded(self) -> None:
+    @work(exclusive=True, group="services", exit_on_error=False)
+    async def start_services(self) -> None:
+        await self.services.start()  # a busy port leaves the receiver down; the console works on
+        self.post_message(ReceiverChanged())
         profile = self.settings.profile(self.profile_name)
         if profile.embedded:
-            sim = await self.embedded.for_provider(profile.provider)
+            sim = await self.services.embedded.for_provider(profile.provider)
             self.post_message(GatewayReady(sim.base_url))
+
+    @on(ReceiverChanged)
+    def receiver_changed(self) -> None:
+        self.query_one("#summary", Static).update(self._summary())
+        receiver = self.services.receiver
+        if receiver.state is not ReceiverState.LISTENING:
+            self.notify(f"receiver {receiver.state.value}: {receiver.detail}", severity="warning", timeout=10)
+
+    @on(CallEventStored)
+    def event_stored(self) -> None:
+        self.load_history()
 
     @on(GatewayReady)
     def gateway_ready(self, message: GatewayReady) -> None:
@@ -91,9 +106,12 @@ class ConsoleApp(App[None]):
             where = f"embedded simulator at {self.gateway_url}" if self.gateway_url else "embedded simulator (starting)"
         else:
             where = profile.resolved_base_url or ""
+        receiver = self.services.receiver
+        state = receiver.detail if receiver.state is ReceiverState.LISTENING else f"{receiver.state.value}: {receiver.detail}"
         return Text.assemble(
             ("profile ", "dim"), (self.profile_name, "bold"), ("  ", ""), (profile.provider, ""),
-            ("  gateway ", "dim"), (where, ""), ("  history ", "dim"), (str(self.store.path), ""),
+            ("  gateway ", "dim"), (where, ""), ("  receiver ", "dim"), (state or "starting", ""),
+            ("  history ", "dim"), (str(self.store.path), ""),
         )
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
@@ -127,5 +145,5 @@ class ConsoleApp(App[None]):
             self.action_show_help_panel()
 
 
-def run(settings: Settings, store: Store) -> None:
-    ConsoleApp(settings, store, EmbeddedGateways(seed=lambda mode: seed_for(settings, mode))).run()
+def run(settings: Settings, services: Services) -> None:
+    ConsoleApp(settings, services).run()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from typing import Any
+
 from console.store import CallRecord
 
 
@@ -20,3 +22,15 @@ class GatewayReady(Message):
     """The embedded simulator for the active profile is listening."""
 
     base_url: str
+
+
+class ReceiverChanged(Message):
+    """The webhook receiver started, failed to, or stopped."""
+
+
+@dataclass
+class CallEventStored(Message):
+    """A webhook was committed to history (`ingested.call` is the call as it now stands)."""
+
+    event: Any
+    ingested: Any

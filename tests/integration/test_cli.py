@@ -201,3 +201,48 @@ def test_the_simulator_says_why_it_cannot_listen() -> None:
         result = subprocess.run([sys.executable, "-m", "console", "simulator", "--port", str(port)], capture_output=True,
                                 text=True, env=_env(), timeout=60)
     assert result.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+DIAL_CASES = [("demo-cognigy", "+12125550101", ["dialing (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
+              ("demo-jambonz", "+12125550101", ["dialing (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
+              ("demo-ibm", "+12125550101", ["queued (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
+              ("demo-mobtexting", "+919876543201", ["completed, 4 s"])]
+
+
+def _dial(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**_env(), "VGCONSOLE_SIMULATOR__SPEED": "50", "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    return subprocess.run([sys.executable, "-m", "console", "dial", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+@pytest.mark.parametrize(("profile", "number", "expected"), DIAL_CASES, ids=[c[0] for c in DIAL_CASES])
+def test_dial_wait_prints_the_status_sequence_and_exits_0(tmp_path: Path, profile: str, number: str,
+                                                          expected: list[str]) -> None:
+    result = _dial(tmp_path, "--profile", profile, "--to", number, "--wait", "--tag", "campaign=cli")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("placed: attempt ") and lines[1:] == expected
+
+
+def test_dial_wait_on_the_busy_number_exits_non_zero(tmp_path: Path) -> None:
+    result = _dial(tmp_path, "--to", "+12125550102", "--wait", "--amd", "--header", "X-Campaign: cli")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[-1] == "busy (486 Busy Here)"
+
+
+def test_dial_refuses_bad_input_before_sending(tmp_path: Path) -> None:
+    for args, words in ((["--to", "+1 555 0100"], "too short for US"),
+                        (["--to", "+12125550101", "--header", "Call-ID: x"], "Call-ID is set by the SIP stack"),
+                        (["--to", "+12125550101", "--header", "X-A: a\r\nVia: b"], "line break"),
+                        (["--to", "+12125550101", "--tag", "novalue"], "is not key=value"),
+                        (["--profile", "demo-ibm", "--to", "+12125550101", "--amd"], "ibm has no SIP headers or AMD")):
+        result = _dial(tmp_path, *args)
+        assert result.returncode == 2 and words in result.stderr, (args, result.stderr)
+
+
+def test_numbers_and_apps_commands(tmp_path: Path) -> None:
+    code, out, _ = run("numbers", "--profile", "demo-cognigy")
+    assert code == 0 and out.split()[:3] == ["+12125550100", "+12125550199", "+442079460958"]
+    code, out, _ = run("apps", "--profile", "demo-mobtexting", "--json")
+    assert code == 0 and [a["id"] for a in json.loads(out)] == ["351", "welcome-en"]

@@ -1,0 +1,176 @@
+"""Webhook ingest: N signed jambonz webhooks over M keep-alive connections on loopback, first to a bare
+aiohttp endpoint that only reads the body, then to the real receiver (`vgconsole receive`, a real
+SQLite file, synchronous=full, 2xx only after commit). Both servers run as their own processes, and the
+load comes from separate client processes sending pre-signed requests over raw sockets, so the
+generator is not the limit. Lost and duplicated events are counted in the database afterwards.
+
+Last line: ingest events=N concurrency=M bare_per_s=x durable_per_s=y ratio=y/x lost=n duplicates=n
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import multiprocessing as mp
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "wh_secret_bench"
+PATH = "/hooks/load/status"
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def requests(first: int, count: int) -> list[bytes]:
+    """Distinct call:status webhooks, signed now (the receiver allows 300 s)."""
+    t = int(time.time())
+    out = []
+    for n in range(first, first + count):
+        body = json.dumps({"call_sid": f"bench-{n:08d}", "direction": "outbound", "from": "12125550100",
+                           "to": "+12125550101", "call_id": f"{n}@10.0.0.1", "sip_status": 180, "sip_reason": "Trying",
+                           "call_status": "ringing", "account_sid": "fef61e75-cec3-496c-a7bc-8368e4d02a04",
+                           "trace_id": "0" * 32, "fs_sip_address": "10.0.1.20:5070"}, separators=(",", ":")).encode()
+        sig = hmac.new(SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+        head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Jambonz-Signature: t={t},v1={sig}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        out.append(head + body)
+    return out
+
+
+async def _connection(host: str, port: int, queue: list[tuple[int, bytes]], acked: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while queue:
+            n, request = queue.pop()
+            writer.write(request)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            if status.split()[1:2] == [b"200"]:
+                acked.append(n)
+    finally:
+        writer.close()
+
+
+def client_process(host: str, port: int, first: int, count: int, connections: int, start_at: float,
+                   out: mp.Queue) -> None:
+    queue = list(zip(range(first, first + count), requests(first, count)))
+    acked: list[int] = []
+
+    async def run() -> None:
+        await asyncio.sleep(max(0.0, start_at - time.time()))  # every process starts together
+        await asyncio.gather(*(_connection(host, port, queue, acked) for _ in range(connections)))
+
+    asyncio.run(run())
+    out.put((acked, time.time()))
+
+
+def drive(port: int, events: int, concurrency: int, procs: int) -> tuple[float, set[int]]:
+    """Send every event once; (events per second, the ones answered 200)."""
+    out: mp.Queue = mp.Queue()
+    start_at = time.time() + 1.0
+    per = events // procs
+    workers = [mp.Process(target=client_process, args=("127.0.0.1", port, i * per, per if i < procs - 1 else events - per * i,
+                                                       concurrency // procs, start_at, out)) for i in range(procs)]
+    for w in workers:
+        w.start()
+    acked: set[int] = set()
+    finished = start_at
+    for _ in workers:
+        got, ended = out.get(timeout=600)
+        acked |= set(got)
+        finished = max(finished, ended)
+    for w in workers:
+        w.join(30)
+    return events / (finished - start_at), acked
+
+
+BARE = """
+import sys
+from aiohttp import web
+async def handle(request):
+    await request.read()
+    return web.json_response({"stored": True})
+app = web.Application()
+app.router.add_post("/hooks/{profile}/{kind}", handle)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on {port}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    port = free_port()
+    bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)], env=env)
+    try:
+        wait_listening(port)
+        log(f"bare endpoint: {args.events} events, {args.concurrency} connections, {args.procs} client processes")
+        bare_rate, _ = drive(port, args.events, args.concurrency, args.procs)
+    finally:
+        bare.terminate()
+        bare.wait(10)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "ingest.db"
+        cfg = Path(tmp) / "c.toml"
+        port = free_port()
+        cfg.write_text(f'[receiver]\nport = {port}\n[storage]\nsynchronous = "full"\n[profiles.load]\n'
+                       'provider = "jambonz"\nbase_url = "https://jz.example"\n'
+                       f'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\nwebhook_secrets = ["{SECRET}"]\n')
+        receiver = subprocess.Popen([sys.executable, "-m", "console", "--config", str(cfg), "--db", str(db), "receive"],
+                                    env={**env, "XDG_DATA_HOME": tmp}, stdout=subprocess.DEVNULL)
+        try:
+            wait_listening(port)
+            log("receiver: the same load")
+            durable_rate, acked = drive(port, args.events, args.concurrency, args.procs)
+        finally:
+            receiver.terminate()
+            receiver.wait(30)
+        conn = sqlite3.connect(db)
+        rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
+        conn.close()
+        stored = {int(sid.split("-")[1]) for sid, _ in rows}
+        duplicates = sum(n - 1 for _, n in rows)
+        lost = len(acked - stored)
+    print(f"ingest events={args.events} concurrency={args.concurrency} bare_per_s={bare_rate:.0f} "
+          f"durable_per_s={durable_rate:.0f} ratio={durable_rate / bare_rate:.2f} lost={lost} duplicates={duplicates}")
+
+
+if __name__ == "__main__":
+    main()
