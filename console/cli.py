@@ -271,22 +271,25 @@ def _gateway_run(c: _Ctx, profile: str | None, job: Callable[[GatewayPool, str, 
         _fail_config(exc)
 
 
+def _listing(c: _Ctx, profile: str | None, as_json: bool, method: str, line: Callable[[Any], str]) -> None:
+    async def job(pool: GatewayPool, name: str, settings: Settings) -> list[Any]:
+        return await getattr(await pool.get(name), method)()
+
+    rows = _gateway_run(c, profile, job)
+    if as_json:
+        click.echo(json.dumps([vars(row) for row in rows], indent=2))
+    else:
+        for row in rows:
+            click.echo(line(row))
+
+
 @cli.command()
 @click.option("--profile", help="Profile (default: the default profile).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def numbers(c: _Ctx, profile: str | None, as_json: bool) -> None:
     """List the phone numbers the profile can call from."""
-
-    async def job(pool: GatewayPool, name: str, settings: Settings) -> list[Any]:
-        return await (await pool.get(name)).list_numbers()
-
-    rows = _gateway_run(c, profile, job)
-    if as_json:
-        click.echo(json.dumps([vars(n) for n in rows], indent=2))
-        return
-    for n in rows:
-        click.echo(f"{n.number:<18} {n.label}")
+    _listing(c, profile, as_json, "list_numbers", lambda n: f"{n.number:<18} {n.label}")
 
 
 @cli.command()
@@ -295,16 +298,7 @@ def numbers(c: _Ctx, profile: str | None, as_json: bool) -> None:
 @click.pass_obj
 def apps(c: _Ctx, profile: str | None, as_json: bool) -> None:
     """List the applications (IVR flows and audio for MOBtexting, agents for IBM) the profile can use."""
-
-    async def job(pool: GatewayPool, name: str, settings: Settings) -> list[Any]:
-        return await (await pool.get(name)).list_applications()
-
-    rows = _gateway_run(c, profile, job)
-    if as_json:
-        click.echo(json.dumps([vars(a) for a in rows], indent=2))
-        return
-    for a in rows:
-        click.echo(f"{a.id:<38} {a.kind:<12} {a.name}")
+    _listing(c, profile, as_json, "list_applications", lambda a: f"{a.id:<38} {a.kind:<12} {a.name}")
 
 
 # ---------------------------------------------------------------- dial

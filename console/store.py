@@ -513,42 +513,12 @@ def _ingest_isolated(db: Database, row: dict[str, Any], now: str) -> Ingested | 
     conn = db.conn
     conn.execute("SAVEPOINT event")
     try:
-        result: Ingested | BaseException = _ingest(conn, row, now)
+        result: Ingested | BaseException = _fold_batch(conn, [row], now)[0]
     except Exception as exc:  # noqa: BLE001 - handed to this event's caller
         conn.execute("ROLLBACK TO event")
         result = exc
     conn.execute("RELEASE event")
     return result
-
-
-def _fetch_one(conn: sqlite3.Connection, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    cursor = conn.execute(sql, params)
-    found = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], found)) if found else None
-
-
-def _ingest(conn: sqlite3.Connection, row: dict[str, Any], now: str) -> Ingested:
-    """The hot path of every webhook: plain SQL on the writer's connection."""
-    cursor = conn.execute(_INSERT_EVENT, [row[c] for c in _EVENT_COLUMNS])
-    if cursor.rowcount == 0:
-        return Ingested(duplicate=True, call=None)
-    event_id = cursor.lastrowid
-    call = None
-    if row["token"]:
-        call = _fetch_one(conn, "SELECT * FROM calls WHERE attempt_id = ?", [row["token"]])
-    if call is None and row["call_sid"]:
-        call = _fetch_one(conn, "SELECT * FROM calls WHERE profile = ? AND call_sid = ? ORDER BY id DESC LIMIT 1",
-                          [row["profile"], row["call_sid"]])
-    if call is None:
-        return Ingested(duplicate=False, call=None)
-    conn.execute("UPDATE events SET call_id = ? WHERE id = ?", [call["id"], event_id])
-    changes = _fold(call, row)
-    if changes:
-        changes["updated_at"] = now
-        conn.execute(f"UPDATE calls SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
-                     [*changes.values(), call["id"]])
-        call.update(changes)
-    return Ingested(duplicate=False, call=CallRecord.from_row(call))
 
 
 _EVENT_COLUMNS = ("dedup_key", "profile", "provider", "call_sid", "token", "kind", "status", "provider_status",

@@ -359,3 +359,25 @@ async def test_a_burst_that_teaches_a_call_its_sid_links_the_rest_of_the_burst(s
     first, second = await asyncio.gather(store.ingest(by_token), store.ingest(by_sid))  # one burst
     assert first.call is not None and second.call is not None, "the second event was left an orphan"
     assert second.call.status is CallStatus.ANSWERED and store.orphan_count() == 0
+
+
+async def test_one_bad_event_in_a_burst_fails_alone_and_leaves_nothing_half_written(
+        store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import console.store as store_module
+
+    call = await attempt(store)
+    original = store_module._fold
+
+    def fold(call_row, event_row):  # a fault injected for one event of the burst
+        if event_row["raw"] == "bad":
+            raise RuntimeError("injected")
+        return original(call_row, event_row)
+
+    monkeypatch.setattr(store_module, "_fold", fold)
+    results = await asyncio.gather(*(store.ingest(event(clock, "ringing", token=call.attempt_id, raw=raw))
+                                     for raw in ("good-1", "bad", "good-2")), return_exceptions=True)
+    assert isinstance(results[1], RuntimeError)
+    assert [r.call is not None for r in (results[0], results[2])] == [True, True]
+    stored = [e.raw for e in store.events(call.id)]
+    assert stored == ["good-1", "good-2"]
+    assert store._reader().execute("SELECT count(*) FROM events WHERE raw = 'bad'").fetchone()[0] == 0
