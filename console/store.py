@@ -281,7 +281,7 @@ class Store:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Ingested] = loop.create_future()
         pending = self._pending.setdefault(loop, [])
-        pending.append((self._event_row(event), future))
+        pending.append((event_row(event, self._secrets), future))
         if len(pending) == 1:
             loop.call_soon(self._flush, loop)
         return await future
@@ -314,28 +314,6 @@ class Store:
                     future.set_exception(exc)
             return
         job.add_done_callback(lambda done: loop.call_soon_threadsafe(resolve, done))
-
-    def _event_row(self, event: CallEvent) -> dict[str, Any]:
-        return {
-            "dedup_key": event.dedup_key,
-            "profile": event.profile,
-            "provider": event.provider.value,
-            "call_sid": event.call_sid,
-            "token": event.token,
-            "kind": event.kind.value,
-            "status": event.status.value if event.status else None,
-            "provider_status": event.provider_status,
-            "sip_status": event.sip_status,
-            "sip_reason": event.sip_reason,
-            "amd_result": event.amd.value if event.amd else None,
-            "amd_reason": event.amd_reason,
-            "duration": event.duration,
-            "customer_data": json.dumps(event.customer_data, ensure_ascii=False) if event.customer_data is not None else None,
-            "details": json.dumps(self._redact(event.details), ensure_ascii=False) if event.details else None,
-            "received_at": iso(event.received_at),
-            "verified": int(event.verified),
-            "raw": self._redact(event.raw),
-        }
 
     async def reject(self, *, profile: str | None, route: str, reason: str, remote: str | None,
                      content_type: str | None, body: str, received_at: datetime | None = None) -> int:
@@ -408,6 +386,30 @@ class Store:
     def orphan_count(self) -> int:
         """Events whose attempt is not (yet) known."""
         return self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0]
+
+
+def event_row(event: CallEvent, secrets: list[str]) -> dict[str, Any]:
+    """An event as the events table holds it, secrets redacted (built on the event loop, not the writer)."""
+    return {
+        "dedup_key": event.dedup_key,
+        "profile": event.profile,
+        "provider": event.provider.value,
+        "call_sid": event.call_sid,
+        "token": event.token,
+        "kind": event.kind.value,
+        "status": event.status.value if event.status else None,
+        "provider_status": event.provider_status,
+        "sip_status": event.sip_status,
+        "sip_reason": event.sip_reason,
+        "amd_result": event.amd.value if event.amd else None,
+        "amd_reason": event.amd_reason,
+        "duration": event.duration,
+        "customer_data": json.dumps(event.customer_data, ensure_ascii=False) if event.customer_data is not None else None,
+        "details": json.dumps(redact(event.details, secrets), ensure_ascii=False) if event.details else None,
+        "received_at": iso(event.received_at),
+        "verified": int(event.verified),
+        "raw": redact(event.raw, secrets),
+    }
 
 
 # ---------------------------------------------------------------- writer-side helpers
