@@ -4,6 +4,9 @@ SQLite file, synchronous=full, 2xx only after commit). Both servers run as their
 load comes from separate client processes sending pre-signed requests over raw sockets, so the
 generator is not the limit. Lost and duplicated events are counted in the database afterwards.
 
+Each phase runs `--rounds` times, alternating, and the medians are compared: a single run of the bare
+endpoint varies by a third from one run to the next on this machine.
+
 Last line: ingest events=N concurrency=M bare_per_s=x durable_per_s=y ratio=y/x lost=n duplicates=n
 """
 
@@ -18,6 +21,7 @@ import multiprocessing as mp
 import os
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -133,19 +137,33 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--procs", type=int, default=2, help="client processes")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each phase (medians compared)")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-    port = free_port()
-    bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)], env=env)
-    try:
-        wait_listening(port)
-        log(f"bare endpoint: {args.events} events, {args.concurrency} connections, {args.procs} client processes")
-        bare_rate, _ = drive(port, args.events, args.concurrency, args.procs)
-    finally:
-        bare.terminate()
-        bare.wait(10)
+    bare_rates, durable_rates, lost, duplicates = [], [], 0, 0
+    for round_no in range(1, args.rounds + 1):
+        port = free_port()
+        bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)], env=env)
+        try:
+            wait_listening(port)
+            log(f"round {round_no}: bare endpoint, {args.events} events, {args.concurrency} connections, "
+                f"{args.procs} client processes")
+            bare_rates.append(drive(port, args.events, args.concurrency, args.procs)[0])
+        finally:
+            bare.terminate()
+            bare.wait(10)
+        rate, round_lost, round_dup = durable(args, env)
+        durable_rates.append(rate)
+        lost += round_lost
+        duplicates += round_dup
+    bare_rate, durable_rate = statistics.median(bare_rates), statistics.median(durable_rates)
+    print(f"ingest events={args.events} concurrency={args.concurrency} bare_per_s={bare_rate:.0f} "
+          f"durable_per_s={durable_rate:.0f} ratio={durable_rate / bare_rate:.2f} lost={lost} duplicates={duplicates}")
 
+
+def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int]:
+    """One round against the receiver: (events per second, lost, duplicated), counted in its database."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ingest.db"
         cfg = Path(tmp) / "c.toml"
@@ -157,19 +175,16 @@ def main() -> None:
                                     env={**env, "XDG_DATA_HOME": tmp}, stdout=subprocess.DEVNULL)
         try:
             wait_listening(port)
-            log("receiver: the same load")
-            durable_rate, acked = drive(port, args.events, args.concurrency, args.procs)
+            log("           receiver (vgconsole receive), the same load")
+            rate, acked = drive(port, args.events, args.concurrency, args.procs)
         finally:
             receiver.terminate()
             receiver.wait(30)
         conn = sqlite3.connect(db)
         rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
         conn.close()
-        stored = {int(sid.split("-")[1]) for sid, _ in rows}
-        duplicates = sum(n - 1 for _, n in rows)
-        lost = len(acked - stored)
-    print(f"ingest events={args.events} concurrency={args.concurrency} bare_per_s={bare_rate:.0f} "
-          f"durable_per_s={durable_rate:.0f} ratio={durable_rate / bare_rate:.2f} lost={lost} duplicates={duplicates}")
+    stored = {int(sid.split("-")[1]) for sid, _ in rows}
+    return rate, len(acked - stored), sum(n - 1 for _, n in rows)
 
 
 if __name__ == "__main__":

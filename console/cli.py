@@ -455,8 +455,11 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
     store = c.store(settings)
 
     async def serve() -> None:
-        receiver = Receiver(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile,
-                            on_event=lambda e, i: click.echo(event_line(e, i)))
+        def log(event: Any, ingested: Any) -> None:
+            sys.stdout.write(event_line(event, ingested) + "\n")
+            sys.stdout.flush()  # one line per event, visible at once (tail -f, journald)
+
+        receiver = Receiver(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile, on_event=log)
         state = await receiver.start()
         if state is not ReceiverState.LISTENING:
             raise click.ClickException(f"the receiver is not running: {receiver.detail}")

@@ -43,6 +43,7 @@ JAMBONZ_KINDS = {"status": EventKind.STATUS, "amd": EventKind.AMD, "action": Eve
 ROUTE_KINDS = {"cognigy": set(JAMBONZ_KINDS), "jambonz": set(JAMBONZ_KINDS), "ibm": {"ibm"}, "mobtexting": {"mobtexting"}}
 
 OnEvent = Callable[[CallEvent, Ingested], None]
+_STORED, _DUPLICATE = b'{"stored":true}', b'{"stored":false}'
 
 
 class ReceiverState(StrEnum):
@@ -99,6 +100,8 @@ class Receiver:
         self.address = ""
         self.hook_urls: HookUrls | None = None
         self._runner: web.AppRunner | None = None
+        self._own_secrets: dict[int, list[str]] = {}
+        self._receiver_secrets = [s.get_secret_value() for s in settings.receiver.webhook_secrets]
 
     # ------------------------------------------------------------ lifecycle
 
@@ -190,13 +193,15 @@ class Receiver:
             self.on_event(event, ingested)
         if kind == "call":
             return web.json_response(profile.answer_verbs)
-        return web.json_response({"stored": not ingested.duplicate})
+        return web.Response(body=_DUPLICATE if ingested.duplicate else _STORED, content_type="application/json")
 
     async def _body(self, request: web.Request) -> bytes | web.Response:
         limit = self.settings.receiver.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             self.stats.too_large += 1
             return web.Response(status=413, text=f"the body is larger than {limit} bytes")
+        if request.content.is_eof():  # the usual case: the body came with the headers
+            return await request.read()
         try:
             async with asyncio.timeout(self.settings.receiver.body_timeout_s):
                 return await request.read()
@@ -224,7 +229,7 @@ class Receiver:
             ok = bearer_matches(header, secrets_)
             required = bool(secrets_)
         else:
-            secrets_ = self._secrets(profile) + [s.get_secret_value() for s in r.webhook_secrets]
+            secrets_ = self._secrets(profile) + self._receiver_secrets
             reason = check_jambonz_signature(raw, request.headers.get("Jambonz-Signature"), secrets_, self._clock(),
                                              r.signature_tolerance_s) if secrets_ else "no secret"
             creds = basic_credentials(header)
@@ -238,8 +243,10 @@ class Receiver:
         return None if mode == "require" else False
 
     def _secrets(self, profile: Any) -> list[str]:
-        own = [s.get_secret_value() for s in profile.webhook_secrets]
-        return own + (self._extra_secrets() if profile.embedded else [])
+        own = self._own_secrets.get(id(profile))
+        if own is None:  # settings do not change while running; the embedded simulators' secrets may
+            own = self._own_secrets[id(profile)] = [s.get_secret_value() for s in profile.webhook_secrets]
+        return own + self._extra_secrets() if profile.embedded else own
 
     def _parse(self, request: web.Request, provider: Provider, kind: str, name: str, token: str | None,
                raw: bytes, verified: bool) -> CallEvent:
