@@ -73,6 +73,7 @@ class Engine:
         self.calls: dict[str, SimCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.finished: deque[SimCall] = deque(maxlen=10_000)
+        self.closing = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -84,6 +85,8 @@ class Engine:
 
     def later(self, seconds: float, call: SimCall, emit: Emit) -> None:
         """Start `call` after `seconds` nominal (a provider's own retry)."""
+        if self.closing:
+            return
 
         async def wait_then_start() -> None:
             await asyncio.sleep(seconds / self.speed)
@@ -101,6 +104,23 @@ class Engine:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def wind_down(self, timeout: float = 2.0) -> None:
+        """End every live call as a hang-up would (answered: completed; ringing: cancelled, 487), let
+        their final webhooks go out, and drop the retries not yet started: a simulator that stops
+        leaves no call live in the histories it reported to."""
+        self.closing = True
+        for task in list(self._tasks):
+            if task.get_name().startswith("sim-retry-"):
+                task.cancel()
+        for call in self.calls.values():
+            if not call.final and not call.hangup.is_set():
+                call.hangup_action = "completed" if call.status == "in-progress" else "no-answer"
+                call.hangup.set()
+        try:
+            await self.idle(timeout)
+        except TimeoutError:
+            pass  # close() cancels what is left
 
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no call is running (tests, and the benchmark)."""

@@ -64,6 +64,7 @@ class Simulator:
         return self.base_url
 
     async def stop(self) -> None:
+        await self.engine.wind_down()
         await self.engine.close()
         await self.notifier.close()
         if self._runner is not None:

@@ -187,3 +187,17 @@ async def test_user_and_sip_and_teams_targets(make_sim: MakeSim, recorder: HookR
     assert finals["alice01@sip.demo.vgconsole.invalid"] == "completed"
     assert finals["sip:+12125550102@pbx.example"] == "busy"
     assert finals["+12125550104"] == "failed"
+
+
+async def test_stopping_the_simulator_ends_its_live_calls_with_their_webhooks(make_sim: MakeSim,
+                                                                             recorder: HookRecorder) -> None:
+    sim = await make_sim(speed=20)
+    sids = {}
+    async with client(sim) as c:
+        for to in ("+12125550106", "+12125550103"):  # stays until hung up; rings for the ring timeout
+            body = {"from": "+12125550100", "to": {"type": "phone", "number": to}, "application_sid": DEMO_APPLICATION_SID}
+            sids[to] = (await c.post(CALLS, json=body)).json()["sid"]
+    await recorder.wait_for(lambda got: {"in-progress", "ringing"} <= {x.json["call_status"] for x in got})
+    await sim.stop()
+    assert statuses(recorder.on("/status"), sids["+12125550106"])[-1] == ("completed", 200, "OK")
+    assert statuses(recorder.on("/status"), sids["+12125550103"])[-1] == ("no-answer", 487, "Request Terminated")
