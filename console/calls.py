@@ -241,6 +241,19 @@ def _headers(value: Any) -> dict[str, str]:
 SipHeaders = Annotated[dict[str, str], BeforeValidator(_headers)]
 
 
+def headers_from_pairs(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Headers from an editor's name/value rows, each checked; a repeated name is an error, not an overwrite."""
+    result: dict[str, str] = {}
+    seen: set[str] = set()
+    for raw_name, raw_value in pairs:
+        name, value = check_header(raw_name, raw_value)
+        if name.lower() in seen:
+            raise ValueError(f"header {name} appears twice (header names are case-insensitive)")
+        seen.add(name.lower())
+        result[name] = value
+    return _headers(result)
+
+
 # ---------------------------------------------------------------- building blocks
 
 

@@ -352,6 +352,11 @@ class StorageSettings(_Strict):
         return value.expanduser()
 
 
+class UiSettings(_Strict):
+    # Show host:port of the gateway and the receiver (off: for screen sharing and screenshots).
+    show_addresses: bool = True
+
+
 class SimulatorSettings(_Strict):
     """The embedded simulator (profiles whose base_url is "embedded")."""
 
@@ -423,6 +428,7 @@ class Settings(BaseSettings):
     receiver: ReceiverSettings = Field(default_factory=ReceiverSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -103,7 +103,12 @@ def _v2(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
+def _v3(db: Database) -> None:
+    # The last hour's counters and date filters read a range of created_at, not the whole table.
+    db["calls"].create_index(["created_at"])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
 VERSION = len(MIGRATIONS)
 
 

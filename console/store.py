@@ -379,6 +379,13 @@ class Store:
         call = self.call(key)
         return CallDetail(call=call, events=self.events(call.id)) if call else None
 
+    def counts_since(self, since: datetime) -> dict[str, int]:
+        """Calls made since `since`: still going, answered, failed (the console's counters)."""
+        row = self._reader().execute(
+            "SELECT sum(status IN ('queued', 'dialing', 'ringing', 'answered')), sum(answered_at IS NOT NULL), "
+            "sum(status = 'failed') FROM calls WHERE created_at >= ?", [iso(since)]).fetchone()
+        return {"live": row[0] or 0, "answered": row[1] or 0, "failed": row[2] or 0}
+
     def rejected(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest webhooks that could not be understood."""
         return list(self._reader().query("SELECT * FROM rejected_events ORDER BY id DESC LIMIT ?", [limit]))

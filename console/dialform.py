@@ -1,0 +1,199 @@
+"""The dial form's logic, without the widgets: which fields a provider shows, how the form's values
+become a DialRequest, and which field each validation problem belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.calls import AmdOptions, DialRequest, headers_from_pairs, parse_json_text, tags_from_pairs
+from console.config import Settings
+from console.problems import InvalidInput, Problem
+
+JAMBONZ_FAMILY = ("cognigy", "jambonz")
+TARGETS = {"cognigy": ("phone", "sip", "user", "teams"), "jambonz": ("phone", "sip", "user", "teams"),
+           "ibm": ("phone", "sip"), "mobtexting": ("phone",)}
+DESTINATION_LABEL = {"phone": "Number", "sip": "SIP URI", "user": "SIP user", "teams": "Teams number"}
+INTERVALS = ("", "5", "15", "30", "45", "60")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    kind: str = "text"  # text, secret, select, switch
+    providers: tuple[str, ...] = ("cognigy", "jambonz", "ibm", "mobtexting")
+    targets: tuple[str, ...] = ("phone", "sip", "user", "teams")
+    placeholder: str = ""
+    options: tuple[str, ...] = ()
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("to_type", "Target", "select", options=("phone", "sip", "user", "teams")),
+    FieldSpec("to", "Number", placeholder="+1 212 555 0101"),
+    FieldSpec("from", "From", placeholder="pick from Numbers, or type"),
+    FieldSpec("application", "Application", placeholder="pick from Applications, or type"),
+    FieldSpec("trunk", "Carrier trunk", providers=JAMBONZ_FAMILY, targets=("phone",), placeholder="carrier name (optional)"),
+    FieldSpec("sip_user", "SIP auth user", providers=JAMBONZ_FAMILY, targets=("sip",)),
+    FieldSpec("sip_password", "SIP auth pass", "secret", providers=JAMBONZ_FAMILY, targets=("sip",)),
+    FieldSpec("tenant", "Teams tenant", providers=JAMBONZ_FAMILY, targets=("teams",), placeholder="default: the account's"),
+    FieldSpec("vmail", "Voicemail", "switch", providers=JAMBONZ_FAMILY, targets=("teams",)),
+    FieldSpec("caller_name", "Caller name", providers=JAMBONZ_FAMILY),
+    FieldSpec("from_host", "From host", providers=JAMBONZ_FAMILY),
+    FieldSpec("timeout", "Ring timeout (s)", providers=JAMBONZ_FAMILY, placeholder="60"),
+    FieldSpec("time_limit", "Time limit (s)", providers=JAMBONZ_FAMILY),
+    FieldSpec("ibm_context", "Context (JSON)", providers=("ibm",), placeholder='{"customer": "A-17"}'),
+    FieldSpec("ibm_route", "Route", providers=("ibm",), placeholder="sip:edge1.example;lr, sip:edge2.example"),
+    FieldSpec("ibm_sip_user", "Trunk SIP user", providers=("ibm",)),
+    FieldSpec("ibm_sip_password", "Trunk SIP pass", "secret", providers=("ibm",)),
+    FieldSpec("mob_name", "Campaign name", providers=("mobtexting",)),
+    FieldSpec("mob_interval", "Retry every (min)", "select", providers=("mobtexting",), options=INTERVALS),
+    FieldSpec("mob_webhook", "Webhook id", providers=("mobtexting",)),
+    FieldSpec("amd", "AMD", "switch", providers=JAMBONZ_FAMILY),
+)
+APPLICATION_LABEL = {"cognigy": "Application", "jambonz": "Application", "ibm": "Agent", "mobtexting": "IVR flow or audio"}
+
+
+def visible(spec: FieldSpec, provider: str, target: str) -> bool:
+    return provider in spec.providers and target in spec.targets
+
+
+@dataclass
+class Editors:
+    """What the AMD, tags and headers editors hold for one profile, kept for its next call."""
+
+    amd: AmdOptions = field(default_factory=AmdOptions)
+    tags: list[tuple[str, str]] = field(default_factory=list)  # name, value as typed (JSON or text)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> Editors:
+        import json
+
+        d = profile.defaults
+        return cls(amd=d.amd or AmdOptions(),
+                   tags=[(k, v if isinstance(v, str) else json.dumps(v)) for k, v in d.tags.items()],
+                   headers=list(d.headers.items()))
+
+
+def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
+    """The form as a profile's dial defaults fill it."""
+    profile = settings.profile(profile_name)
+    d = profile.defaults
+    provider = profile.provider
+    caller = d.from_ or next((n.number for n in profile.numbers), "")
+    target = d.target_type if d.target_type in TARGETS[provider] else "phone"
+    values = {"to_type": target, "to": "", "from": caller, "application": d.application or "",
+              "caller_name": d.caller_name or "", "from_host": d.from_host or "",
+              "timeout": "" if d.timeout is None else str(d.timeout),
+              "time_limit": "" if d.time_limit is None else str(d.time_limit),
+              "amd": "on" if d.amd is not None else "", "mob_interval": "",
+              "mob_webhook": getattr(profile, "webhook_id", None) or ""}
+    return values
+
+
+def _number(text: str, field_name: str, problems: list[Problem]) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        problems.append(Problem(field_name, f"{text!r} is not a whole number of seconds"))
+        return None
+
+
+def build_request(settings: Settings, profile_name: str, values: dict[str, str], editors: Editors) -> DialRequest:
+    """The form's values as a DialRequest; InvalidInput names the form field of every problem."""
+    profile = settings.profile(profile_name)
+    provider = profile.provider
+    problems: list[Problem] = []
+    get = lambda name: (values.get(name) or "").strip()  # noqa: E731
+    target = get("to_type") or "phone"
+    to: dict[str, Any] = {"type": target}
+    key = {"phone": "number", "teams": "number", "sip": "sip_uri", "user": "name"}[target]
+    to[key] = get("to")
+    data: dict[str, Any] = {"provider": provider, "to": to, "from": get("from")}
+    if provider in JAMBONZ_FAMILY:
+        if target == "phone" and get("trunk"):
+            to["trunk"] = get("trunk")
+        if target == "sip" and (get("sip_user") or get("sip_password")):
+            to["auth"] = {"username": get("sip_user"), "password": values.get("sip_password") or ""}
+        if target == "teams":
+            if get("tenant"):
+                to["tenant"] = get("tenant")
+            to["vmail"] = get("vmail") == "on"
+        data["application_sid"] = get("application") or None
+        for name in ("caller_name", "from_host"):
+            if get(name):
+                data[name] = get(name)
+        for name in ("timeout", "time_limit"):
+            number = _number(get(name), name, problems)
+            if number is not None:
+                data[name] = number
+        if get("amd") == "on":
+            data["amd"] = editors.amd.model_dump(by_alias=True, exclude_none=True)
+        try:
+            data["headers"] = headers_from_pairs(editors.headers)
+        except ValueError as exc:
+            problems.append(Problem("headers", str(exc)))
+    elif provider == "ibm":
+        ibm: dict[str, Any] = {}
+        if get("application"):
+            ibm["agent"] = get("application")
+        if get("ibm_context"):
+            try:
+                ibm["context"] = parse_json_text(get("ibm_context"), "context")
+            except ValueError as exc:
+                problems.append(Problem("ibm_context", str(exc)))
+        if get("ibm_route"):
+            ibm["route"] = get("ibm_route")
+        if get("ibm_sip_user") or get("ibm_sip_password"):
+            ibm["sip_auth"] = {"username": get("ibm_sip_user"), "password": values.get("ibm_sip_password") or ""}
+        if ibm:
+            data["ibm"] = ibm
+    else:
+        chosen = get("application")
+        kind = next((a.kind for a in profile.applications if a.id == chosen), None)
+        audio = kind == "audio" or chosen.startswith(("http://", "https://"))
+        mob: dict[str, Any] = {"audio" if audio else "flow_id": chosen or None}
+        if get("mob_name"):
+            mob["name"] = get("mob_name")
+        if get("mob_interval"):
+            mob["interval"] = int(get("mob_interval"))
+        if get("mob_webhook"):
+            mob["webhook_id"] = get("mob_webhook")
+        data["mobtexting"] = mob
+    try:
+        data["tags"] = tags_from_pairs(editors.tags)
+    except ValueError as exc:
+        problems.append(Problem("tags", str(exc)))
+    try:
+        request = DialRequest.build(data, region=profile.region or settings.default_region)
+    except InvalidInput as exc:
+        problems += [Problem(field_for(p.field, provider), p.message) for p in exc.problems]
+        raise InvalidInput(problems) from None
+    if problems:
+        raise InvalidInput(problems)
+    return request
+
+
+def field_for(path: str, provider: str) -> str:
+    """The form field a DialRequest problem path belongs to."""
+    head, _, rest = path.partition(".")
+    if head == "to":
+        if rest.startswith("auth"):
+            return "sip_password" if "password" in rest else "sip_user"
+        return {"tenant": "tenant", "trunk": "trunk", "vmail": "vmail", "type": "to_type"}.get(rest.split(".")[0], "to")
+    if head == "application_sid":
+        return "application"
+    if head == "ibm":
+        first = rest.split(".")[0]
+        return {"context": "ibm_context", "route": "ibm_route", "sip_auth": "ibm_sip_password" if "password" in rest
+                else "ibm_sip_user", "agent": "application"}.get(first, "application")
+    if head == "mobtexting":
+        first = rest.split(".")[0]
+        return {"name": "mob_name", "interval": "mob_interval", "webhook_id": "mob_webhook"}.get(first, "application")
+    if head in ("amd", "tags", "headers", "from", "caller_name", "from_host", "timeout", "time_limit"):
+        return head
+    return "to"
