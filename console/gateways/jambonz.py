@@ -204,6 +204,12 @@ class JambonzGateway(Gateway):
         except GatewayNotFound as exc:
             raise GatewayNotFound(f"the gateway no longer knows call {call_sid}: it has ended", detail=exc.detail,
                                   status=404) from None
+        except GatewayRejected as exc:
+            if "session is gone" not in (exc.detail or ""):
+                raise
+            # jambonz still remembers the call for a while after it ends, and answers 422
+            raise GatewayRejected(f"call {call_sid} has already ended at the gateway ({exc.detail.strip()})",
+                                  detail=exc.detail, status=422) from None
 
     async def live_calls(self) -> list[LiveCall]:
         response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Calls", read=True, explain=self.explain)
