@@ -1,38 +1,70 @@
-"""The Textual application: built from injected services, it renders and never talks HTTP itself."""
+"""The console: built from injected services, it renders and never talks HTTP or SQL on its loop.
+
+Workers do the talking and post messages; the @on handlers here own all UI state.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, InvalidThemeError
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.command import CommandPalette
+from textual.containers import Horizontal
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
+from console.calls import DialRequest
 from console.config import Settings
+from console.dialer import DialOutcome
+from console.dialform import JAMBONZ_FAMILY, Editors
+from console.gateways.errors import GatewayError
 from console.receiver import ReceiverState
 from console.services import Services
-from console.store import utc_now
-from console.ui.messages import CallEventStored, GatewayReady, HistoryLoaded, ReceiverChanged
+from console.store import CallRecord, utc_now
+from console.ui.commands import ConsoleCommands
+from console.ui.messages import CallEventStored, CallPlaced, Counters, GatewayReady, ListsLoaded, ReceiverChanged
+from console.ui.screens.amd_editor import AmdEditor
+from console.ui.screens.call_detail import CallDetailScreen
+from console.ui.screens.confirm import Confirm
+from console.ui.screens.help import HelpScreen
+from console.ui.screens.history import HistoryScreen
+from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.themes import file_themes
+from console.ui.widgets.call_log import CallLog
+from console.ui.widgets.dial_form import DialForm
+from console.ui.widgets.pickers import Picker, app_items, number_items
+from console.ui.widgets.status_bar import StatusBar
+from console.ui.widgets.tables import ConsoleTable, FilterBox
 
-HISTORY_ROWS = 200
-STATUS_STYLE = {
-    "answered": "bold green", "completed": "green", "ringing": "yellow", "dialing": "yellow",
-    "queued": "dim", "busy": "magenta", "no_answer": "magenta", "canceled": "dim", "failed": "bold red",
-}
+RECENT_CALLS = 200
 
 
 class ConsoleApp(App[None]):
     TITLE = "vgconsole"
-    CSS_PATH = "console.tcss"
+    CSS_PATH = Path(__file__).with_name("console.tcss")  # absolute: subclasses live elsewhere
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    # Not priority: an open editor or dialog answers its own keys first (ctrl+g saves there).
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console."),
-        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload the call history from the database."),
-        Binding("question_mark", "toggle_help", "Help", id="help", tooltip="Show or hide the keys for what has focus."),
+        Binding("f1", "help", "Help", id="help-anywhere", tooltip="Every key and command."),
+        Binding("ctrl+g,f5", "dial", "Dial", id="dial", tooltip="Place the call in the form."),
+        Binding("f6", "edit_amd", "AMD", id="edit-amd", tooltip="Answering-machine detection."),
+        Binding("f7", "edit_tags", "Tags", id="edit-tags", tooltip="JSON metadata for the next calls."),
+        Binding("f8", "edit_headers", "Headers", id="edit-headers", tooltip="SIP headers."),
+        Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
+        Binding("f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."),
+        Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
+        Binding("colon", "command_line", "Command", id="command", tooltip=":dial, :profile NAME, :history, :theme ..."),
+        Binding("question_mark", "help", "Help", id="help", show=False, tooltip="Every key and command."),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave (calls go on at the gateway)."),
+        Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
     ]
+    MAIN_SCREEN_ONLY = {"dial", "edit_amd", "edit_tags", "edit_headers", "focus_form", "focus_lists", "focus_log"}
 
     def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now):
         super().__init__()
@@ -40,20 +72,40 @@ class ConsoleApp(App[None]):
         self.services = services
         self.store = services.store
         self.clock = clock
-        self.profile_name = settings.default_profile or ""
+        self.profile_name = settings.default_profile or next(iter(settings.profiles))
+        self.editors: dict[str, Editors] = {}
+        self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
         self.gateway_url: str | None = None
+        self.counters: dict[str, int] = {}
         # Receiver callbacks run on this app's loop; post a message and let a handler own the state.
         services.receiver.on_event = lambda event, ingested: self.post_message(CallEventStored(event, ingested))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The form's keys apply on the main screen only (and so leave the footer elsewhere)."""
+        if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
+            return False
+        if action in ("edit_amd", "edit_headers"):  # only the jambonz family has AMD and custom headers
+            return self.settings.profile(self.profile_name).provider in JAMBONZ_FAMILY
+        return True
+
+    # ------------------------------------------------------------ layout
+
+    def editors_for(self, profile: str) -> Editors:
+        if profile not in self.editors:
+            self.editors[profile] = Editors.from_profile(self.settings.profile(profile))
+        return self.editors[profile]
+
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
-        yield Static(self._summary(), id="summary")
-        table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        # Fits 80 columns: 64 of content plus one cell of padding on each side of 7 columns.
-        for label, width in (("created UTC", 14), ("status", 9), ("from", 13), ("to", 13), ("sip", 3), ("amd", 7), ("secs", 5)):
-            table.add_column(label, width=width, key=label)
-        yield table
-        yield Footer()
+        yield StatusBar(id="status")
+        with Horizontal(id="top"):
+            yield DialForm(self.settings, self.profile_name, self.editors_for(self.profile_name), id="form")
+            with TabbedContent(id="lists"):
+                with TabPane("Numbers", id="tab-numbers"):
+                    yield FilterBox(Picker("from", (("number", 16), ("label or route", 24)), id="numbers"))
+                with TabPane("Applications", id="tab-apps"):
+                    yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
+        yield FilterBox(CallLog(self.clock, id="log"), id="log-box")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         themes, errors = file_themes()
@@ -68,81 +120,328 @@ class ConsoleApp(App[None]):
             self.theme = "vgconsole-dark"
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        self.sub_title = self.profile_name
-        self.load_history()
+        self.query_one("#form").border_title = "dial"
+        self.query_one("#log-box").border_title = "calls"
+        self.show_status()
+        self.query_one("#f-to").focus()
         self.start_services()
+        self.load_recent()
+        self.refresh_counters()
+        self.set_interval(1.0, self.refresh_counters)  # one indexed query a second, however busy the calls
 
     async def on_unmount(self) -> None:
         await self.services.stop()
+
+    # ------------------------------------------------------------ services
 
     @work(exclusive=True, group="services", exit_on_error=False)
     async def start_services(self) -> None:
         await self.services.start()  # a busy port leaves the receiver down; the console works on
         self.post_message(ReceiverChanged())
+        await self.open_profile()
+
+    async def open_profile(self) -> None:
         profile = self.settings.profile(self.profile_name)
         if profile.embedded:
             sim = await self.services.embedded.for_provider(profile.provider)
             self.post_message(GatewayReady(sim.base_url))
+        self.load_lists()
 
     @on(ReceiverChanged)
     def receiver_changed(self) -> None:
-        self.query_one("#summary", Static).update(self._summary())
+        self.show_status()
         receiver = self.services.receiver
         if receiver.state is not ReceiverState.LISTENING:
-            self.notify(f"receiver {receiver.state.value}: {receiver.detail}", severity="warning", timeout=10)
-
-    @on(CallEventStored)
-    def event_stored(self) -> None:
-        self.load_history()
+            self.notify(f"receiver {receiver.state.value}: {receiver.detail}. Calls can still be placed; their "
+                        "progress will not show.", severity="warning", timeout=12)
 
     @on(GatewayReady)
     def gateway_ready(self, message: GatewayReady) -> None:
         self.gateway_url = message.base_url
-        self.query_one("#summary", Static).update(self._summary())
+        self.show_status()
 
-    def _summary(self) -> Text:
+    def show_status(self) -> None:
         profile = self.settings.profile(self.profile_name)
+        addresses = self.settings.ui.show_addresses
         if profile.embedded:
-            where = f"embedded simulator at {self.gateway_url}" if self.gateway_url else "embedded simulator (starting)"
+            gateway = "embedded simulator" + (f" {self.gateway_url}" if addresses and self.gateway_url else "")
         else:
-            where = profile.resolved_base_url or ""
-        receiver = self.services.receiver
-        state = receiver.detail if receiver.state is ReceiverState.LISTENING else f"{receiver.state.value}: {receiver.detail}"
-        return Text.assemble(
-            ("profile ", "dim"), (self.profile_name, "bold"), ("  ", ""), (profile.provider, ""),
-            ("  gateway ", "dim"), (where, ""), ("  receiver ", "dim"), (state or "starting", ""),
-            ("  history ", "dim"), (str(self.store.path), ""),
-        )
-
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def load_history(self) -> None:
-        self.post_message(HistoryLoaded(self.store.page(limit=HISTORY_ROWS), self.store.count()))
-
-    @on(HistoryLoaded)
-    def show_history(self, message: HistoryLoaded) -> None:
-        table = self.query_one("#history", DataTable)
-        table.clear()
-        for call in message.calls:
-            table.add_row(
-                Text(call.created_at.strftime("%m-%d %H:%M:%S")),
-                Text(call.status.value, style=STATUS_STYLE.get(call.status.value, "")),
-                Text(call.from_number or ""),
-                Text(call.to_number or ""),
-                Text(str(call.sip_status or "")),
-                Text(call.amd_result.value if call.amd_result else ""),
-                Text("" if call.duration is None else str(call.duration)),
-                key=str(call.id),
-            )
-        table.border_title = f"history: {message.total:,} call(s)"
-
-    def action_refresh(self) -> None:
-        self.load_history()
-
-    def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+            gateway = profile.resolved_base_url if addresses else "gateway"
+        r = self.services.receiver
+        if r.state is ReceiverState.LISTENING:
+            receiver = f"listening {r.address}" if addresses else "listening"
+        elif r.state is ReceiverState.STOPPED:
+            receiver = "starting"
         else:
-            self.action_show_help_panel()
+            receiver = r.state.value
+        self.query_one("#status", StatusBar).show(
+            profile=self.profile_name, provider=profile.provider, gateway=gateway or "", receiver=receiver,
+            receiver_ok=r.state in (ReceiverState.LISTENING, ReceiverState.STOPPED), counters=self.counters)
+
+    @work(thread=True, exclusive=True, group="counters", exit_on_error=False)
+    def refresh_counters(self) -> None:
+        self.post_message(Counters(self.store.counts_since(self.clock() - timedelta(hours=1))))
+
+    @on(Counters)
+    def counters_changed(self, message: Counters) -> None:
+        if message.counts != self.counters:
+            self.counters = message.counts
+            self.show_status()
+
+    # ------------------------------------------------------------ lists
+
+    @work(exclusive=True, group="lists", exit_on_error=False)
+    async def load_lists(self) -> None:
+        numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
+        numbers.loading = apps.loading = True
+        name = self.profile_name
+        try:
+            gateway = await self.services.gateways.get(name)
+            found_numbers = await gateway.list_numbers()
+            found_apps = await gateway.list_applications()
+        except GatewayError as exc:
+            self.post_message(ListsLoaded(name, [], [], str(exc)))
+            return
+        self.post_message(ListsLoaded(name, number_items(found_numbers, found_apps), app_items(found_apps), None))
+
+    @on(ListsLoaded)
+    def lists_loaded(self, message: ListsLoaded) -> None:
+        if message.profile != self.profile_name:
+            return
+        numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
+        numbers.loading = apps.loading = False
+        numbers.show(message.numbers)
+        apps.show(message.apps)
+        if message.error:
+            self.notify(message.error, title="could not list numbers and applications", severity="error")
+
+    @on(Picker.Picked)
+    def picked(self, message: Picker.Picked) -> None:
+        form = self.query_one("#form", DialForm)
+        form.set_value(message.kind, message.value)
+        self.query_one("#f-to").focus()  # next: the destination, or F3 for the other list
+        self.notify(f"{message.kind}: {message.value}", timeout=2)
+
+    @on(Picker.ReloadWanted)
+    def reload_lists(self) -> None:
+        self.load_lists()
+
+    # ------------------------------------------------------------ the log
+
+    @work(thread=True, exclusive=True, group="recent", exit_on_error=False)
+    def load_recent(self) -> None:
+        calls = self.store.page(limit=RECENT_CALLS)
+        self.call_from_thread(self.query_one("#log", CallLog).load, calls)
+
+    @on(CallEventStored)
+    def event_stored(self, message: CallEventStored) -> None:
+        call = message.ingested.call
+        if call is None:
+            return
+        self.query_one("#log", CallLog).upsert(call)
+        if isinstance(self.screen, CallDetailScreen):
+            self.screen.event_for_this_call(call.attempt_id)
+
+    @on(CallLog.Opened)
+    @on(HistoryScreen.Opened)
+    def open_call(self, message: CallLog.Opened | HistoryScreen.Opened) -> None:
+        self.push_screen(CallDetailScreen(self.store, message.call.attempt_id))
+
+    # ------------------------------------------------------------ dialling
+
+    def action_dial(self) -> None:
+        request = self.query_one("#form", DialForm).build()
+        if request is None:
+            self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
+            return
+        self.place(self.profile_name, request)
+
+    @work(group="dial", exit_on_error=False)
+    async def place(self, profile: str, request: DialRequest) -> None:
+        self.post_message(CallPlaced(await self.services.dialer.place(profile, request)))
+
+    @on(CallPlaced)
+    def placed(self, message: CallPlaced) -> None:
+        outcome: DialOutcome = message.outcome
+        for note in outcome.notes:
+            self.notify(note, title="note", timeout=8)
+        if outcome.call is not None:
+            self.query_one("#log", CallLog).upsert(outcome.call)
+        if outcome.error is not None:
+            self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
+        else:
+            self.notify(f"calling {outcome.call.to_number}", timeout=3)
+
+    # ------------------------------------------------------------ hang-up
+
+    @on(CallLog.HangupWanted)
+    def hangup_from_log(self, message: CallLog.HangupWanted) -> None:
+        self.ask_hangup(message.call)
+
+    @on(CallDetailScreen.HangupWanted)
+    def hangup_from_detail(self, message: CallDetailScreen.HangupWanted) -> None:
+        self.ask_hangup(message.detail.call)
+
+    def ask_hangup(self, call: CallRecord) -> None:
+        latest = self.query_one("#log", CallLog).calls.get(call.attempt_id, call)
+        if latest.status.final:
+            self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value})", timeout=4)
+            return
+        verb = "Hang up" if latest.status.value == "answered" else "Cancel"
+        self.push_screen(Confirm(f"{verb} the call to {latest.to_number}?", yes=verb),
+                         partial(self._hangup_confirmed, latest, verb))
+
+    def _hangup_confirmed(self, call: CallRecord, verb: str, yes: bool | None) -> None:
+        if yes:
+            self.hang_up(call, verb)
+
+    @work(group="hangup", exit_on_error=False)
+    async def hang_up(self, call: CallRecord, verb: str) -> None:
+        try:
+            await self.services.dialer.hangup(call)
+        except GatewayError as exc:
+            self.notify(str(exc), title=f"{verb.lower()} failed", severity="error", timeout=10)
+            return
+        self.notify(f"{verb.lower()} sent for {call.to_number}", timeout=3)
+
+    # ------------------------------------------------------------ editors
+
+    def _editor_target(self) -> tuple[DialForm, Editors] | None:
+        if self.screen is not self.screen_stack[0]:
+            return None
+        return self.query_one("#form", DialForm), self.editors_for(self.profile_name)
+
+    @on(DialForm.EditorWanted)
+    def editor_wanted(self, message: DialForm.EditorWanted) -> None:
+        {"amd": self.action_edit_amd, "tags": self.action_edit_tags, "headers": self.action_edit_headers}[message.editor]()
+
+    def action_edit_amd(self) -> None:
+        target = self._editor_target()
+        if target is None:
+            return
+        form, editors = target
+        if form.provider not in ("cognigy", "jambonz"):
+            self.notify(f"{form.provider} has no answering-machine detection", severity="warning")
+            return
+
+        def saved(result: tuple[bool, Any] | None) -> None:
+            if result is not None:
+                editors.amd = result[1]
+                form.set_value("amd", "on" if result[0] else "")
+                form.editors_changed()
+
+        self.push_screen(AmdEditor(form.values().get("amd") == "on", editors.amd), saved)
+
+    def _pairs(self, kind: str) -> None:
+        target = self._editor_target()
+        if target is None:
+            return
+        form, editors = target
+        if kind == "headers" and form.provider not in ("cognigy", "jambonz"):
+            self.notify(f"{form.provider} takes no custom SIP headers", severity="warning")
+            return
+
+        def saved(pairs: list[tuple[str, str]] | None) -> None:
+            if pairs is not None:
+                setattr(editors, kind, pairs)
+                form.editors_changed()
+
+        self.push_screen(PairsEditor(kind, getattr(editors, kind)), saved)
+
+    def action_edit_tags(self) -> None:
+        self._pairs("tags")
+
+    def action_edit_headers(self) -> None:
+        self._pairs("headers")
+
+    # ------------------------------------------------------------ profiles, focus, help
+
+    async def switch_profile(self, name: str) -> None:
+        if name not in self.settings.profiles or name == self.profile_name:
+            return
+        old = self.query_one("#form", DialForm)
+        self.form_values[self.profile_name] = old.values()
+        self.profile_name = name
+        self.sub_title = name
+        self.gateway_url = None
+        form = DialForm(self.settings, name, self.editors_for(name), self.form_values.get(name), id="form")
+        await old.remove()
+        await self.query_one("#top", Horizontal).mount(form, before=0)
+        form.border_title = "dial"
+        self.query_one("#f-to").focus()
+        self.show_status()
+        self.refresh_bindings()
+        self.switch_gateway()
+        self.notify(f"profile {name} ({self.settings.profile(name).provider})", timeout=3)
+
+    @work(exclusive=True, group="services", exit_on_error=False)
+    async def switch_gateway(self) -> None:
+        await self.open_profile()
+
+    def action_focus_form(self) -> None:
+        self.query_one("#f-to").focus()
+
+    def action_focus_lists(self) -> None:
+        """To the lists; pressed again there, to the other list."""
+        tabs = self.query_one("#lists", TabbedContent)
+        numbers = tabs.active == "tab-numbers"
+        if isinstance(self.focused, Picker):
+            numbers = not numbers
+        self.action_show_list("numbers" if numbers else "apps")
+
+    def action_focus_log(self) -> None:
+        self.query_one("#log", CallLog).focus()
+
+    def action_show_list(self, which: str) -> None:
+        self.query_one("#lists", TabbedContent).active = "tab-numbers" if which == "numbers" else "tab-apps"
+        self.query_one(f"#{which}", Picker).focus()
+
+    def action_history(self) -> None:
+        self.push_screen(HistoryScreen(self.store))
+
+    def action_command_line(self) -> None:
+        self.push_screen(CommandPalette(providers=[ConsoleCommands], placeholder=":"))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections: list[tuple[str, list[Binding]]] = [
+            ("anywhere", self.BINDINGS), ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
+            ("lists", Picker.BINDINGS), ("call detail", CallDetailScreen.BINDINGS), ("history", HistoryScreen.BINDINGS),
+            ("editors", PairsEditor.BINDINGS), ("confirm", Confirm.BINDINGS),
+        ]
+        keymap = self._keymap
+
+        def keys(binding: Binding) -> str:
+            wanted = keymap.get(binding.id or "", binding.key)
+            return " ".join(self.get_key_display(Binding(k.strip(), "")) for k in wanted.split(","))
+
+        rows = [(where, keys(b), b.id or "", b.tooltip or b.description)
+                for where, bindings in sections for b in bindings if isinstance(b, Binding)]
+        commands = [("dial", "call"), ("profile NAME", "switch"), ("numbers", ""), ("applications", ""),
+                    ("history", ""), ("theme NAME", ""), ("help", ""), ("q", "quit")]
+        self.push_screen(HelpScreen(rows, [(n, h) for n, h in commands]))
+
+    async def action_quit(self) -> None:
+        """Leave; with calls still live, ask first: their progress stops being recorded."""
+        live = [c for c in self.query_one("#log", CallLog).calls.values() if not c.status.final]
+        if not live or isinstance(self.screen, Confirm):
+            self.exit()
+            return
+        where = ("the demo gateway stops with the console and ends them" if self.services.embedded.running()
+                 else "they go on at the gateway, but their progress will not be recorded")
+        self.push_screen(Confirm(f"{len(live)} call(s) still live: {where}. Leave anyway?", yes="Leave"),
+                         lambda yes: self.exit() if yes else None)
+
+    # ------------------------------------------------------------ errors
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """Whatever a worker did not expect reaches the operator as a sentence, never a traceback."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(str(error) or type(error).__name__, title=f"{event.worker.group or 'background'} failed",
+                        severity="error", timeout=12)
 
 
 def run(settings: Settings, services: Services) -> None:

@@ -1,20 +1,11 @@
-"""Messages that carry data into the UI; workers post them, @on handlers own the state."""
+"""Messages that carry data into the UI; workers and the receiver post them, @on handlers own the state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from textual.message import Message
-
 from typing import Any
 
-from console.store import CallRecord
-
-
-@dataclass
-class HistoryLoaded(Message):
-    calls: list[CallRecord]
-    total: int
+from textual.message import Message
 
 
 @dataclass
@@ -34,3 +25,23 @@ class CallEventStored(Message):
 
     event: Any
     ingested: Any
+
+
+@dataclass
+class CallPlaced(Message):
+    """The dialer finished a create: placed, refused, or not sent."""
+
+    outcome: Any
+
+
+@dataclass
+class Counters(Message):
+    counts: dict[str, int]
+
+
+@dataclass
+class ListsLoaded(Message):
+    profile: str
+    numbers: list[tuple[str, tuple[str, ...]]]
+    apps: list[tuple[str, tuple[str, ...]]]
+    error: str | None

@@ -1,106 +1,82 @@
-"""The console on a real history file, driven by Textual's pilot."""
+"""The console starting up: embedded simulator, receiver, history and counters."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import httpx
+from textual.widgets import Static
 
-from textual.widgets import DataTable, Static
-
-from console.config import load_settings
-from console.services import Services
 from console.store import Store
-from console.ui.app import ConsoleApp
+from console.ui.widgets.call_log import CallLog
 from tests.conftest import FrozenClock
+from tests.ui.conftest import console, dial, final_row, make_app, ready, row, until
 
 
-async def test_the_console_shows_the_profile_and_the_history(store: Store, clock: FrozenClock) -> None:
-    for to in ("+12125550101", "+12125550102"):
-        call = await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100", to_number=to)
-    await store.attempt_failed(call.attempt_id, "gateway unreachable")
-    settings = load_settings(receiver={"port": 0})
-    app = ConsoleApp(settings, Services.build(settings, store, key=b"k"), clock)
+def status_line(app) -> str:
+    return str(app.query_one("#status", Static).render())
+
+
+async def test_the_console_opens_on_the_embedded_simulator_with_the_history(store: Store, clock: FrozenClock) -> None:
+    first = await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
+                                      to_number="+12125550101")
+    clock.advance(60)
+    second = await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
+                                       to_number="+12125550102")
+    await store.attempt_failed(second.attempt_id, "gateway unreachable")
+    app = make_app(store, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        summary = str(app.query_one("#summary", Static).render())
-        assert "demo-cognigy" in summary and "embedded simulator at http://127.0.0.1:" in summary
-        # The simulator really listens inside the console's process.
-        import httpx
-
+        await until(pilot, lambda: ready(app), "the console to start")
+        line = status_line(app)
+        receiver = app.services.receiver
+        assert line.startswith(" demo-cognigy  cognigy")
+        assert f"receiver listening {receiver.address}" in line and "embedded simulator http://127.0.0.1:" in line
+        # the simulator really listens inside the console's process
         info = app.services.embedded.running()["cognigy"]
         async with httpx.AsyncClient() as client:
             answer = await client.get(f"{info['base_url']}/v1/PhoneNumbers",
                                       headers={"Authorization": f"Bearer {info['api_key']}"})
         assert answer.status_code == 200 and answer.json()[0]["number"] == "12125550100"
-        table = app.query_one("#history", DataTable)
-        assert table.row_count == 2
-        first = table.get_row_at(0)
-        assert (str(first[1]), str(first[3])) == ("failed", "+12125550102")  # newest first
-        assert table.border_title == "history: 2 call(s)"
-        assert app.theme == "vgconsole-dark"
-
-
-async def test_keymap_and_an_unknown_theme(tmp_path: Path, store: Store) -> None:
-    cfg = tmp_path / "c.toml"
-    cfg.write_text('theme = "no-such-theme"\n[keymap]\nrefresh = "f5"\n')
-    settings = load_settings(cfg, receiver={"port": 0})
-    app = ConsoleApp(settings, Services.build(settings, store, key=b"k"))
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.pause()
-        assert app.theme == "vgconsole-dark"
-        assert any("no theme named 'no-such-theme'" in n.message for n in app._notifications)
-        await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100", to_number="+12125550109")
-        await pilot.press("f5")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.query_one("#history", DataTable).row_count == 1
-
-
-async def test_ansi_dark_works_for_ssh_sessions(store: Store) -> None:
-    settings = load_settings(theme="ansi-dark", receiver={"port": 0})
-    app = ConsoleApp(settings, Services.build(settings, store, key=b"k"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert app.theme == "ansi-dark"
-
-
-async def test_the_receiver_runs_in_the_console_and_a_busy_port_is_shown(store: Store) -> None:
-    import socket
-
-    settings = load_settings(receiver={"port": 0})
-    app = ConsoleApp(settings, Services.build(settings, store, key=b"k"))
-    async with app.run_test(size=(100, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        receiver = app.services.receiver
-        assert receiver.state.value == "listening"
-        assert f"listening on {receiver.address}" in str(app.query_one("#summary", Static).render())
+        log = app.query_one("#log", CallLog)
+        await until(pilot, lambda: log.row_count == 2, "the history in the log")
+        assert [str(log.get_row_at(i)[1]) for i in range(2)] == ["+12125550102", "+12125550101"]  # newest first
+        assert row(app, second.attempt_id)["status"] == "refused" and row(app, first.attempt_id)["status"] == "queued"
+        assert "1h 1 live 0 answered 1 failed" in status_line(app)
+        assert app.theme == "vgconsole-dark" and app.focused.id == "f-to"
     assert receiver.state.value == "stopped"  # stopped with the console
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = load_settings(receiver={"port": taken.getsockname()[1]})
-        app = ConsoleApp(busy, Services.build(busy, store, key=b"k"))
-        async with app.run_test(size=(100, 24), notifications=True) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert "port busy: port" in str(app.query_one("#summary", Static).render())
-            assert any("already in use" in n.message for n in app._notifications)
-            assert app.query_one("#history", DataTable) is not None  # the console works on
 
 
-async def test_a_call_placed_through_the_services_shows_up_live(store: Store) -> None:
-    from console.compose import compose
+async def test_the_counters_follow_the_calls(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        for number in ("+12125550101", "+12125550102", "+12125550104"):
+            await final_row(pilot, (await dial(pilot, number)).attempt_id)
+        await until(pilot, lambda: "1h 0 live 1 answered 1 failed" in status_line(app), "the counters", timeout=5)
 
-    settings = load_settings(receiver={"port": 0}, simulator={"speed": 200})
-    app = ConsoleApp(settings, Services.build(settings, store, key=b"k"))
-    async with app.run_test(size=(100, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        outcome = await app.services.dialer.place("demo-cognigy", compose(settings, "demo-cognigy", to="+12125550102"))
-        assert outcome.placed
-        table = app.query_one("#history", DataTable)
-        for _ in range(200):  # bounded: the busy outcome arrives within a few ms at speed 200
-            await pilot.pause(0.02)
-            if table.row_count and str(table.get_row_at(0)[1]) == "busy":
-                break
-        assert str(table.get_row_at(0)[1]) == "busy"
+
+async def test_history_pages_through_every_call_and_opens_one(store: Store, clock: FrozenClock) -> None:
+    for n in range(3):
+        clock.advance(60)
+        await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
+                                  to_number=f"+1212555010{n + 1}")
+    app = make_app(store, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: ready(app), "the console to start")
+        await pilot.press("f4", "colon", *"history", "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen", "the history screen")
+        table = app.screen.query_one("#history-table")
+        await until(pilot, lambda: table.row_count == 3, "three calls")
+        assert str(table.get_row_at(0)[2]) == "+12125550103"
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "CallDetailScreen", "the call's detail")
+        await pilot.press("escape", "escape")
+        assert app.screen is app.screen_stack[0]
+
+
+async def test_leaving_the_console_ends_the_embedded_simulators_live_calls(live_store: Store) -> None:
+    """The demo gateway stops with the console; its calls end with it instead of staying live in history."""
+    async with console(live_store, speed=10) as (app, pilot):
+        staying = await dial(pilot, "+12125550106")
+        ringing = await dial(pilot, "+12125550103")
+        await until(pilot, lambda: row(app, staying.attempt_id)["status"] == "answered"
+                    and row(app, ringing.attempt_id)["status"] == "ringing 180", "one answered, one ringing")
+    assert live_store.call(staying.attempt_id).status.value == "completed"
+    assert (live_store.call(ringing.attempt_id).status.value, live_store.call(ringing.attempt_id).sip_status) == (
+        "no_answer", 487)

@@ -1,0 +1,42 @@
+"""The `:` command line (the command palette with the console's own verbs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ConsoleCommands(Provider):
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app: Any = self.app
+        found: list[tuple[str, str, Callable[[], Any]]] = [
+            ("dial", "place the call in the form", app.action_dial),
+            ("numbers", "the Numbers list", partial(app.action_show_list, "numbers")),
+            ("applications", "the Applications list", partial(app.action_show_list, "apps")),
+            ("history", "every call, page by page", app.action_history),
+            ("log", "the live call log", app.action_focus_log),
+            ("amd", "answering-machine detection options", app.action_edit_amd),
+            ("tags", "tags for the next calls", app.action_edit_tags),
+            ("headers", "SIP headers for the next calls", app.action_edit_headers),
+            ("help", "every key and command", app.action_help),
+            ("q", "quit", app.action_quit),
+        ]
+        for name, profile in app.settings.profiles.items():
+            found.append((f"profile {name}", f"switch to {name} ({profile.provider})", partial(app.switch_profile, name)))
+        for theme in sorted(app.available_themes):
+            found.append((f"theme {theme}", "use this theme", partial(setattr, app, "theme", theme)))
+        return found
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query.lstrip(":").strip())
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

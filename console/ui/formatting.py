@@ -1,0 +1,65 @@
+"""How calls look in tables: one place, so the live log, the detail view and history agree.
+Cells are Text, never markup: numbers, reasons and tags come from the network."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from rich.text import Text
+
+from console.status import CallStatus
+from console.store import CallRecord
+
+STATUS_STYLE = {
+    CallStatus.QUEUED: "dim", CallStatus.DIALING: "yellow", CallStatus.RINGING: "yellow",
+    CallStatus.ANSWERED: "bold green", CallStatus.COMPLETED: "green", CallStatus.BUSY: "magenta",
+    CallStatus.NO_ANSWER: "magenta", CallStatus.CANCELED: "dim", CallStatus.FAILED: "bold red",
+}
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    value = max(0, int(value))
+    return f"{value}s" if value < 60 else f"{value // 60}m{value % 60:02d}s"
+
+
+def ring_seconds(call: CallRecord, now: datetime) -> float | None:
+    """From the attempt to the answer (or to its end, or to now while it rings); none if never sent."""
+    if call.call_sid is None and call.status.final:
+        return None
+    end = call.answered_at or call.ended_at or (None if call.status.final else now)
+    return (end - call.created_at).total_seconds() if end else None
+
+
+def talk_seconds(call: CallRecord, now: datetime) -> float | None:
+    if call.duration is not None:
+        return call.duration
+    if call.answered_at is None:
+        return None
+    return ((call.ended_at or now) - call.answered_at).total_seconds()
+
+
+def status_cell(call: CallRecord) -> Text:
+    text = call.status.value.replace("_", " ")
+    if call.sip_status and call.status not in (CallStatus.ANSWERED, CallStatus.COMPLETED):
+        text += f" {call.sip_status}"
+    if call.error and call.status is CallStatus.FAILED and not call.call_sid:
+        text = "refused"  # the gateway said no before the call existed; the detail has why
+    return Text(text, style=STATUS_STYLE.get(call.status, ""))
+
+
+def amd_cell(call: CallRecord) -> Text:
+    if call.amd_result is None:
+        return Text("")
+    return Text(call.amd_result.value.replace("_", " "), style="cyan" if call.amd_result.value == "machine" else "")
+
+
+def tags_summary(tags: dict, width: int = 24) -> str:
+    text = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in tags.items())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def clock_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S")

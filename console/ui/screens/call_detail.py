@@ -1,0 +1,128 @@
+"""One call: what it is, every event the gateway sent (time, what it said, the raw body), and the
+request as it was sent (secrets masked before it was ever stored)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from console.store import CallDetail, Store
+from console.ui.formatting import clock_time, seconds, status_cell
+
+
+def pretty(raw: str) -> str:
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except (ValueError, TypeError):
+        return raw
+
+
+class CallDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to where you were."),
+        Binding("h", "hangup", "Hang up", id="detail-hangup", tooltip="Hang up or cancel this call, after a yes."),
+        Binding("c", "copy", "Copy id", id="copy-id", tooltip="Copy the call id to the clipboard (OSC 52)."),
+        Binding("r", "reload", "Reload", id="detail-reload", tooltip="Read the call again from history."),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, detail: CallDetail | None):
+            super().__init__()
+            self.detail = detail
+
+    class HangupWanted(Message):
+        def __init__(self, detail: CallDetail):
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, store: Store, attempt_id: str):
+        super().__init__()
+        self.store = store
+        self.attempt_id = attempt_id
+        self.detail: CallDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading…", id="detail-summary")
+        with TabbedContent("Timeline", "Request"):
+            with TabPane("Timeline"):
+                yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="raw-box"):
+                    yield Static("", id="raw")
+            with TabPane("Request"):
+                with VerticalScroll():
+                    yield Static("", id="request")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#timeline", DataTable)
+        for label, width in (("time", 12), ("kind", 7), ("said", 24), ("sip", 4), ("verified", 8)):
+            table.add_column(label, width=width)
+        table.focus()  # up and down walk the events, each one's raw body below
+        self.action_reload()
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def action_reload(self) -> None:
+        self.post_message(self.Loaded(self.store.detail(self.attempt_id)))
+
+    @on(Loaded)
+    def show(self, message: Loaded) -> None:
+        self.detail = message.detail
+        if message.detail is None:
+            self.query_one("#detail-summary", Static).update(Text(f"no call {self.attempt_id} in history", style="red"))
+            return
+        call = message.detail.call
+        lines = Text.assemble(
+            ("to ", "dim"), (call.to_number or "", "bold"), ("  from ", "dim"), (call.from_number or ""),
+            ("  ", ""), status_cell(call), ("  sip ", "dim"), (f"{call.sip_status or ''} {call.sip_reason or ''}".strip()),
+            ("  amd ", "dim"), (call.amd_result.value if call.amd_result else "-"),
+            ("\nprofile ", "dim"), (f"{call.profile} ({call.provider})"), ("  attempt ", "dim"), (call.attempt_id),
+            ("  call ", "dim"), (call.call_sid or "-"),
+            ("\ncreated ", "dim"), (call.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+            ("  answered ", "dim"), (clock_time(call.answered_at.astimezone()) if call.answered_at else "-"),
+            ("  ended ", "dim"), (clock_time(call.ended_at.astimezone()) if call.ended_at else "-"),
+            ("  talk ", "dim"), (seconds(call.duration) or "-"),
+            *([("\nerror ", "bold red"), (call.error, "red")] if call.error else []),
+        )
+        self.query_one("#detail-summary", Static).update(lines)
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        for event in message.detail.events:
+            said = event.amd_result.value if event.amd_result else (event.provider_status or "")
+            table.add_row(Text(event.received_at.astimezone().strftime("%H:%M:%S.%f")[:12]), Text(event.kind),
+                          Text(said), Text(str(event.sip_status or "")), Text("yes" if event.verified else "no",
+                                                                           style="" if event.verified else "yellow"),
+                          key=str(event.id))
+        if message.detail.events:
+            self.show_raw(0)
+        self.query_one("#request", Static).update(Text(json.dumps(call.request, indent=2, ensure_ascii=False)))
+
+    def show_raw(self, index: int) -> None:
+        if self.detail and 0 <= index < len(self.detail.events):
+            self.query_one("#raw", Static).update(Text(pretty(self.detail.events[index].raw)))
+
+    @on(DataTable.RowHighlighted, "#timeline")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_raw(event.cursor_row)
+
+    def action_hangup(self) -> None:
+        if self.detail is not None:
+            self.post_message(self.HangupWanted(self.detail))
+
+    def action_copy(self) -> None:
+        if self.detail is not None:
+            value = self.detail.call.call_sid or self.detail.call.attempt_id
+            self.app.copy_to_clipboard(value)
+            self.notify(f"copied {value} (through the terminal: needs OSC 52 support)")
+
+    def event_for_this_call(self, attempt_id: str) -> Any:
+        if attempt_id == self.attempt_id:
+            self.action_reload()

@@ -1,0 +1,206 @@
+"""The dial form: the active profile's fields, checked as you type, errors under each field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from console.calls import DialRequest, tags_from_pairs
+from console.config import Settings
+from console.dialform import (
+    APPLICATION_LABEL,
+    DESTINATION_LABEL,
+    FIELDS,
+    TARGETS,
+    Editors,
+    FieldSpec,
+    build_request,
+    initial_values,
+    visible,
+)
+from console.problems import InvalidInput, Problem
+from console.ui.formatting import tags_summary
+from console.ui.widgets.tick import Tick
+
+VALIDATE_AFTER_S = 0.3
+SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
+
+
+class DialForm(VerticalScroll):
+    can_focus = False  # the fields take the focus, the scroller never does
+
+    class EditorWanted(Message):
+        def __init__(self, editor: str):
+            super().__init__()
+            self.editor = editor
+
+    def __init__(self, settings: Settings, profile: str, editors: Editors, values: dict[str, str] | None = None,
+                 **kw: Any):
+        super().__init__(**kw)
+        self.settings = settings
+        self.start_values = values or initial_values(settings, profile)
+        self.profile_name = profile
+        self.editors = editors
+        self.provider = settings.profile(profile).provider
+        self._touched: set[str] = set()
+        self._timer: Any = None
+
+    def compose(self) -> ComposeResult:
+        values = self.start_values
+        for spec in FIELDS:
+            with Horizontal(classes="field", id=f"row-{spec.name}"):
+                yield Label(spec.label, classes="label", id=f"label-{spec.name}")
+                yield self._widget(spec, values.get(spec.name, ""))
+            yield Label("", classes="error", id=f"error-{spec.name}")
+        with Horizontal(classes="field", id="row-editors"):
+            yield Button("AMD… F6", id="open-amd", compact=True)
+            yield Button("Tags… F7", id="open-tags", compact=True)
+            yield Button("Headers… F8", id="open-headers", compact=True)
+        yield Static("", id="editors-summary")
+        yield Label("", classes="error", id="error-tags")
+        yield Label("", classes="error", id="error-headers")
+
+    def _widget(self, spec: FieldSpec, value: str) -> Widget:
+        wid = f"f-{spec.name}"
+        if spec.kind == "select":
+            options = TARGETS[self.provider] if spec.name == "to_type" else spec.options
+            shown = [(o or "none", o) for o in options]
+            return Select(shown, value=value if value in options else options[0], allow_blank=False, compact=True, id=wid)
+        if spec.kind == "switch":
+            return Tick(SWITCH_LABEL.get(spec.name, ""), value=value == "on", compact=True, id=wid)
+        return Input(value=value, placeholder=spec.placeholder, password=spec.kind == "secret", compact=True, id=wid)
+
+    def on_mount(self) -> None:
+        self.refresh_layout_for_target()
+        self.show_editor_summary()
+
+    # ------------------------------------------------------------ values
+
+    def values(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for spec in FIELDS:
+            widget = self.query_one(f"#f-{spec.name}")
+            if isinstance(widget, Checkbox):
+                found[spec.name] = "on" if widget.value else ""
+            elif isinstance(widget, Select):
+                found[spec.name] = "" if widget.value is Select.NULL else str(widget.value)
+            else:
+                found[spec.name] = widget.value  # type: ignore[attr-defined]
+        return found
+
+    def set_value(self, name: str, value: str) -> None:
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, Checkbox):
+            widget.value = value == "on"
+        elif isinstance(widget, Select):
+            widget.value = value
+        else:
+            widget.value = value  # type: ignore[attr-defined]
+        self._touched.add(name)
+        self.validate_soon()
+
+    def target(self) -> str:
+        widget = self.query_one("#f-to_type", Select)
+        return "phone" if widget.value is Select.NULL else str(widget.value)
+
+    def refresh_layout_for_target(self) -> None:
+        target = self.target()
+        for spec in FIELDS:
+            self.query_one(f"#row-{spec.name}").display = visible(spec, self.provider, target)
+            if not visible(spec, self.provider, target):
+                self.query_one(f"#error-{spec.name}", Label).update("")
+                self.query_one(f"#error-{spec.name}", Label).remove_class("shown")
+        self.query_one("#label-to", Label).update(DESTINATION_LABEL[target])
+        self.query_one("#label-application", Label).update(APPLICATION_LABEL[self.provider])
+        jambonz = self.provider in ("cognigy", "jambonz")
+        self.query_one("#open-amd").display = jambonz
+        self.query_one("#open-headers").display = jambonz
+
+    def show_editor_summary(self) -> None:
+        parts = []
+        if self.provider in ("cognigy", "jambonz"):
+            amd = self.editors.amd
+            state = "on" if self.values().get("amd") == "on" else "off"
+            parts.append(f"AMD {state} (words ≥ {amd.threshold_word_count}, decide in {amd.timers.decision_timeout_ms} ms)")
+            parts.append(f"{len(self.editors.headers)} header(s)")
+        try:
+            tags = tags_from_pairs(self.editors.tags)
+            parts.append(f"tags: {tags_summary(tags, 40) or 'none'}")
+        except ValueError:
+            parts.append("tags: invalid (F7)")
+        self.query_one("#editors-summary", Static).update("  ·  ".join(parts))
+
+    # ------------------------------------------------------------ checking
+
+    def build(self, everything: bool = True) -> DialRequest | None:
+        """The request, or None with every problem shown and the first one focused."""
+        if everything:
+            self._touched |= {spec.name for spec in FIELDS} | {"tags", "headers"}
+        try:
+            request = build_request(self.settings, self.profile_name, self.values(), self.editors)
+        except InvalidInput as exc:
+            first = self.show_problems(exc.problems)
+            if everything and first:
+                self._focus(first)
+            return None
+        self.show_problems([])
+        return request
+
+    def show_problems(self, problems: list[Problem]) -> str | None:
+        by_field: dict[str, str] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, problem.message)
+        order = [spec.name for spec in FIELDS if visible(spec, self.provider, self.target())] + ["tags", "headers"]
+        first = None
+        for name in order:
+            message = by_field.get(name, "") if name in self._touched else ""
+            label = self.query_one(f"#error-{name}", Label)
+            label.update(message)
+            label.set_class(bool(message), "shown")
+            if message and first is None:
+                first = name
+        return first
+
+    def _focus(self, name: str) -> None:
+        if name in ("tags", "headers", "amd"):
+            self.query_one(f"#open-{name}").focus()
+        else:
+            self.query_one(f"#f-{name}").focus()
+
+    def validate_soon(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(VALIDATE_AFTER_S, lambda: self.build(everything=False))
+
+    @on(Input.Changed)
+    def typed(self, event: Input.Changed) -> None:
+        if event.input.id and event.input.id.startswith("f-"):
+            self._touched.add(event.input.id[2:])
+            self.validate_soon()
+
+    @on(Select.Changed)
+    def chose(self, event: Select.Changed) -> None:
+        if event.select.id == "f-to_type":
+            self.refresh_layout_for_target()
+        self.validate_soon()
+
+    @on(Checkbox.Changed)
+    def ticked(self, event: Checkbox.Changed) -> None:
+        self.show_editor_summary()
+        self.validate_soon()
+
+    @on(Button.Pressed)
+    def open_editor(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.EditorWanted((event.button.id or "").removeprefix("open-")))
+
+    def editors_changed(self) -> None:
+        self._touched |= {"tags", "headers", "amd"}
+        self.show_editor_summary()
+        self.validate_soon()

@@ -1,0 +1,95 @@
+"""The dial form: picking from the lists, the three editors, and what reaches the gateway."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable, Input, Static
+
+from console.store import Store
+from console.ui.screens.amd_editor import AmdEditor
+from console.ui.screens.pairs_editor import PairsEditor
+from tests.ui.conftest import console, dial, final_row, until
+
+SURVEY_BOT = "Survey bot"
+
+
+async def test_a_number_and_an_application_picked_from_the_lists(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f3")  # Numbers
+        assert app.focused.id == "numbers"
+        await pilot.press("j", "enter")  # the second number
+        assert app.query_one("#f-from", Input).value == "+12125550199"
+        assert app.focused.id == "f-to"
+        await pilot.press("f3", "f3")  # Numbers, then Applications
+        assert app.focused.id == "apps"
+        apps = app.query_one("#apps", DataTable)
+        index = next(i for i in range(apps.row_count) if str(apps.get_row_at(i)[0]) == SURVEY_BOT)
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        sid = app.query_one("#f-application", Input).value
+        assert len(sid) == 36 and sid != "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"  # not the default one
+        call = await dial(pilot, "+12125550101")
+        shown = await final_row(pilot, call.attempt_id)
+        body = live_store.call(call.attempt_id).request["body"]
+        assert (body["from"], body["application_sid"]) == ("+12125550199", sid)
+        assert shown["from"] == "+12125550199"
+
+
+async def test_lists_filter_by_typing(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f3", "slash", *"4420")
+        numbers = app.query_one("#numbers", DataTable)
+        assert numbers.row_count == 1 and str(numbers.get_row_at(0)[0]) == "+442079460958"
+        await pilot.press("escape")
+        assert numbers.row_count == 3 and app.focused is numbers
+
+
+async def test_every_editor_shapes_the_next_call_and_is_kept_per_profile(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        # AMD: every option, typed into the editor
+        await pilot.press("f6")
+        assert isinstance(app.screen, AmdEditor)
+        await pilot.press("space")
+        values = {"threshold": "5", "digits": "3", "no_speech": "4000", "decision": "9000", "tone": "10000",
+                  "greeting": "1500", "vendor": "google", "language": "en-GB"}
+        for name, value in values.items():
+            app.screen.query_one(f"#amd-{name}", Input).value = value
+        await pilot.press("ctrl+g")
+        assert not isinstance(app.screen, AmdEditor)
+        # tags: text, a number and a JSON object
+        await pilot.press("f7")
+        assert isinstance(app.screen, PairsEditor)
+        for name, value in (("campaign", "spring"), ("priority", "2"), ("meta", '{"a": [1, 2]}')):
+            await pilot.press(*name, "tab", *value, "enter")
+        preview = str(app.screen.query_one("#preview", Static).render())
+        assert '{"campaign":"spring","priority":2,"meta":{"a":[1,2]}}' in preview and "of 4,096 bytes" in preview
+        await pilot.press("ctrl+g")
+        # SIP headers
+        await pilot.press("f8")
+        await pilot.press(*"X-Campaign", "tab", *"spring", "enter", "ctrl+g")
+        summary = str(app.query_one("#editors-summary", Static).render())
+        assert "AMD on (words ≥ 5" in summary and "1 header(s)" in summary and "campaign=spring" in summary
+
+        call = await dial(pilot, "+12125550105")
+        shown = await final_row(pilot, call.attempt_id)
+        body = live_store.call(call.attempt_id).request["body"]
+        assert body["tag"] == {"campaign": "spring", "priority": 2, "meta": {"a": [1, 2]}}
+        assert body["headers"] == {"X-Campaign": "spring"}
+        amd = {k: v for k, v in body["amd"].items() if k != "actionHook"}
+        assert amd == {"thresholdWordCount": 5, "digitCount": 3, "recognizer": {"vendor": "google", "language": "en-GB"},
+                       "timers": {"noSpeechTimeoutMs": 4000, "decisionTimeoutMs": 9000, "toneTimeoutMs": 10000,
+                                  "greetingCompletionTimeoutMs": 1500}}
+        assert shown["amd"] == "machine" and shown["tags"].startswith("campaign=spring")
+
+        # kept for this profile across a switch, and not carried into another profile
+        await app.switch_profile("demo-jambonz")
+        await pilot.pause()
+        assert app.editors_for("demo-jambonz").tags == []
+        await app.switch_profile("demo-cognigy")
+        await until(pilot, lambda: app.query_one("#f-amd").value is True, "the AMD switch to come back on")
+        await pilot.press("f7")
+        assert app.screen.query_one("#pairs", DataTable).row_count == 3
+        assert json.loads(json.dumps(app.editors_for("demo-cognigy").tags)) == [
+            ["campaign", "spring"], ["priority", "2"], ["meta", '{"a": [1, 2]}']]
