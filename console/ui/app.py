@@ -88,6 +88,11 @@ class ConsoleApp(App[None]):
             return self.settings.profile(self.profile_name).provider in JAMBONZ_FAMILY
         return True
 
+    @property
+    def closing(self) -> bool:
+        """Shutting down: messages still queued find no widgets (webhooks still get stored)."""
+        return not self.is_running
+
     # ------------------------------------------------------------ layout
 
     def editors_for(self, profile: str) -> Editors:
@@ -149,6 +154,8 @@ class ConsoleApp(App[None]):
 
     @on(ReceiverChanged)
     def receiver_changed(self) -> None:
+        if self.closing:
+            return
         self.show_status()
         receiver = self.services.receiver
         if receiver.state is not ReceiverState.LISTENING:
@@ -157,6 +164,8 @@ class ConsoleApp(App[None]):
 
     @on(GatewayReady)
     def gateway_ready(self, message: GatewayReady) -> None:
+        if self.closing:
+            return
         self.gateway_url = message.base_url
         self.show_status()
 
@@ -184,6 +193,8 @@ class ConsoleApp(App[None]):
 
     @on(Counters)
     def counters_changed(self, message: Counters) -> None:
+        if self.closing:
+            return
         if message.counts != self.counters:
             self.counters = message.counts
             self.show_status()
@@ -206,6 +217,8 @@ class ConsoleApp(App[None]):
 
     @on(ListsLoaded)
     def lists_loaded(self, message: ListsLoaded) -> None:
+        if self.closing:
+            return
         if message.profile != self.profile_name:
             return
         numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
@@ -235,6 +248,8 @@ class ConsoleApp(App[None]):
 
     @on(CallEventStored)
     def event_stored(self, message: CallEventStored) -> None:
+        if self.closing:
+            return
         call = message.ingested.call
         if call is None:
             return
@@ -262,6 +277,8 @@ class ConsoleApp(App[None]):
 
     @on(CallPlaced)
     def placed(self, message: CallPlaced) -> None:
+        if self.closing:
+            return
         outcome: DialOutcome = message.outcome
         for note in outcome.notes:
             self.notify(note, title="note", timeout=8)

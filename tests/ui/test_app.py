@@ -80,3 +80,16 @@ async def test_leaving_the_console_ends_the_embedded_simulators_live_calls(live_
     assert live_store.call(staying.attempt_id).status.value == "completed"
     assert (live_store.call(ringing.attempt_id).status.value, live_store.call(ringing.attempt_id).sip_status) == (
         "no_answer", 487)
+
+
+async def test_messages_that_arrive_while_leaving_find_no_screen_and_do_no_harm(live_store: Store) -> None:
+    from types import SimpleNamespace
+
+    from console.ui.messages import CallEventStored, Counters
+
+    async with console(live_store) as (app, pilot):
+        call = await dial(pilot, "+12125550101")
+    # The screens are gone; a webhook's message or a counter refresh still queued must not raise.
+    app.event_stored(CallEventStored(None, SimpleNamespace(call=call)))
+    app.counters_changed(Counters({"live": 1}))
+    app.receiver_changed()
