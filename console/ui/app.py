@@ -28,7 +28,7 @@ from console.receiver import ReceiverState
 from console.services import Services
 from console.store import CallRecord, utc_now
 from console.ui.commands import ConsoleCommands
-from console.ui.messages import CallEventStored, CallPlaced, Counters, GatewayReady, ListsLoaded, ReceiverChanged
+from console.ui.messages import CallPlaced, CallsUpdated, Counters, GatewayReady, ListsLoaded, ReceiverChanged
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
@@ -77,8 +77,8 @@ class ConsoleApp(App[None]):
         self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
         self.gateway_url: str | None = None
         self.counters: dict[str, int] = {}
-        # Receiver callbacks run on this app's loop; post a message and let a handler own the state.
-        services.receiver.on_event = lambda event, ingested: self.post_message(CallEventStored(event, ingested))
+        self._inbox: dict[str, CallRecord] = {}  # calls changed by webhooks since the last CallsUpdated
+        services.receiver.on_event = self._stored
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The form's keys apply on the main screen only (and so leave the footer elsewhere)."""
@@ -246,16 +246,26 @@ class ConsoleApp(App[None]):
         calls = self.store.page(limit=RECENT_CALLS)
         self.call_from_thread(self.query_one("#log", CallLog).load, calls)
 
-    @on(CallEventStored)
-    def event_stored(self, message: CallEventStored) -> None:
+    def _stored(self, event: Any, ingested: Any) -> None:
+        """The receiver, on this loop, after each webhook's commit. One message per burst, not per
+        webhook: at hundreds a second the messages would cost more than the webhooks."""
+        call = ingested.call
+        if call is None:
+            return  # not (yet) one of our calls: it joins its call when the attempt is known
+        if not self._inbox:
+            self.post_message(CallsUpdated())
+        self._inbox[call.attempt_id] = call
+
+    @on(CallsUpdated)
+    def calls_updated(self) -> None:
+        calls, self._inbox = self._inbox, {}
         if self.closing:
             return
-        call = message.ingested.call
-        if call is None:
-            return
-        self.query_one("#log", CallLog).upsert(call)
-        if isinstance(self.screen, CallDetailScreen):
-            self.screen.event_for_this_call(call.attempt_id)
+        log = self.query_one("#log", CallLog)
+        for call in calls.values():
+            log.upsert(call)
+        if isinstance(self.screen, CallDetailScreen) and self.screen.attempt_id in calls:
+            self.screen.action_reload()
 
     @on(CallLog.Opened)
     @on(HistoryScreen.Opened)

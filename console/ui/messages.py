@@ -19,12 +19,8 @@ class ReceiverChanged(Message):
     """The webhook receiver started, failed to, or stopped."""
 
 
-@dataclass
-class CallEventStored(Message):
-    """A webhook was committed to history (`ingested.call` is the call as it now stands)."""
-
-    event: Any
-    ingested: Any
+class CallsUpdated(Message):
+    """Webhooks were committed to history; the app's inbox holds their calls as they now stand."""
 
 
 @dataclass

@@ -16,7 +16,7 @@ from console.receiver import ReceiverState
 from console.services import Services
 from console.store import CallRecord, Store, utc_now
 from console.ui.app import ConsoleApp
-from console.ui.widgets.call_log import COLUMNS, CallLog
+from console.ui.widgets.call_log import COLUMNS, FLUSH_S, CallLog
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ async def final_row(pilot: Pilot, attempt_id: str, timeout: float = 10.0) -> dic
     log = app.query_one("#log", CallLog)
     await until(pilot, lambda: attempt_id in log.calls and log.calls[attempt_id].status.final and not log._pending,
                 f"call {attempt_id} to end", timeout)
-    await pilot.pause(0.15)  # one flush of the log
+    await pilot.pause(FLUSH_S + 0.05)  # one flush of the log
     return row(app, attempt_id)
 
 

@@ -85,11 +85,12 @@ async def test_leaving_the_console_ends_the_embedded_simulators_live_calls(live_
 async def test_messages_that_arrive_while_leaving_find_no_screen_and_do_no_harm(live_store: Store) -> None:
     from types import SimpleNamespace
 
-    from console.ui.messages import CallEventStored, Counters
+    from console.ui.messages import Counters
 
     async with console(live_store) as (app, pilot):
         call = await dial(pilot, "+12125550101")
     # The screens are gone; a webhook's message or a counter refresh still queued must not raise.
-    app.event_stored(CallEventStored(None, SimpleNamespace(call=call)))
+    app._stored(None, SimpleNamespace(call=call))
+    app.calls_updated()
     app.counters_changed(Counters({"live": 1}))
     app.receiver_changed()

@@ -4,7 +4,6 @@ request as it was sent (secrets masked before it was ever stored)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -122,7 +121,3 @@ class CallDetailScreen(Screen[None]):
             value = self.detail.call.call_sid or self.detail.call.attempt_id
             self.app.copy_to_clipboard(value)
             self.notify(f"copied {value} (through the terminal: needs OSC 52 support)")
-
-    def event_for_this_call(self, attempt_id: str) -> Any:
-        if attempt_id == self.attempt_id:
-            self.action_reload()
