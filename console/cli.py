@@ -53,9 +53,11 @@ def _fail_config(exc: ConfigError) -> NoReturn:
 @click.option("--profile", help="Profile to start with.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database file.")
 @click.option("--theme", help="Theme name.")
+@click.option("--read-only", is_flag=True, help="Watch only: no dialling, no hang-up (every profile).")
 @click.version_option(__version__, prog_name="vgconsole")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path | None, theme: str | None) -> None:
+def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path | None, theme: str | None,
+        read_only: bool) -> None:
     """Place, watch and control outbound calls through Voice Gateway REST APIs.
 
     Without a command, opens the console.
@@ -67,6 +69,8 @@ def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path |
         overrides["storage"] = {"path": db}
     if theme:
         overrides["theme"] = theme
+    if read_only:
+        overrides["ui"] = {"read_only": True}
     ctx.obj = _Ctx(config, overrides)
     if ctx.invoked_subcommand is None:
         _run_console(ctx.obj)
@@ -178,21 +182,50 @@ _HISTORY_COLUMNS = (("id", 7), ("created (UTC)", 19), ("profile", 16), ("status"
                     ("to", 22), ("sip", 4), ("amd", 9), ("secs", 5), ("attempt", 16))
 
 
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The history screen's filter, as options (history and export share them)."""
+    for option in reversed((
+        click.option("--search", help="Text to find in numbers, ids and tags."),
+        click.option("--filter-profile", "f_profile", metavar="NAME", help="Only this profile's calls."),
+        click.option("--status", "f_status", help="queued, dialing, ringing, answered, completed, busy, no_answer, "
+                                                  "canceled or failed."),
+        click.option("--since", "f_since", metavar="WHEN", help="Created at or after: 2026-11-21, '2026-11-21 09:30', "
+                                                                "today, or a span back such as 24h, 7d."),
+        click.option("--until", "f_until", metavar="WHEN", help="Created before (same forms)."),
+        click.option("--answered/--not-answered", "f_answered", default=None, help="Only answered (or unanswered) calls."),
+        click.option("--amd", "f_amd", metavar="RESULT", help="AMD verdict: human, machine, no_speech or undecided."),
+    )):
+        command = option(command)
+    return command
+
+
+def _filter(search: str | None, f_profile: str | None, f_status: str | None, f_since: str | None,
+            f_until: str | None, f_answered: bool | None, f_amd: str | None) -> Any:
+    from console.callfilter import FilterError, build_filter
+
+    try:
+        return build_filter(profile=f_profile, status=f_status, since=f_since, until=f_until, answered=f_answered,
+                            amd=f_amd, text=search)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @cli.command()
-@click.option("--search", help="Text to find in numbers, ids and tags.")
+@filter_options
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
-def history(c: _Ctx, search: str | None, limit: int, as_json: bool) -> None:
+def history(c: _Ctx, limit: int, as_json: bool, **filters: Any) -> None:
     """Show recent calls, newest first."""
+    chosen = _filter(**filters)
     settings = c.settings()
     with c.store(settings) as store:
-        calls = list(islice(store.iter_calls(search=search, batch=min(limit, 500)), limit))
+        calls = list(islice(store.iter_calls(filter=chosen, batch=min(limit, 500)), limit))
     if as_json:
         click.echo(json.dumps([call.model_dump(mode="json") for call in calls], indent=2, ensure_ascii=False))
         return
     if not calls:
-        click.echo("no calls" + (f" matching {search!r}" if search else ""))
+        click.echo("no calls" + ("" if chosen.empty else f" matching {chosen.describe()}"))
         return
     click.echo("  ".join(name.ljust(width) for name, width in _HISTORY_COLUMNS))
     for call in calls:
@@ -213,18 +246,19 @@ def _fit(text: str, width: int) -> str:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
-@click.option("--search", help="Only calls matching this text.")
+@filter_options
 @click.option("--events/--no-events", default=False, help="JSON only: include each call's event timeline.")
 @click.pass_obj
-def export(c: _Ctx, fmt: str, output: Path | None, search: str | None, events: bool) -> None:
-    """Export call history as CSV or JSON."""
+def export(c: _Ctx, fmt: str, output: Path | None, events: bool, **filters: Any) -> None:
+    """Export call history as CSV or JSON (the same filters as the history screen)."""
     from console.export import export as write, export_file
 
     if events and fmt != "json":
         raise click.UsageError("--events needs --format json")
+    chosen = _filter(**filters)
     settings = c.settings()
     with c.store(settings) as store:
-        calls = store.iter_calls(search=search)
+        calls = store.iter_calls(filter=chosen)
         timeline = store.events if events else None
         if output is None:
             write(calls, fmt, sys.stdout, timeline)  # type: ignore[arg-type]
@@ -345,6 +379,9 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
     name = profile or settings.default_profile or ""
     try:
         chosen = settings.profile(name)
+        if chosen.read_only or settings.ui.read_only:
+            raise click.ClickException(f"profile {name} is read-only: dialling is off"
+                                       + ("" if chosen.read_only else " (read_only is set under [ui])"))
         request = compose(settings, name, to=to, from_=from_, app=app, tags=dict(parse_tag(t) for t in tags),
                           headers=dict(parse_header(h) for h in headers), amd=amd)
     except ConfigError as exc:

@@ -110,6 +110,8 @@ def _env_name(value: str | None) -> str | None:
 
 class _Profile(_Strict):
     description: str = ""
+    # Watch only: no dialling, no hang-up, from the console or the command line (a production profile).
+    read_only: bool = False
     region: Annotated[str, AfterValidator(check_region)] | None = None  # for numbers typed without +CC
     base_url: str | None = None
     api_key: SecretStr | None = None
@@ -355,6 +357,18 @@ class StorageSettings(_Strict):
 class UiSettings(_Strict):
     # Show host:port of the gateway and the receiver (off: for screen sharing and screenshots).
     show_addresses: bool = True
+    # Watch only, every profile: no dial form, no hang-up (also --read-only).
+    read_only: bool = False
+    # Seconds between two looks at the gateway's live calls (two requests each; jambonz's rate limit is
+    # shared by all its clients, 2 a second by default).
+    live_poll_s: float = Field(5.0, ge=2, le=300)
+    # Where the history screen writes its exports; default: exports/ in the data folder.
+    export_dir: Path | None = None
+
+    @field_validator("export_dir")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value else None
 
 
 class SimulatorSettings(_Strict):

@@ -46,7 +46,9 @@ class Dialer:
         call = await self.store.begin_attempt(
             profile=profile, provider=gateway.provider.value, from_number=request.from_,
             to_number=request.destination, target_type=request.to.type, tags=request.tags,
-            request={"method": prepared.method, "path": prepared.path, "form": prepared.form, "body": prepared.body},
+            # The wire request for the record, and the request as asked for, to redial with the same fields.
+            request={"method": prepared.method, "path": prepared.path, "form": prepared.form, "body": prepared.body,
+                     "dial": request.model_dump(mode="json", exclude_none=True)},
             attempt_id=attempt_id,
         )
         try:
@@ -64,5 +66,9 @@ class Dialer:
             raise GatewayError("the gateway never gave this attempt a call id, so there is nothing to hang up")
         if call.status.final:
             raise GatewayError(f"the call has already ended ({call.status.value})")
-        gateway = await self.gateways.get(call.profile)
-        await gateway.hangup(call.call_sid, answered=call.status is CallStatus.ANSWERED)
+        await self.hangup_sid(call.profile, call.call_sid, answered=call.status is CallStatus.ANSWERED)
+
+    async def hangup_sid(self, profile: str, call_sid: str, *, answered: bool) -> None:
+        """End a call the gateway lists, ours or not (the live calls view)."""
+        gateway = await self.gateways.get(profile)
+        await gateway.hangup(call_sid, answered=answered)

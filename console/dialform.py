@@ -197,3 +197,45 @@ def field_for(path: str, provider: str) -> str:
     if head in ("amd", "tags", "headers", "from", "caller_name", "from_host", "timeout", "time_limit"):
         return head
     return "to"
+
+
+def form_from_record(settings: Settings, profile_name: str, request: dict[str, Any], *, to_number: str | None,
+                     from_number: str | None, target_type: str | None,
+                     tags: dict[str, Any]) -> tuple[dict[str, str], Editors]:
+    """A past call's fields back in the form (redial). `request` is the stored request: its `dial` part is
+    the DialRequest as the operator asked for it, secrets masked; those are left empty to be typed again."""
+    import json
+
+    values = initial_values(settings, profile_name)
+    editors = Editors.from_profile(settings.profile(profile_name))
+    dial = request.get("dial") if isinstance(request.get("dial"), dict) else None
+    text = lambda value: "" if value is None else str(value)  # noqa: E731
+    if dial is None:  # recorded before requests kept their form: what the call row itself says
+        values.update({"to_type": target_type or "phone", "to": to_number or "", "from": from_number or values["from"]})
+        editors.tags = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in tags.items()]
+        return values, editors
+    to = dial.get("to") or {}
+    target = to.get("type") or "phone"
+    values.update({"to_type": target, "to": text(to.get({"sip": "sip_uri", "user": "name"}.get(target, "number"))),
+                   "from": text(dial.get("from_", dial.get("from"))), "application": text(dial.get("application_sid")),
+                   "caller_name": text(dial.get("caller_name")), "from_host": text(dial.get("from_host")),
+                   "timeout": text(dial.get("timeout")), "time_limit": text(dial.get("time_limit")),
+                   "trunk": text(to.get("trunk")), "tenant": text(to.get("tenant")),
+                   "vmail": "on" if to.get("vmail") else "", "amd": "on" if dial.get("amd") else ""})
+    if isinstance(to.get("auth"), dict):
+        values["sip_user"] = text(to["auth"].get("username"))  # the password is masked: typed again
+    ibm = dial.get("ibm") or {}
+    if ibm:
+        values["application"] = text(ibm.get("agent"))
+        values["ibm_context"] = json.dumps(ibm["context"]) if ibm.get("context") else ""
+        values["ibm_route"] = ", ".join(ibm.get("route") or [])
+        values["ibm_sip_user"] = text((ibm.get("sip_auth") or {}).get("username"))
+    mob = dial.get("mobtexting") or {}
+    if mob:
+        values.update({"application": text(mob.get("flow_id") or mob.get("audio")), "mob_name": text(mob.get("name")),
+                       "mob_interval": text(mob.get("interval")), "mob_webhook": text(mob.get("webhook_id"))})
+    if dial.get("amd"):
+        editors.amd = AmdOptions.model_validate(dial["amd"])
+    editors.tags = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in (dial.get("tags") or {}).items()]
+    editors.headers = [(k, text(v)) for k, v in (dial.get("headers") or {}).items()]
+    return values, editors

@@ -38,6 +38,10 @@ def default_db_file() -> Path:
     return data_dir() / "history.db"
 
 
+def exports_dir() -> Path:
+    return data_dir() / "exports"
+
+
 def receiver_key_file() -> Path:
     return data_dir() / "receiver.key"
 

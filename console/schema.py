@@ -108,7 +108,14 @@ def _v3(db: Database) -> None:
     db["calls"].create_index(["created_at"])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
+def _v4(db: Database) -> None:
+    # History filters page newest first by id; each index carries the rowid, so a rare status, profile
+    # or AMD result is found by a seek instead of a scan of every call.
+    for column in ("status", "profile", "amd_result"):
+        db["calls"].create_index([column])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
 VERSION = len(MIGRATIONS)
 
 

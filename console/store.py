@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,23 +23,13 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from console import schema
+from console.callfilter import CallFilter
+from console.clock import iso, parse_iso, utc_now
 from console.dbwriter import Writer
 from console.redact import redact
 from console.status import AmdResult, CallEvent, CallStatus, advance
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def new_attempt_id() -> str:
@@ -49,6 +39,10 @@ def new_attempt_id() -> str:
 
 class StoreError(RuntimeError):
     """The history database cannot be used; the message says why."""
+
+
+class Cancelled(Exception):
+    """A read stopped because its caller no longer wanted the answer."""
 
 
 class CallRecord(BaseModel):
@@ -109,6 +103,24 @@ class EventRecord(BaseModel):
         data["customer_data"] = json.loads(row["customer_data"]) if row["customer_data"] else None
         data["details"] = json.loads(row["details"]) if row["details"] else {}
         return cls.model_validate(data)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the dashboard strip shows for a filter."""
+
+    calls: int
+    answered: int
+    human: int
+    machine: int
+    ring_s: float | None  # average, answered calls: from the attempt to the answer
+    talk_s: float | None  # average, answered calls
+    per_minute: list[int]  # 60 buckets, oldest first, ending at window_end
+    window_end: datetime
+
+    @property
+    def answer_rate(self) -> float | None:
+        return self.answered / self.calls if self.calls else None
 
 
 class CallDetail(BaseModel):
@@ -225,6 +237,11 @@ class Store:
         }
 
         def job(db: Database) -> CallRecord:
+            # created_at never decreases with id (another process, a clock stepped back): a date range
+            # is then a range of ids, which is what keeps date filters fast over millions of calls.
+            last = db.execute("SELECT max(created_at) FROM calls").fetchone()[0]
+            if last and last > row["created_at"]:
+                row["created_at"] = row["updated_at"] = last
             call_id = db["calls"].insert(row).last_pk
             db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND token = ?", [call_id, row["attempt_id"]])
             return _refold(db, call_id)
@@ -330,36 +347,116 @@ class Store:
     def count(self) -> int:
         return self._reader().execute("SELECT count(*) FROM calls").fetchone()[0]
 
-    def page(self, *, before: int | None = None, limit: int = 50, search: str | None = None) -> list[CallRecord]:
+    def page(self, *, before: int | None = None, limit: int = 50, search: str | None = None,
+             filter: CallFilter | None = None) -> list[CallRecord]:
         """Newest first, keyset-paged: pass the last row's id as `before` for the next page."""
-        limit = max(1, min(limit, 1000))
-        db = self._reader()
-        cursor = before if before is not None else 2**62
-        term = (search or "").strip()
-        if not term:
-            rows = db.query("SELECT * FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?", [cursor, limit])
-        else:
-            kind, text = _search_term(term)
-            if kind == "fts":
-                rows = db.query(
-                    "SELECT calls.* FROM calls JOIN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ? AND rowid < ? "
-                    "ORDER BY rowid DESC LIMIT ?) AS hit ON calls.id = hit.rowid ORDER BY calls.id DESC",
-                    [text, cursor, limit],
-                )
-            else:  # too short for trigrams: a scan, newest first, stopping at `limit` hits
-                like = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-                rows = db.query(_LIKE_SEARCH, {"like": like, "before": cursor, "limit": limit})
+        f = filter or CallFilter()
+        if search:
+            f = f.model_copy(update={"text": search})
+        selection = self._select(f, before)
+        if selection is None:
+            return []
+        source, where, args, order = selection
+        rows = self._reader().query(f"SELECT calls.* FROM {source} WHERE {where} ORDER BY {order} DESC LIMIT ?",
+                                    [*args, max(1, min(limit, 1000))])
         return [CallRecord.from_row(r) for r in rows]
 
-    def iter_calls(self, *, search: str | None = None, batch: int = 500) -> Iterator[CallRecord]:
+    def _select(self, f: CallFilter, before: int | None = None) -> tuple[str, str, list[Any], str] | None:
+        """FROM, WHERE, their parameters and the id column to order by, for the calls `f` matches
+        (below `before`); None when its date range holds no call."""
+        bounds = self._id_bounds(f)
+        if bounds is None:
+            return None
+        low, high = bounds
+        source, order = "calls", "calls.id"
+        term = (f.text or "").strip()
+        kind, text = _search_term(term) if term else ("", "")
+        if kind == "fts":
+            # FTS5 hands back rowids newest first and stops at the limit: no sort, however broad the term.
+            source, order = "calls_fts JOIN calls ON calls.id = calls_fts.rowid", "calls_fts.rowid"
+        clauses, args = f.where()
+        where = [f"{order} < ?", f"{order} >= ?"] + [f"calls.{c}" for c in clauses]
+        args = [min(before if before is not None else 2**62, high + 1), low, *args]
+        if kind == "fts":
+            where.insert(0, "calls_fts MATCH ?")
+            args.insert(0, text)
+        elif kind == "like":  # too short for trigrams: a scan, newest first, stopping at the limit
+            like = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+            where.append("(" + " OR ".join(f"calls.{col} LIKE ? ESCAPE '\\'" for col in _SEARCHED) + ")")
+            args.extend([like] * len(_SEARCHED))
+        return source, " AND ".join(where), args, order
+
+    def _id_bounds(self, f: CallFilter) -> tuple[int, int] | None:
+        """The ids a date range covers (created_at grows with id), or None when it covers none."""
+        db = self._reader()
+        low, high = 0, 2**62 - 1
+        if f.since:
+            row = db.execute("SELECT id FROM calls WHERE created_at >= ? ORDER BY created_at, id LIMIT 1",
+                             [iso(f.since)]).fetchone()
+            if row is None:
+                return None
+            low = row[0]
+        if f.until:
+            row = db.execute("SELECT id FROM calls WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1",
+                             [iso(f.until)]).fetchone()
+            if row is None:
+                return None
+            high = row[0]
+        return (low, high) if low <= high else None
+
+    def iter_calls(self, *, search: str | None = None, filter: CallFilter | None = None,
+                   batch: int = 500) -> Iterator[CallRecord]:
         """Every matching call, newest first, a page at a time (exports never hold it all in memory)."""
         before = None
         while True:
-            rows = self.page(before=before, limit=batch, search=search)
+            rows = self.page(before=before, limit=batch, search=search, filter=filter)
             yield from rows
             if len(rows) < batch:
                 return
             before = rows[-1].id
+
+    def summary(self, filter: CallFilter | None = None, *, cancelled: Callable[[], bool] | None = None) -> Summary:
+        """The dashboard for a filter: answer rate, AMD split, average ring and talk time, and calls per
+        minute over the hour up to the filter's end (its `until`, else its newest call).
+
+        Over a million calls this reads them all (about a second); `cancelled` is asked as it goes, and a
+        yes stops the query (Cancelled), so a summary nobody waits for does not hold a thread and a core."""
+        f = filter or CallFilter()
+        selection = self._select(f)
+        if selection is None:
+            return Summary(0, 0, 0, 0, None, None, [0] * 60, f.until or self._clock())
+        source, where, args, _ = selection
+        db = self._reader()
+        if cancelled is not None:
+            # Asked every million SQLite steps (about 10 ms): often enough to stop soon, seldom enough that
+            # taking the GIL for it does not slow the UI thread.
+            db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, 1_000_000)
+        try:
+            return self._summary(db, f, source, where, args)
+        except sqlite3.OperationalError as exc:
+            if cancelled is not None and cancelled():
+                raise Cancelled("the summary was no longer wanted") from None
+            raise StoreError(f"cannot sum up the calls: {exc}") from None
+        finally:
+            if cancelled is not None:
+                db.conn.set_progress_handler(None, 0)
+
+    def _summary(self, db: Database, f: CallFilter, source: str, where: str, args: list[Any]) -> Summary:
+        # strftime('%s') keeps whole seconds; averaged over many calls the truncation cancels out.
+        total, answered, human, machine, ring, talk, newest = db.execute(
+            "SELECT count(*), sum(calls.answered_at IS NOT NULL), sum(calls.amd_result = 'human'), "
+            "sum(calls.amd_result = 'machine'), avg(CASE WHEN calls.answered_at IS NOT NULL THEN "
+            "strftime('%s', calls.answered_at) - strftime('%s', calls.created_at) END), "
+            "avg(CASE WHEN calls.answered_at IS NOT NULL THEN calls.duration END), max(calls.created_at) "
+            f"FROM {source} WHERE {where}", args).fetchone()
+        end = f.until or parse_iso(newest) or self._clock()
+        start = end - timedelta(minutes=60)
+        per_minute = [0] * 60
+        for (created,) in db.execute(f"SELECT calls.created_at FROM {source} WHERE {where} AND calls.created_at >= ? "
+                                     "AND calls.created_at <= ?", [*args, iso(start), iso(end)]):
+            slot = int((datetime.fromisoformat(created) - start).total_seconds() // 60)
+            per_minute[min(max(slot, 0), 59)] += 1
+        return Summary(total, answered or 0, human or 0, machine or 0, ring, talk, per_minute, end)
 
     def call(self, key: int | str) -> CallRecord | None:
         """One call by row id, attempt id or provider call sid."""
@@ -385,6 +482,22 @@ class Store:
             "SELECT sum(status IN ('queued', 'dialing', 'ringing', 'answered')), sum(answered_at IS NOT NULL), "
             "sum(status = 'failed') FROM calls WHERE created_at >= ?", [iso(since)]).fetchone()
         return {"live": row[0] or 0, "answered": row[1] or 0, "failed": row[2] or 0}
+
+    def by_sids(self, profile: str, sids: list[str]) -> dict[str, CallRecord]:
+        """Our record of each of these gateway calls (the newest attempt per sid), where we have one."""
+        found: dict[str, CallRecord] = {}
+        for start in range(0, len(sids), 500):
+            part = sids[start:start + 500]
+            rows = self._reader().query(f"SELECT * FROM calls WHERE profile = ? AND call_sid IN ({', '.join('?' * len(part))}) "
+                                        "ORDER BY id", [profile, *part])
+            found.update((r["call_sid"], CallRecord.from_row(r)) for r in rows)
+        return found
+
+    def unfinished(self, profile: str, limit: int = 200) -> list[CallRecord]:
+        """Calls of a profile that history still believes are going on, newest first."""
+        rows = self._reader().query("SELECT * FROM calls WHERE profile = ? AND status IN ('queued', 'dialing', "
+                                    "'ringing', 'answered') ORDER BY id DESC LIMIT ?", [profile, limit])
+        return [CallRecord.from_row(r) for r in rows]
 
     def rejected(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest webhooks that could not be understood."""
@@ -586,9 +699,7 @@ def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-_LIKE_SEARCH = "SELECT * FROM calls WHERE id < :before AND (" + " OR ".join(
-    f"{col} LIKE :like ESCAPE '\\'" for col in ("attempt_id", "call_sid", "from_number", "to_number", "tags")
-) + ") ORDER BY id DESC LIMIT :limit"
+_SEARCHED = ("attempt_id", "call_sid", "from_number", "to_number", "tags")
 _PHONEISH = re.compile(r"^\+?[\d\s().\-]+$")
 
 

@@ -285,6 +285,12 @@ class Gateway(ABC):
     async def recent_calls(self, page: int = 1, count: int = 50) -> RecentPage:
         raise NotSupported(f"{self.provider.value} has no API listing recent calls that the console uses")
 
+    async def alerts(self, page: int = 1, count: int = 50) -> RecentPage:
+        raise NotSupported(f"{self.provider.value} has no API listing the gateway's alerts")
+
+    async def call_count(self) -> dict[str, int]:
+        raise NotSupported(f"{self.provider.value} has no API counting live calls")
+
     def local_numbers(self) -> list[NumberInfo]:
         return [NumberInfo(n.number, n.label) for n in self.profile.numbers]
 

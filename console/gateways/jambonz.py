@@ -232,13 +232,32 @@ class JambonzGateway(Gateway):
     async def call_count(self) -> dict[str, int]:
         response = await self.http.send("GET", f"/v1/Accounts/{self.account}/CallCount", read=True, explain=self.explain)
         data = parse_json(response, "the call count")
-        return {"inbound": int(data.get("inbound", 0)), "outbound": int(data.get("outbound", 0))}
+        try:
+            return {"inbound": int(data.get("inbound", 0)), "outbound": int(data.get("outbound", 0))}
+        except (AttributeError, TypeError, ValueError):
+            raise GatewayBadResponse("the call count is not two numbers", detail=body_text(response)) from None
 
     async def recent_calls(self, page: int = 1, count: int = 50) -> RecentPage:
-        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/RecentCalls", read=True,
-                                        params={"page": page, "count": min(count, 500)}, explain=self.explain)
-        data = parse_json(response, "the recent calls")
-        return RecentPage(int(data.get("total", 0)), list(data.get("data", [])))
+        """Finished calls (CDRs), newest first; calls in progress are not in them."""
+        return await self._paged("RecentCalls", "the recent calls", page, count)
+
+    async def alerts(self, page: int = 1, count: int = 50) -> RecentPage:
+        """What the gateway saw go wrong: webhook failures, no carrier, limits reached."""
+        return await self._paged("Alerts", "the alerts", page, count)
+
+    async def _paged(self, resource: str, what: str, page: int, count: int) -> RecentPage:
+        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/{resource}", read=True,
+                                        params={"page": max(1, page), "count": max(1, min(count, 500))},
+                                        explain=self.explain)
+        data = parse_json(response, what)
+        rows = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise GatewayBadResponse(f"{what} are not a page of rows", detail=body_text(response))
+        try:
+            total = int(data.get("total", len(rows)))
+        except (TypeError, ValueError):
+            total = len(rows)
+        return RecentPage(total, [r for r in rows if isinstance(r, dict)])
 
 
 class CognigyGateway(JambonzGateway):

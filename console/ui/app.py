@@ -22,7 +22,8 @@ from textual.worker import Worker, WorkerState
 from console.calls import DialRequest
 from console.config import Settings
 from console.dialer import DialOutcome
-from console.dialform import JAMBONZ_FAMILY, Editors
+from console import paths
+from console.dialform import JAMBONZ_FAMILY, Editors, form_from_record
 from console.gateways.errors import GatewayError
 from console.receiver import ReceiverState
 from console.services import Services
@@ -33,7 +34,10 @@ from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
 from console.ui.screens.help import HelpScreen
+from console.ui.screens.gateway_live import LiveCallsScreen
+from console.ui.screens.gateway_pages import GatewayPagesScreen
 from console.ui.screens.history import HistoryScreen
+from console.ui.screens.history_filter import FilterScreen
 from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.themes import file_themes
 from console.ui.widgets.call_log import CallLog
@@ -59,12 +63,15 @@ class ConsoleApp(App[None]):
         Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
         Binding("f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."),
         Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
+        Binding("f9", "gateway_live", "Live", id="gateway-live", tooltip="Live calls as the gateway lists them."),
+        Binding("f10", "history", "History", id="history", tooltip="Every call: filter, export, redial."),
         Binding("colon", "command_line", "Command", id="command", tooltip=":dial, :profile NAME, :history, :theme ..."),
         Binding("question_mark", "help", "Help", id="help", show=False, tooltip="Every key and command."),
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (calls go on at the gateway)."),
         Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
     ]
     MAIN_SCREEN_ONLY = {"dial", "edit_amd", "edit_tags", "edit_headers", "focus_form", "focus_lists", "focus_log"}
+    CHANGES_CALLS = {"dial", "edit_amd", "edit_tags", "edit_headers", "focus_form"}  # none in read-only
 
     def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now):
         super().__init__()
@@ -84,9 +91,17 @@ class ConsoleApp(App[None]):
         """The form's keys apply on the main screen only (and so leave the footer elsewhere)."""
         if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
             return False
+        if action in self.CHANGES_CALLS and self.read_only:
+            return False
         if action in ("edit_amd", "edit_headers"):  # only the jambonz family has AMD and custom headers
             return self.settings.profile(self.profile_name).provider in JAMBONZ_FAMILY
         return True
+
+    @property
+    def read_only(self) -> bool:
+        """Watching only (--read-only, [ui] read_only, or the profile's read_only): nothing that places
+        or ends a call is offered, and each such action refuses should it be reached some other way."""
+        return self.settings.ui.read_only or self.settings.profile(self.profile_name).read_only
 
     @property
     def closing(self) -> bool:
@@ -128,7 +143,7 @@ class ConsoleApp(App[None]):
         self.query_one("#form").border_title = "dial"
         self.query_one("#log-box").border_title = "calls"
         self.show_status()
-        self.query_one("#f-to").focus()
+        self.show_read_only()
         self.start_services()
         self.load_recent()
         self.refresh_counters()
@@ -185,7 +200,17 @@ class ConsoleApp(App[None]):
             receiver = r.state.value
         self.query_one("#status", StatusBar).show(
             profile=self.profile_name, provider=profile.provider, gateway=gateway or "", receiver=receiver,
-            receiver_ok=r.state in (ReceiverState.LISTENING, ReceiverState.STOPPED), counters=self.counters)
+            receiver_ok=r.state in (ReceiverState.LISTENING, ReceiverState.STOPPED), counters=self.counters,
+            read_only=self.read_only)
+
+    def show_read_only(self) -> None:
+        """Read-only: no dial form at all; the lists and the log take its place."""
+        self.query_one("#form", DialForm).display = not self.read_only
+        self.set_class(self.read_only, "read-only")
+        if self.read_only:
+            self.query_one("#log", CallLog).focus()
+        else:
+            self.query_one("#f-to").focus()
 
     @work(thread=True, exclusive=True, group="counters", exit_on_error=False)
     def refresh_counters(self) -> None:
@@ -266,15 +291,21 @@ class ConsoleApp(App[None]):
             log.upsert(call)
         if isinstance(self.screen, CallDetailScreen) and self.screen.attempt_id in calls:
             self.screen.action_reload()
+        elif isinstance(self.screen, LiveCallsScreen):
+            self.screen.calls_changed(calls)
 
     @on(CallLog.Opened)
     @on(HistoryScreen.Opened)
-    def open_call(self, message: CallLog.Opened | HistoryScreen.Opened) -> None:
+    @on(LiveCallsScreen.Opened)
+    def open_call(self, message: CallLog.Opened | HistoryScreen.Opened | LiveCallsScreen.Opened) -> None:
         self.push_screen(CallDetailScreen(self.store, message.call.attempt_id))
 
     # ------------------------------------------------------------ dialling
 
     def action_dial(self) -> None:
+        if self.read_only:
+            self.notify("read-only: dialling is off", severity="warning")
+            return
         request = self.query_one("#form", DialForm).build()
         if request is None:
             self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
@@ -310,6 +341,9 @@ class ConsoleApp(App[None]):
         self.ask_hangup(message.detail.call)
 
     def ask_hangup(self, call: CallRecord) -> None:
+        if self.read_only:
+            self.notify("read-only: hang-up is off", severity="warning")
+            return
         latest = self.query_one("#log", CallLog).calls.get(call.attempt_id, call)
         if latest.status.final:
             self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value})", timeout=4)
@@ -386,16 +420,11 @@ class ConsoleApp(App[None]):
     async def switch_profile(self, name: str) -> None:
         if name not in self.settings.profiles or name == self.profile_name:
             return
-        old = self.query_one("#form", DialForm)
-        self.form_values[self.profile_name] = old.values()
+        self.form_values[self.profile_name] = self.query_one("#form", DialForm).values()
         self.profile_name = name
         self.sub_title = name
         self.gateway_url = None
-        form = DialForm(self.settings, name, self.editors_for(name), self.form_values.get(name), id="form")
-        await old.remove()
-        await self.query_one("#top", Horizontal).mount(form, before=0)
-        form.border_title = "dial"
-        self.query_one("#f-to").focus()
+        await self.replace_form(self.form_values.get(name))
         self.show_status()
         self.refresh_bindings()
         self.switch_gateway()
@@ -424,7 +453,56 @@ class ConsoleApp(App[None]):
         self.query_one(f"#{which}", Picker).focus()
 
     def action_history(self) -> None:
-        self.push_screen(HistoryScreen(self.store))
+        if isinstance(self.screen, HistoryScreen):
+            return
+        self.push_screen(HistoryScreen(self.store, profiles=list(self.settings.profiles),
+                                       export_dir=self.settings.ui.export_dir or paths.exports_dir(), clock=self.clock,
+                                       read_only=self.read_only))
+
+    @on(HistoryScreen.RedialWanted)
+    async def redial(self, message: HistoryScreen.RedialWanted) -> None:
+        """A past call's fields back in the dial form, on its profile; the operator checks and dials."""
+        call = message.call
+        if call.profile not in self.settings.profiles:
+            self.notify(f"profile {call.profile} is no longer configured, so the call cannot be redialled as it was",
+                        severity="warning", timeout=8)
+            return
+        if self.settings.ui.read_only or self.settings.profile(call.profile).read_only:
+            self.notify("read-only: dialling is off", severity="warning")
+            return
+        values, editors = form_from_record(self.settings, call.profile, call.request, to_number=call.to_number,
+                                           from_number=call.from_number, target_type=call.target_type, tags=call.tags)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.editors[call.profile] = editors
+        self.form_values[call.profile] = values
+        if call.profile != self.profile_name:
+            await self.switch_profile(call.profile)
+        else:
+            await self.replace_form(values)
+        masked = " (type the SIP password again)" if values.get("sip_user") or values.get("ibm_sip_user") else ""
+        self.notify(f"the call to {call.to_number} is in the form: check it and dial{masked}", timeout=6)
+
+    async def replace_form(self, values: dict[str, str] | None) -> DialForm:
+        old = self.query_one("#form", DialForm)
+        form = DialForm(self.settings, self.profile_name, self.editors_for(self.profile_name), values, id="form")
+        await old.remove()
+        await self.query_one("#top", Horizontal).mount(form, before=0)
+        form.border_title = "dial"
+        self.show_read_only()
+        return form
+
+    def action_gateway_live(self) -> None:
+        if isinstance(self.screen, LiveCallsScreen):
+            return
+        self.push_screen(LiveCallsScreen(self.services, self.profile_name, every_s=self.settings.ui.live_poll_s,
+                                         read_only=self.read_only))
+
+    def action_gateway_alerts(self) -> None:
+        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "alerts"))
+
+    def action_gateway_recent(self) -> None:
+        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent"))
 
     def action_command_line(self) -> None:
         self.push_screen(CommandPalette(providers=[ConsoleCommands], placeholder=":"))
@@ -435,6 +513,8 @@ class ConsoleApp(App[None]):
         sections: list[tuple[str, list[Binding]]] = [
             ("anywhere", self.BINDINGS), ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
             ("lists", Picker.BINDINGS), ("call detail", CallDetailScreen.BINDINGS), ("history", HistoryScreen.BINDINGS),
+            ("history filter", FilterScreen.BINDINGS), ("live calls", LiveCallsScreen.BINDINGS),
+            ("alerts, recent calls", GatewayPagesScreen.BINDINGS),
             ("editors", PairsEditor.BINDINGS), ("confirm", Confirm.BINDINGS),
         ]
         keymap = self._keymap
@@ -446,7 +526,8 @@ class ConsoleApp(App[None]):
         rows = [(where, keys(b), b.id or "", b.tooltip or b.description)
                 for where, bindings in sections for b in bindings if isinstance(b, Binding)]
         commands = [("dial", "call"), ("profile NAME", "switch"), ("numbers", ""), ("applications", ""),
-                    ("history", ""), ("theme NAME", ""), ("help", ""), ("q", "quit")]
+                    ("history", "filter, export, redial"), ("live", "the gateway's live calls"),
+                    ("alerts", "the gateway's alerts"), ("recent", "the gateway's finished calls"), ("theme NAME", ""), ("help", ""), ("q", "quit")]
         self.push_screen(HelpScreen(rows, [(n, h) for n, h in commands]))
 
     async def action_quit(self) -> None:

@@ -246,3 +246,29 @@ def test_numbers_and_apps_commands(tmp_path: Path) -> None:
     assert code == 0 and out.split()[:3] == ["+12125550100", "+12125550199", "+442079460958"]
     code, out, _ = run("apps", "--profile", "demo-mobtexting", "--json")
     assert code == 0 and [a["id"] for a in json.loads(out)] == ["351", "welcome-en"]
+
+
+def test_export_and_history_take_the_history_screens_filters(filled_db: Path, tmp_path: Path) -> None:
+    code, out, _ = run("--db", str(filled_db), "export", "--format", "json", "--status", "completed",
+                       "--since", "2026-11-22T09:30:00Z", "--until", "2026-11-22T09:30:10Z", "--answered")
+    assert code == 0 and [c["to_number"] for c in json.loads(out)] == ["+442079460958", "+12125550101"]
+    code, out, _ = run("--db", str(filled_db), "export", "--format", "json", "--filter-profile", "prod-eu")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run("--db", str(filled_db), "history", "--not-answered")
+    assert code == 0 and out.strip() == "no calls matching not answered"
+    result = CliRunner().invoke(cli, ["--db", str(filled_db), "export", "--since", "last tuesday"])
+    assert result.exit_code == 2 and "since: 'last tuesday' is not a date" in result.stderr
+    result = CliRunner().invoke(cli, ["--db", str(filled_db), "history", "--amd", "tone"])
+    assert result.exit_code == 2 and "amd: 'tone' is not one of human, machine" in result.stderr
+
+
+def test_dial_refuses_a_read_only_profile_and_the_read_only_flag(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.watch]\nprovider = "jambonz"\nbase_url = "embedded"\nread_only = true\n'
+                      'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\napi_key = "' + "k" * 36 + '"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", str(tmp_path / "h.db"), "dial", "--profile",
+                                      "watch", "--to", "+12125550101"])
+    assert result.exit_code == 1 and "profile watch is read-only: dialling is off" in result.stderr
+    result = CliRunner().invoke(cli, ["--read-only", "--db", str(tmp_path / "h.db"), "dial", "--to", "+12125550101"])
+    assert result.exit_code == 1 and "read-only: dialling is off (read_only is set under [ui])" in result.stderr
+    assert not (tmp_path / "h.db").exists() or Store(tmp_path / "h.db").count() == 0

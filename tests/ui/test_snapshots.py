@@ -127,3 +127,54 @@ def test_high_contrast_theme(snap_compare: Any, store: Store, clock: FrozenClock
                              size: str) -> None:
     assert snap_compare(app_for(store, clock, theme="vgconsole-high-contrast"), terminal_size=SIZES[size],
                         run_before=started())
+
+
+async def _history(pilot: Pilot) -> None:
+    await pilot.press("f4", "f10")
+    screen = pilot.app.screen
+    await until(pilot, lambda: screen.pages_shown > 0 and "calls" in str(screen.query_one("#history-summary").render()),
+                "the page and its sums")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history_screen(snap_compare: Any, store: Store, clock: FrozenClock, seeded: dict[str, str], size: str) -> None:
+    assert snap_compare(app_for(store, clock), terminal_size=SIZES[size], run_before=started(_history))
+
+
+def test_history_filter(snap_compare: Any, store: Store, clock: FrozenClock, seeded: dict[str, str]) -> None:
+    async def open_filter(pilot: Pilot) -> None:
+        await _history(pilot)
+        await pilot.press("f")
+        pilot.app.screen.query_one("#flt-status").value = "busy"
+        pilot.app.screen.query_one("#flt-since").focus()
+        await pilot.press(*"last week", "ctrl+g")  # not a date: said under the fields
+
+    assert snap_compare(app_for(store, clock), terminal_size=SIZES["80x24"], run_before=started(open_filter))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_live_calls_view(snap_compare: Any, store: Store, clock: FrozenClock, seeded: dict[str, str],
+                         size: str) -> None:
+    """The fresh demo gateway lists nothing; history's ringing call shows as one the gateway no longer has."""
+
+    async def open_live(pilot: Pilot) -> None:
+        await pilot.press("f4", "f9")
+        screen = pilot.app.screen
+        await until(pilot, lambda: screen.polls > 0, "a first look at the gateway")
+
+    assert snap_compare(app_for(store, clock), terminal_size=SIZES[size], run_before=started(open_live))
+
+
+def test_alerts_view(snap_compare: Any, store: Store, clock: FrozenClock, seeded: dict[str, str]) -> None:
+    async def open_alerts(pilot: Pilot) -> None:
+        await pilot.press("f4", "colon", *"alerts", "enter")
+        await until(pilot, lambda: getattr(pilot.app.screen, "loads", 0) > 0, "the alerts")
+
+    assert snap_compare(app_for(store, clock), terminal_size=SIZES["80x24"], run_before=started(open_alerts))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_read_only_header(snap_compare: Any, store: Store, clock: FrozenClock, seeded: dict[str, str],
+                          size: str) -> None:
+    assert snap_compare(app_for(store, clock, ui={"show_addresses": False, "read_only": True}),
+                        terminal_size=SIZES[size], run_before=started())

@@ -102,7 +102,8 @@ class CallDetailScreen(Screen[None]):
                           key=str(event.id))
         if message.detail.events:
             self.show_raw(0)
-        self.query_one("#request", Static).update(Text(json.dumps(call.request, indent=2, ensure_ascii=False)))
+        sent = {k: v for k, v in call.request.items() if k != "dial"}  # `dial` is the form, kept for redial
+        self.query_one("#request", Static).update(Text(json.dumps(sent, indent=2, ensure_ascii=False)))
 
     def show_raw(self, index: int) -> None:
         if self.detail and 0 <= index < len(self.detail.events):
@@ -111,6 +112,11 @@ class CallDetailScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#timeline")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_raw(event.cursor_row)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hangup" and getattr(self.app, "read_only", False):
+            return False  # read-only: not offered (and the app refuses it too)
+        return True
 
     def action_hangup(self) -> None:
         if self.detail is not None:

@@ -1,51 +1,107 @@
-"""Call history, a page at a time from SQLite (never the whole table in memory), searchable."""
+"""Call history for supervisors: a page at a time from SQLite (never the whole table in memory),
+filtered, summed up in a dashboard strip, exported, copied, and redialled."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Sparkline, Static
 
-from console.store import CallRecord, Store
+from console.callfilter import CallFilter
+from console.export import CSV_COLUMNS, export_file
+from console.store import CallRecord, Cancelled, Store, Summary
 from console.ui.formatting import amd_cell, seconds, status_cell
 
 PAGE = 100
 
 
+def summary_text(s: Summary) -> Text:
+    if not s.calls:
+        return Text("no calls match", style="dim")
+    rate = f"{s.answer_rate:.1%}" if s.answer_rate is not None else "-"
+    return Text.assemble(
+        (f"{s.calls:,}", "bold"), " calls  ", (rate, "bold green"), " answered  AMD ",
+        (f"{s.human:,}", "bold"), " human ", (f"{s.machine:,}", "bold cyan"), " machine  ring ",
+        (seconds(s.ring_s) or "-", "bold"), " talk ", (seconds(s.talk_s) or "-", "bold"), no_wrap=True,
+        overflow="ellipsis")
+
+
 class HistoryScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="history-back", tooltip="Back to the console."),
+        Binding("escape", "back", "Back", id="history-back", tooltip="Back to the console (or out of the search)."),
         Binding("n,pagedown", "next_page", "Older", id="history-next", tooltip="The next (older) page."),
         Binding("p,pageup", "previous_page", "Newer", id="history-previous", tooltip="The previous (newer) page."),
         Binding("slash", "search", "Search", id="history-search", tooltip="Numbers, ids or tag text."),
+        Binding("f", "filter", "Filter", id="history-filter", tooltip="Profile, status, dates, answered, AMD."),
+        Binding("x", "clear_filter", "All", id="history-clear", show=False, tooltip="Drop the filter: every call."),
         Binding("enter", "open", "Detail", id="history-detail", tooltip="The call's timeline and request."),
+        Binding("r", "redial", "Redial", id="history-redial", tooltip="The call's fields into the dial form."),
+        Binding("e", "export('csv')", "CSV", id="history-csv", tooltip="Write the filtered calls to a CSV file."),
+        Binding("E", "export('json')", "JSON", id="history-json", tooltip="Write the filtered calls to a JSON file."),
+        Binding("c", "copy_id", "Copy id", id="history-copy-id", show=False, tooltip="Copy the call id (OSC 52)."),
+        Binding("y", "copy_row", "Copy row", id="history-copy-row", show=False, tooltip="Copy the call as JSON (OSC 52)."),
     ]
 
     class Page(Message):
-        def __init__(self, calls: list[CallRecord], total: int):
+        def __init__(self, calls: list[CallRecord], generation: int):
             super().__init__()
             self.calls = calls
-            self.total = total
+            self.generation = generation
+
+    class Summed(Message):
+        def __init__(self, summary: Summary, generation: int):
+            super().__init__()
+            self.summary = summary
+            self.generation = generation
+
+    class Exported(Message):
+        def __init__(self, path: Path | None, count: int, error: str | None):
+            super().__init__()
+            self.path, self.count, self.error = path, count, error
 
     class Opened(Message):
         def __init__(self, call: CallRecord):
             super().__init__()
             self.call = call
 
-    def __init__(self, store: Store):
+    class RedialWanted(Message):
+        def __init__(self, call: CallRecord):
+            super().__init__()
+            self.call = call
+
+    def __init__(self, store: Store, *, profiles: list[str], export_dir: Path, clock: Callable[[], datetime],
+                 read_only: bool = False, filter: CallFilter | None = None):
         super().__init__()
         self.store = store
+        self.profiles = profiles
+        self.export_dir = export_dir
+        self.clock = clock
+        self.read_only = read_only
+        self.filter = filter or CallFilter()
         self.cursors: list[int | None] = [None]  # `before` of each page seen, for going back
-        self.search = ""
         self.calls: list[CallRecord] = []
+        self.generation = 0  # a page or a summary from an older filter is dropped
+        self.summed_generation = -1
+        self.pages_shown = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search numbers, ids, tags (enter)", id="history-search", compact=True)
+        yield Input(placeholder="/ search numbers, ids, tags (enter)", id="history-search", compact=True)
         yield Static("", id="history-title")
+        yield Static("", id="history-summary")
+        with Horizontal(id="history-dashboard"):
+            yield Static("calls/min", id="history-spark-label")
+            yield Sparkline([], id="history-spark")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
@@ -55,15 +111,43 @@ class HistoryScreen(Screen[None]):
                              ("talk", 6), ("from", 16)):
             table.add_column(label, width=width)
         table.focus()
-        self.load()
+        self.refilter(self.filter)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "redial" and self.read_only:
+            return False
+        return True
+
+    # ------------------------------------------------------------ loading
+
+    def refilter(self, chosen: CallFilter) -> None:
+        self.filter = chosen
+        self.generation += 1
+        self.cursors = [None]
+        self.query_one("#history-search", Input).value = chosen.text or ""
+        self.query_one("#history-summary", Static).update(Text("summing up…", style="dim"))
+        self.load()  # the page first; the sums (a read of every matching call) once it is on screen
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load(self) -> None:
-        calls = self.store.page(before=self.cursors[-1], limit=PAGE, search=self.search or None)
-        self.post_message(self.Page(calls, self.store.count()))
+        generation = self.generation
+        self.post_message(self.Page(self.store.page(before=self.cursors[-1], limit=PAGE, filter=self.filter),
+                                    generation))
+
+    @work(thread=True, exclusive=True, group="history-summary", exit_on_error=False)
+    def sum_up(self) -> None:
+        generation = self.generation
+        worker = get_current_worker()
+        try:  # a newer filter, or leaving the screen, cancels this worker and stops its query
+            summary = self.store.summary(self.filter, cancelled=lambda: worker.is_cancelled)
+        except Cancelled:
+            return
+        self.post_message(self.Summed(summary, generation))
 
     @on(Page)
     def show(self, message: Page) -> None:
+        if message.generation != self.generation:
+            return
         self.calls = message.calls
         table = self.query_one("#history-table", DataTable)
         table.clear()
@@ -71,9 +155,28 @@ class HistoryScreen(Screen[None]):
             table.add_row(Text(call.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")), Text(call.profile),
                           Text(call.to_number or ""), status_cell(call), amd_cell(call), seconds(call.duration),
                           Text(call.from_number or ""), key=call.attempt_id)
-        what = f"matching {self.search!r}" if self.search else f"of {message.total:,}"
-        self.query_one("#history-title", Static).update(
-            f"page {len(self.cursors)}: {len(message.calls)} call(s) {what}, newest first  (n older, p newer)")
+        more = "  n older" if len(message.calls) == PAGE else ""
+        back = "  p newer" if len(self.cursors) > 1 else ""
+        self.query_one("#history-title", Static).update(Text.assemble(
+            ("history ", "bold"), (self.filter.describe(), "bold" if not self.filter.empty else ""),
+            f"  page {len(self.cursors)}, {len(message.calls)} call(s), newest first{more}{back}",
+            no_wrap=True, overflow="ellipsis"))
+        self.pages_shown += 1
+        if self.summed_generation != self.generation:
+            self.summed_generation = self.generation
+            self.sum_up()
+
+    @on(Summed)
+    def summed(self, message: Summed) -> None:
+        if message.generation != self.generation:
+            return
+        s = message.summary
+        self.query_one("#history-summary", Static).update(summary_text(s))
+        self.query_one("#history-spark", Sparkline).data = s.per_minute
+        self.query_one("#history-spark-label", Static).update(
+            f"calls/min to {s.window_end.astimezone():%H:%M} ")
+
+    # ------------------------------------------------------------ moving and filtering
 
     def action_next_page(self) -> None:
         if len(self.calls) == PAGE:
@@ -88,18 +191,82 @@ class HistoryScreen(Screen[None]):
     def action_search(self) -> None:
         self.query_one("#history-search", Input).focus()
 
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#history-search", Input):
+            self.query_one("#history-table", DataTable).focus()
+        else:
+            self.app.pop_screen()
+
     @on(Input.Submitted, "#history-search")
     def searched(self, event: Input.Submitted) -> None:
-        self.search = event.value.strip()
-        self.cursors = [None]
         self.query_one("#history-table", DataTable).focus()
-        self.load()
+        self.refilter(self.filter.model_copy(update={"text": event.value.strip() or None}))
+
+    def action_filter(self) -> None:
+        from console.ui.screens.history_filter import FilterScreen
+
+        def chosen(result: CallFilter | None) -> None:
+            if result is not None:
+                self.refilter(result)
+
+        self.app.push_screen(FilterScreen(self.filter, self.profiles, self.clock), chosen)
+
+    def action_clear_filter(self) -> None:
+        self.refilter(CallFilter())
+
+    # ------------------------------------------------------------ the highlighted call
+
+    def current(self) -> CallRecord | None:
+        table = self.query_one("#history-table", DataTable)
+        return self.calls[table.cursor_row] if table.row_count and table.cursor_row < len(self.calls) else None
 
     @on(DataTable.RowSelected, "#history-table")
     def selected(self) -> None:
         self.action_open()  # the table takes enter for itself; its selection opens the call
 
     def action_open(self) -> None:
-        table = self.query_one("#history-table", DataTable)
-        if table.row_count:
-            self.post_message(self.Opened(self.calls[table.cursor_row]))
+        if call := self.current():
+            self.post_message(self.Opened(call))
+
+    def action_redial(self) -> None:
+        if call := self.current():
+            self.post_message(self.RedialWanted(call))
+
+    def action_copy_id(self) -> None:
+        if call := self.current():
+            self.app.copy_to_clipboard(call.call_sid or call.attempt_id)
+            self.notify(f"copied {call.call_sid or call.attempt_id}", timeout=3)
+
+    def action_copy_row(self) -> None:
+        if call := self.current():
+            data = call.model_dump(mode="json")
+            self.app.copy_to_clipboard(json.dumps({k: data[k] for k in CSV_COLUMNS}, ensure_ascii=False))
+            self.notify(f"copied the call to {call.to_number} as JSON", timeout=3)
+
+    # ------------------------------------------------------------ exports
+
+    def action_export(self, fmt: str) -> None:
+        self.export(fmt, self.filter)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def export(self, fmt: str, chosen: CallFilter) -> None:
+        stem = f"calls-{self.clock().astimezone():%Y%m%d-%H%M%S}"
+        path = self.export_dir / f"{stem}.{fmt}"
+        try:
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+            n = 1
+            while path.exists():  # two exports in one second: never overwrite the first
+                n += 1
+                path = self.export_dir / f"{stem}-{n}.{fmt}"
+            count = export_file(path, self.store.iter_calls(filter=chosen), fmt)  # type: ignore[arg-type]
+        except OSError as exc:
+            self.post_message(self.Exported(None, 0, f"cannot write {path}: {exc.strerror or exc}"))
+            return
+        self.post_message(self.Exported(path, count, None))
+
+    @on(Exported)
+    def exported(self, message: Exported) -> None:
+        if message.error:
+            self.notify(message.error, title="export failed", severity="error", timeout=12)
+        else:
+            self.notify(f"{message.count:,} call(s) written to {message.path}", title="exported", timeout=12)

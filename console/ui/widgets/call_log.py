@@ -131,6 +131,11 @@ class CallLog(ConsoleTable):
 
     # ------------------------------------------------------------ actions
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hangup" and getattr(self.app, "read_only", False):
+            return False  # read-only: not offered (and the app refuses it too)
+        return True
+
     def selected(self) -> CallRecord | None:
         if self.row_count == 0:
             return None

@@ -1,0 +1,130 @@
+"""The gateway's own records, a page at a time: its alerts (webhook failures, no carrier, limits)
+and its recent calls (CDRs of finished calls). Asked on opening and on request, never polled."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from console.gateways.base import RecentPage
+from console.gateways.errors import GatewayError
+from console.services import Services
+
+PAGE = 50
+# Per view: title, gateway method, columns (label, width, row key).
+VIEWS: dict[str, tuple[str, str, tuple[tuple[str, int, str], ...]]] = {
+    "alerts": ("alerts", "alerts", (("time", 19, "time"), ("type", 26, "alert_type"), ("message", 44, "message"),
+                                    ("call", 12, "target_sid"))),
+    "recent": ("recent calls", "recent_calls", (
+        ("attempted", 19, "attempted_at"), ("from", 14, "from"), ("to", 14, "to"), ("answered", 8, "answered"),
+        ("sip", 4, "sip_status"), ("secs", 5, "duration"), ("ended by", 20, "termination_reason"),
+        ("call", 12, "call_sid"))),
+}
+
+
+def cell(value: Any, width: int) -> Text:
+    """Gateway text as plain Text (never markup), times shortened, on one line."""
+    if value is None:
+        return Text("")
+    if isinstance(value, bool):
+        return Text("yes" if value else "no")
+    text = value if isinstance(value, str) else json.dumps(value)
+    if len(text) >= 19 and text[4:5] == "-" and text[10:11] == "T":
+        text = text[:19].replace("T", " ")  # an ISO time: to the second
+    return Text(" ".join(text.split())[:max(width * 3, width)])
+
+
+class GatewayPagesScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="pages-back", tooltip="Back to where you were."),
+        Binding("n,pagedown", "page(1)", "Older", id="pages-next", tooltip="The next (older) page."),
+        Binding("p,pageup", "page(-1)", "Newer", id="pages-previous", tooltip="The previous (newer) page."),
+        Binding("r", "reload", "Refresh", id="pages-refresh", tooltip="Ask the gateway again."),
+        Binding("enter", "raw", "Raw", id="pages-raw", tooltip="The row as the gateway sent it."),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, page: RecentPage | None, error: str | None):
+            super().__init__()
+            self.page, self.error = page, error
+
+    def __init__(self, services: Services, profile: str, view: str):
+        super().__init__()
+        self.services = services
+        self.profile = profile
+        self.view = view
+        self.title_text, self.method, self.columns = VIEWS[view]
+        self.number = 1
+        self.total = 0
+        self.rows: list[dict[str, Any]] = []
+        self.loads = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="pages-title")
+        yield DataTable(id="pages-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="pages-raw")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#pages-table", DataTable)
+        for label, width, _ in self.columns:
+            table.add_column(label, width=width)
+        table.focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.query_one("#pages-title", Static).update(Text(f"{self.title_text} at {self.profile}: asking the gateway…"))
+        self.load(self.number)
+
+    def action_page(self, step: int) -> None:
+        wanted = self.number + step
+        if wanted < 1 or (step > 0 and wanted > max(1, -(-self.total // PAGE))):
+            return
+        self.number = wanted
+        self.action_reload()
+
+    @work(exclusive=True, group="gateway-pages", exit_on_error=False)
+    async def load(self, number: int) -> None:
+        try:
+            gateway = await self.services.gateways.get(self.profile)
+            page = await getattr(gateway, self.method)(number, PAGE)
+        except GatewayError as exc:
+            self.post_message(self.Loaded(None, str(exc)))
+            return
+        self.post_message(self.Loaded(page, None))
+
+    @on(Loaded)
+    def show(self, message: Loaded) -> None:
+        self.loads += 1
+        table = self.query_one("#pages-table", DataTable)
+        title = self.query_one("#pages-title", Static)
+        if message.page is None:
+            title.update(Text.assemble((f"{self.title_text} at {self.profile}: ", "bold"),
+                                       (message.error or "", "bold red")))
+            return
+        self.total, self.rows = message.page.total, message.page.rows
+        table.clear()
+        for row in self.rows:
+            table.add_row(*(cell(row.get(key), width) for _, width, key in self.columns))
+        pages = max(1, -(-self.total // PAGE))
+        title.update(Text.assemble((f"{self.title_text} ", "bold"), (self.profile, "bold"),
+                                   f"  page {self.number} of {pages}, {self.total:,} in all, newest first",
+                                   no_wrap=True, overflow="ellipsis"))
+
+    def action_raw(self) -> None:
+        table = self.query_one("#pages-table", DataTable)
+        if table.row_count and table.cursor_row < len(self.rows):
+            raw = json.dumps(self.rows[table.cursor_row], indent=2, ensure_ascii=False)
+            self.query_one("#pages-raw", Static).update(Text(raw))
+
+    @on(DataTable.RowSelected, "#pages-table")
+    def selected(self) -> None:
+        self.action_raw()
