@@ -190,7 +190,7 @@ async def test_a_taken_receiver_port_is_shown_and_calls_still_go_out(live_store:
 
 async def test_help_lists_every_key_and_the_keymap_moves_one(live_store: Store, tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[keymap]\ndial = "f9"\n')
+    cfg.write_text('[keymap]\ndial = "f12"\n')
     async with console(live_store, settings=load_settings(cfg, receiver={"port": 0})) as (app, pilot):
         await pilot.press("f1")
         table = app.screen.query_one("#help-keys", DataTable)
@@ -198,9 +198,9 @@ async def test_help_lists_every_key_and_the_keymap_moves_one(live_store: Store, 
         for wanted in ("dial", "hangup", "filter", "edit-amd", "edit-tags", "edit-headers", "command", "pick",
                        "call-detail", "quit"):
             assert wanted in rows, wanted
-        assert rows["dial"] == "f9"
+        assert rows["dial"] == "f12"
         await pilot.press("escape")
-        call = await dial(pilot, "+12125550101", key="f9")
+        call = await dial(pilot, "+12125550101", key="f12")
         assert call.to_number == "+12125550101"
 
 
