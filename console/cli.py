@@ -457,6 +457,18 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
 # ---------------------------------------------------------------- receiver
 
 
+async def _until_signalled() -> None:
+    """Wait for ctrl+c or SIGTERM (the headless commands run until told to stop)."""
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
 def event_line(event: Any, ingested: Any) -> str:
     """One line per webhook for a log: when, which profile, which call, what it says."""
     what = event.amd.value if event.amd else (event.status.value if event.status else event.provider_status or "?")
@@ -476,7 +488,6 @@ def event_line(event: Any, ingested: Any) -> str:
 def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as_json: bool) -> None:
     """Run the webhook receiver without the console, filling the same history."""
     import asyncio
-    import signal
 
     from console.receiver import Receiver, ReceiverState, load_key
 
@@ -506,12 +517,8 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
         else:
             click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); history in {store.path}")
         sys.stdout.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         try:
-            await stop.wait()
+            await _until_signalled()
         finally:
             await receiver.stop()
 
@@ -541,7 +548,6 @@ def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no
               status_hook: str | None, mobtexting_webhook: str | None, as_json: bool) -> None:
     """Run the simulated gateway (all four APIs) until interrupted."""
     import asyncio
-    import signal
 
     from console.simulator import Seed, Simulator, SimulatorOptions
 
@@ -567,12 +573,8 @@ def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no
                 click.echo(f"  {key:<17} {info[key]}")
             click.echo("press ctrl+c to stop")
         sys.stdout.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         try:
-            await stop.wait()
+            await _until_signalled()
         finally:
             await sim.stop()
 

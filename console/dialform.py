@@ -3,6 +3,7 @@ become a DialRequest, and which field each validation problem belongs to."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,11 @@ FIELDS: tuple[FieldSpec, ...] = (
 APPLICATION_LABEL = {"cognigy": "Application", "jambonz": "Application", "ibm": "Agent", "mobtexting": "IVR flow or audio"}
 
 
+def tag_pairs(tags: dict[str, Any]) -> list[tuple[str, str]]:
+    """Tags as the tags editor holds them: text as typed, anything else as its JSON."""
+    return [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in tags.items()]
+
+
 def visible(spec: FieldSpec, provider: str, target: str) -> bool:
     return provider in spec.providers and target in spec.targets
 
@@ -68,11 +74,9 @@ class Editors:
 
     @classmethod
     def from_profile(cls, profile: Any) -> Editors:
-        import json
-
         d = profile.defaults
         return cls(amd=d.amd or AmdOptions(),
-                   tags=[(k, v if isinstance(v, str) else json.dumps(v)) for k, v in d.tags.items()],
+                   tags=tag_pairs(d.tags),
                    headers=list(d.headers.items()))
 
 
@@ -204,15 +208,13 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
                      tags: dict[str, Any]) -> tuple[dict[str, str], Editors]:
     """A past call's fields back in the form (redial). `request` is the stored request: its `dial` part is
     the DialRequest as the operator asked for it, secrets masked; those are left empty to be typed again."""
-    import json
-
     values = initial_values(settings, profile_name)
     editors = Editors.from_profile(settings.profile(profile_name))
     dial = request.get("dial") if isinstance(request.get("dial"), dict) else None
     text = lambda value: "" if value is None else str(value)  # noqa: E731
     if dial is None:  # recorded before requests kept their form: what the call row itself says
         values.update({"to_type": target_type or "phone", "to": to_number or "", "from": from_number or values["from"]})
-        editors.tags = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in tags.items()]
+        editors.tags = tag_pairs(tags)
         return values, editors
     to = dial.get("to") or {}
     target = to.get("type") or "phone"
@@ -236,6 +238,6 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
                        "mob_interval": text(mob.get("interval")), "mob_webhook": text(mob.get("webhook_id"))})
     if dial.get("amd"):
         editors.amd = AmdOptions.model_validate(dial["amd"])
-    editors.tags = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in (dial.get("tags") or {}).items()]
+    editors.tags = tag_pairs(dial.get("tags") or {})
     editors.headers = [(k, text(v)) for k, v in (dial.get("headers") or {}).items()]
     return values, editors

@@ -80,13 +80,17 @@ class GatewayPagesScreen(Screen[None]):
         table.focus()
         self.action_reload()
 
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE))
+
     def action_reload(self) -> None:
         self.query_one("#pages-title", Static).update(Text(f"{self.title_text} at {self.profile}: asking the gateway…"))
         self.load(self.number)
 
     def action_page(self, step: int) -> None:
         wanted = self.number + step
-        if wanted < 1 or (step > 0 and wanted > max(1, -(-self.total // PAGE))):
+        if wanted < 1 or (step > 0 and wanted > self.pages):
             return
         self.number = wanted
         self.action_reload()
@@ -114,9 +118,8 @@ class GatewayPagesScreen(Screen[None]):
         table.clear()
         for row in self.rows:
             table.add_row(*(cell(row.get(key), width) for _, width, key in self.columns))
-        pages = max(1, -(-self.total // PAGE))
         title.update(Text.assemble((f"{self.title_text} ", "bold"), (self.profile, "bold"),
-                                   f"  page {self.number} of {pages}, {self.total:,} in all, newest first",
+                                   f"  page {self.number} of {self.pages}, {self.total:,} in all, newest first",
                                    no_wrap=True, overflow="ellipsis"))
 
     def action_raw(self) -> None:
