@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 
@@ -36,7 +36,8 @@ class _Ctx:
 
     def store(self, settings: Settings) -> Store:
         try:
-            return Store(settings.storage.path, secrets=settings.secrets(), synchronous=settings.storage.synchronous)
+            return Store(settings.storage.path, secrets=settings.secrets(), synchronous=settings.storage.synchronous,
+                         writer=settings.storage.writer)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -479,6 +480,28 @@ def event_line(event: Any, ingested: Any) -> str:
             f"{event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}")
 
 
+def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:
+    """The receiver's on_event for a log: one line per event, visible at once (tail -f, journald).
+    Lines are flushed at the end of the event loop's turn, so a burst of webhooks costs one write."""
+    import asyncio
+
+    unflushed = False
+
+    def flush() -> None:
+        nonlocal unflushed
+        unflushed = False
+        stream.flush()
+
+    def log(event: Any, ingested: Any) -> None:
+        nonlocal unflushed
+        stream.write(event_line(event, ingested) + "\n")
+        if not unflushed:
+            unflushed = True
+            asyncio.get_running_loop().call_soon(flush)
+
+    return log
+
+
 @cli.command()
 @click.option("--profile", help="Accept webhooks for this profile only.")
 @click.option("--host", help="Address to listen on (default: receiver.host).")
@@ -503,11 +526,8 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
     store = c.store(settings)
 
     async def serve() -> None:
-        def log(event: Any, ingested: Any) -> None:
-            sys.stdout.write(event_line(event, ingested) + "\n")
-            sys.stdout.flush()  # one line per event, visible at once (tail -f, journald)
-
-        receiver = Receiver(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile, on_event=log)
+        receiver = Receiver(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile,
+                            on_event=event_logger(sys.stdout))
         state = await receiver.start()
         if state is not ReceiverState.LISTENING:
             raise click.ClickException(f"the receiver is not running: {receiver.detail}")

@@ -347,6 +347,9 @@ class StorageSettings(_Strict):
     path: Path = Field(default_factory=paths.default_db_file)
     # "full" syncs every group commit to disk (survives power loss); "normal" survives a crash.
     synchronous: Literal["full", "normal"] = "full"
+    # "process" writes history from a process of its own, on another core than the console and the
+    # receiver (the fastest under a burst of webhooks); "thread" keeps everything in one process.
+    writer: Literal["process", "thread"] = "process"
 
     @field_validator("path")
     @classmethod

@@ -1,9 +1,15 @@
-"""One writer thread per database: jobs queue up, run in batches, and commit together.
+"""One writer per database: jobs queue up, run in batches, and commit together.
 
 Group commit is where write throughput comes from: while one batch syncs to disk, the next
 one gathers. A job's future resolves only after its batch is committed, so whoever waits on
 it (the webhook receiver, before answering 2xx) knows the data is durable. Each job runs in
 its own savepoint: a failing job is rolled back alone and its error goes to its own future.
+
+The writer runs in a thread of this process (`Writer`) or in a process of its own
+(`ProcessWriter`, console.writer_process). A thread shares the interpreter lock with the event
+loop, so under a webhook storm the loop and the writer take turns; a process writes on the other
+core while the loop reads the next webhooks. Both take the same jobs: `fn(db, *args)`; the
+process needs `fn` defined at module level and picklable arguments.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ import asyncio
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
 
@@ -26,19 +32,90 @@ class WriterClosed(RuntimeError):
 
 
 @dataclass
-class _Job(Generic[T]):
-    fn: Callable[[Database], T]
-    future: Future[T]
-
-
-@dataclass
 class WriterStats:
     batches: int = 0
     jobs: int = 0
     failed_commits: int = 0
 
 
-class Writer:
+class DbWriter(Protocol):
+    stats: WriterStats
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]: ...
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    def close(self, timeout: float = 30.0) -> None: ...
+
+
+Outcome = tuple[bool, Any]  # (True, result) or (False, the exception the job raised)
+
+
+def run_batch(db: Database, jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> tuple[list[Outcome], BaseException | None]:
+    """Run `jobs` in one transaction, each in its own savepoint. Returns each job's outcome and the
+    error that kept the whole batch from committing (then nothing of it is stored)."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except Exception as exc:  # noqa: BLE001 - e.g. another process held the lock past the busy timeout
+        return [], exc
+    outcomes: list[Outcome] = []
+    for fn, args in jobs:
+        try:
+            with db.atomic():  # a savepoint inside the batch's transaction
+                outcomes.append((True, fn(db, *args)))
+        except BaseException as exc:  # noqa: BLE001 - whatever a job raises belongs to its caller
+            outcomes.append((False, exc))
+    try:
+        db.execute("COMMIT")
+    except Exception as exc:  # noqa: BLE001 - nothing in the batch is durable
+        try:
+            db.rollback()
+        except Exception:  # noqa: BLE001 - the connection is already out of its transaction
+            pass
+        return outcomes, exc
+    return outcomes, None
+
+
+def settle(future: Future[Any], ok: bool, value: Any) -> None:
+    """Resolve `future` unless its caller has already given up on it (cancelled)."""
+    try:
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+    except InvalidStateError:
+        pass
+
+
+class _Submitting:
+    """What both writers share: futures, awaiting them, and the stats."""
+
+    stats: WriterStats
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        raise NotImplementedError
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Submit and wait without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Submit and wait (for code outside an event loop)."""
+        return self.submit(fn, *args).result()
+
+
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: Future[Any]
+
+
+class Writer(_Submitting):
+    """The writer as a thread of this process."""
+
     def __init__(self, open_db: Callable[[], Database], *, max_batch: int = 512, name: str = "db-writer"):
         self._open_db = open_db
         self._max_batch = max_batch
@@ -51,21 +128,13 @@ class Writer:
         self._thread.start()
         self._ready.result()  # surface a failure to open the database here, not later
 
-    def submit(self, fn: Callable[[Database], T]) -> Future[T]:
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         future: Future[T] = Future()
         with self._lock:
             if self._closed:
                 raise WriterClosed("the history store is closed")
-            self._queue.put(_Job(fn, future))
+            self._queue.put(_Job(fn, args, future))
         return future
-
-    async def run(self, fn: Callable[[Database], T]) -> T:
-        """Submit and wait without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(fn))
-
-    def call(self, fn: Callable[[Database], T]) -> T:
-        """Submit and wait (for code outside an event loop)."""
-        return self.submit(fn).result()
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish every queued job, then stop."""
@@ -125,34 +194,13 @@ class Writer:
         batch = [job for job in batch if job.future.set_running_or_notify_cancel()]  # skip the cancelled
         if not batch:
             return
-        outcomes: list[tuple[_Job, object, BaseException | None]] = []
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except Exception as exc:  # noqa: BLE001 - e.g. another process held the lock past the busy timeout
+        outcomes, failed = run_batch(db, [(job.fn, job.args) for job in batch])
+        if failed is not None:
+            self.stats.failed_commits += bool(outcomes)  # the jobs ran; only the commit failed
             for job in batch:
-                job.future.set_exception(exc)
-            return
-        for job in batch:
-            try:
-                with db.atomic():  # a savepoint inside the batch's transaction
-                    outcomes.append((job, job.fn(db), None))
-            except BaseException as exc:  # noqa: BLE001 - whatever a job raises belongs to its caller
-                outcomes.append((job, None, exc))
-        try:
-            db.execute("COMMIT")
-        except Exception as exc:  # noqa: BLE001 - nothing in the batch is durable
-            self.stats.failed_commits += 1
-            try:
-                db.rollback()
-            except Exception:  # noqa: BLE001 - the connection is already out of its transaction
-                pass
-            for job, _, _ in outcomes:
-                job.future.set_exception(exc)
+                job.future.set_exception(failed)
             return
         self.stats.batches += 1
         self.stats.jobs += len(outcomes)
-        for job, result, error in outcomes:
-            if error is None:
-                job.future.set_result(result)
-            else:
-                job.future.set_exception(error)
+        for job, (ok, value) in zip(batch, outcomes):
+            settle(job.future, ok, value)

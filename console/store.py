@@ -1,7 +1,8 @@
 """Call history in SQLite: every attempt, every event, kept across restarts.
 
-Writes go through one writer thread (console.dbwriter) and are awaited by the caller; reads use
-a connection per thread, so a UI thread worker and the writer never wait on each other (WAL).
+Writes go through one writer, a thread or a process of its own (console.dbwriter), and are awaited
+by the caller; reads use a connection per thread, so a UI thread worker and the writer never wait on
+each other (WAL). Write jobs are module-level functions, so either writer can run them.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel
 from sqlite_utils import Database
 
 from console import schema
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
-from console.dbwriter import Writer
-from console.redact import redact
+from console.dbwriter import DbWriter, Writer
+from console.redact import Redactor
 from console.status import AmdResult, CallEvent, CallStatus, advance
+from console.writer_process import ProcessWriter
 
 Clock = Callable[[], datetime]
 
@@ -139,28 +143,25 @@ class Ingested:
 class Store:
     """The history database at `path`; close it when done (or use it as a context manager)."""
 
-    def __init__(self, path: Path, *, clock: Clock = utc_now, secrets: Iterable[str] = (), synchronous: str = "full"):
+    def __init__(self, path: Path, *, clock: Clock = utc_now, secrets: Iterable[str] = (), synchronous: str = "full",
+                 writer: Literal["thread", "process"] = "thread"):
         self.path = Path(path)
         self._clock = clock
-        self._secrets = [s for s in secrets if s]
+        self._redact = Redactor(secrets)
         self._synchronous = synchronous.upper()
         self._local = threading.local()
-        self._pending: dict[asyncio.AbstractEventLoop, list[tuple[dict[str, Any], asyncio.Future[Ingested]]]] = {}
+        self._pending: dict[asyncio.AbstractEventLoop, list[tuple[tuple[Any, ...], asyncio.Future[Ingested]]]] = {}
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._prepare()
-        self._writer = Writer(self._connect, name="vgconsole-store-writer")
+        opener = partial(connect, self.path, self._synchronous)
+        self._writer: DbWriter = (ProcessWriter(opener, name="vgconsole-store-writer") if writer == "process"
+                                  else Writer(opener, name="vgconsole-store-writer"))
 
     # ------------------------------------------------------------ lifecycle
 
     def _connect(self, readonly: bool = False) -> Database:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
-        if readonly:
-            conn.execute("PRAGMA query_only = ON")
-        return Database(conn)
+        return connect(self.path, self._synchronous, readonly)
 
     def _prepare(self) -> None:
         try:
@@ -236,17 +237,7 @@ class Store:
             "updated_at": now,
         }
 
-        def job(db: Database) -> CallRecord:
-            # created_at never decreases with id (another process, a clock stepped back): a date range
-            # is then a range of ids, which is what keeps date filters fast over millions of calls.
-            last = db.execute("SELECT max(created_at) FROM calls").fetchone()[0]
-            if last and last > row["created_at"]:
-                row["created_at"] = row["updated_at"] = last
-            call_id = db["calls"].insert(row).last_pk
-            db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND token = ?", [call_id, row["attempt_id"]])
-            return _refold(db, call_id)
-
-        return await self._writer.run(job)
+        return await self._writer.run(_begin_attempt, row)
 
     async def attempt_placed(
         self,
@@ -258,37 +249,12 @@ class Store:
         provider_status: str | None = None,
     ) -> CallRecord:
         """The gateway accepted the call and gave its id; events that came first join it now."""
-
-        def job(db: Database) -> CallRecord:
-            call = _by_attempt(db, attempt_id)
-            db["calls"].update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": iso(self._clock())})
-            db.execute(
-                "UPDATE events SET call_id = ? WHERE call_id IS NULL AND profile = ? AND call_sid = ?",
-                [call["id"], call["profile"], call_sid],
-            )
-            return _refold(db, call["id"], floor=status, floor_provider_status=provider_status)
-
-        return await self._writer.run(job)
+        return await self._writer.run(_attempt_placed, attempt_id, call_sid, sip_call_id, status, provider_status,
+                                      iso(self._clock()))
 
     async def attempt_failed(self, attempt_id: str, error: str, *, sip_status: int | None = None) -> CallRecord:
         """The gateway refused the call (or could not be reached); `error` is what the operator reads."""
-        now = iso(self._clock())
-
-        def job(db: Database) -> CallRecord:
-            call = _by_attempt(db, attempt_id)
-            db["calls"].update(
-                call["id"],
-                {
-                    "status": CallStatus.FAILED.value,
-                    "error": self._redact(error),
-                    "sip_status": sip_status,
-                    "ended_at": call["ended_at"] or now,
-                    "updated_at": now,
-                },
-            )
-            return CallRecord.from_row(db["calls"].get(call["id"]))
-
-        return await self._writer.run(job)
+        return await self._writer.run(_attempt_failed, attempt_id, self._redact(error), sip_status, iso(self._clock()))
 
     async def ingest(self, event: CallEvent) -> Ingested:
         """Store a webhook event once and fold it into its call; returns after the commit.
@@ -298,7 +264,7 @@ class Store:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Ingested] = loop.create_future()
         pending = self._pending.setdefault(loop, [])
-        pending.append((event_row(event, self._secrets), future))
+        pending.append((event_row(event, self._redact), future))
         if len(pending) == 1:
             loop.call_soon(self._flush, loop)
         return await future
@@ -324,7 +290,7 @@ class Store:
                     future.set_result(outcome)
 
         try:
-            job = self._writer.submit(lambda db: _ingest_batch(db, rows, now))
+            job = self._writer.submit(_ingest_batch, rows, now)
         except Exception as exc:  # noqa: BLE001 - e.g. the store is closed
             for _, future in batch:
                 if not future.done():
@@ -337,10 +303,7 @@ class Store:
         """Keep a webhook the receiver could not understand, for the operator to look at."""
         row = {"received_at": iso(received_at or self._clock()), "profile": profile, "route": route, "reason": reason,
                "remote": remote, "content_type": content_type, "body": self._redact(body)}
-        return await self._writer.run(lambda db: db["rejected_events"].insert(row).last_pk)
-
-    def _redact(self, value: Any) -> Any:
-        return redact(value, self._secrets)
+        return await self._writer.run(_reject, row)
 
     # ------------------------------------------------------------ reads (call from a worker thread)
 
@@ -508,31 +471,87 @@ class Store:
         return self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0]
 
 
-def event_row(event: CallEvent, secrets: list[str]) -> dict[str, Any]:
-    """An event as the events table holds it, secrets redacted (built on the event loop, not the writer)."""
-    return {
-        "dedup_key": event.dedup_key,
-        "profile": event.profile,
-        "provider": event.provider.value,
-        "call_sid": event.call_sid,
-        "token": event.token,
-        "kind": event.kind.value,
-        "status": event.status.value if event.status else None,
-        "provider_status": event.provider_status,
-        "sip_status": event.sip_status,
-        "sip_reason": event.sip_reason,
-        "amd_result": event.amd.value if event.amd else None,
-        "amd_reason": event.amd_reason,
-        "duration": event.duration,
-        "customer_data": json.dumps(event.customer_data, ensure_ascii=False) if event.customer_data is not None else None,
-        "details": json.dumps(redact(event.details, secrets), ensure_ascii=False) if event.details else None,
-        "received_at": iso(event.received_at),
-        "verified": int(event.verified),
-        "raw": redact(event.raw, secrets),
-    }
+def event_row(event: CallEvent, redact: Redactor) -> tuple[Any, ...]:
+    """An event as the events table holds it (values in _EVENT_COLUMNS order), secrets redacted; built on
+    the event loop, so the writer only writes."""
+    return (
+        event.dedup_key,
+        event.profile,
+        event.provider.value,
+        event.call_sid,
+        event.token,
+        event.kind.value,
+        event.status.value if event.status else None,
+        event.provider_status,
+        event.sip_status,
+        event.sip_reason,
+        event.amd.value if event.amd else None,
+        event.amd_reason,
+        event.duration,
+        _json(event.customer_data) if event.customer_data is not None else None,
+        _json(redact(event.details)) if event.details else None,
+        iso(event.received_at),
+        int(event.verified),
+        redact(event.raw),
+    )
 
 
-# ---------------------------------------------------------------- writer-side helpers
+_EVENT_COLUMNS = ("dedup_key", "profile", "provider", "call_sid", "token", "kind", "status", "provider_status",
+                  "sip_status", "sip_reason", "amd_result", "amd_reason", "duration", "customer_data", "details",
+                  "received_at", "verified", "raw")
+_KEY, _PROFILE, _SID, _TOKEN = (_EVENT_COLUMNS.index(c) for c in ("dedup_key", "profile", "call_sid", "token"))
+
+
+def _json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson will not write (an integer past 64 bits): json will
+        return json.dumps(value, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- writer jobs (module level: the writer may be a process)
+
+
+def connect(path: Path, synchronous: str, readonly: bool = False) -> Database:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    if readonly:
+        conn.execute("PRAGMA query_only = ON")
+    return Database(conn)
+
+
+def _begin_attempt(db: Database, row: dict[str, Any]) -> CallRecord:
+    # created_at never decreases with id (another process, a clock stepped back): a date range
+    # is then a range of ids, which is what keeps date filters fast over millions of calls.
+    last = db.execute("SELECT max(created_at) FROM calls").fetchone()[0]
+    if last and last > row["created_at"]:
+        row["created_at"] = row["updated_at"] = last
+    call_id = db["calls"].insert(row).last_pk
+    db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND token = ?", [call_id, row["attempt_id"]])
+    return _refold(db, call_id)
+
+
+def _attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: str | None, status: CallStatus,
+                    provider_status: str | None, now: str) -> CallRecord:
+    call = _by_attempt(db, attempt_id)
+    db["calls"].update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": now})
+    db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND profile = ? AND call_sid = ?",
+               [call["id"], call["profile"], call_sid])
+    return _refold(db, call["id"], floor=status, floor_provider_status=provider_status)
+
+
+def _attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str) -> CallRecord:
+    call = _by_attempt(db, attempt_id)
+    db["calls"].update(call["id"], {"status": CallStatus.FAILED.value, "error": error, "sip_status": sip_status,
+                                    "ended_at": call["ended_at"] or now, "updated_at": now})
+    return CallRecord.from_row(db["calls"].get(call["id"]))
+
+
+def _reject(db: Database, row: dict[str, Any]) -> int:
+    return db["rejected_events"].insert(row).last_pk
+
 
 
 def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
@@ -552,7 +571,7 @@ _FOLDED = ("status", "provider_status", "sip_status", "sip_reason", "amd_result"
 _CHUNK = 500  # rows per INSERT: 18 columns each stays well under SQLite's 32,766 variables
 
 
-def _ingest_batch(db: Database, rows: list[dict[str, Any]], now: str) -> list[Ingested | BaseException]:
+def _ingest_batch(db: Database, rows: list[tuple[Any, ...]], now: str) -> list[Ingested | BaseException]:
     """A burst of events in a handful of statements, whatever its size: every SQLite call hands the GIL
     back and forth with the event loop, so statements per batch, not per event, is what keeps ingest fast.
     Should the batch fail, it is rolled back and redone one event at a time, so one bad row fails alone."""
@@ -568,22 +587,22 @@ def _ingest_batch(db: Database, rows: list[dict[str, Any]], now: str) -> list[In
     return results
 
 
-def _fold_batch(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) -> list[Ingested | BaseException]:
+def _fold_batch(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], now: str) -> list[Ingested | BaseException]:
     inserted: dict[str, int] = {}
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start:start + _CHUNK]
         values = ", ".join(["(" + ", ".join("?" * len(_EVENT_COLUMNS)) + ")"] * len(chunk))
         sql = f"INSERT OR IGNORE INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES {values} RETURNING id, dedup_key"
         inserted.update((key, event_id) for event_id, key in
-                        conn.execute(sql, [row[c] for row in chunk for c in _EVENT_COLUMNS]).fetchall())
+                        conn.execute(sql, [value for row in chunk for value in row]).fetchall())
     fresh = []  # (row, event id) for the rows this batch inserted; a repeated key is a duplicate
     seen: set[str] = set()
     for row in rows:
-        key = row["dedup_key"]
+        key = row[_KEY]
         fresh.append((row, inserted[key]) if key in inserted and key not in seen else (row, None))
         seen.add(key)
-    tokens = sorted({r["token"] for r, i in fresh if i is not None and r["token"]})
-    sids = sorted({r["call_sid"] for r, i in fresh if i is not None and r["call_sid"]})
+    tokens = sorted({r[_TOKEN] for r, i in fresh if i is not None and r[_TOKEN]})
+    sids = sorted({r[_SID] for r, i in fresh if i is not None and r[_SID]})
     by_token: dict[str, dict[str, Any]] = {}
     by_sid: dict[tuple[str, str], dict[str, Any]] = {}
     for column, keys in (("attempt_id", tokens), ("call_sid", sids)):
@@ -604,15 +623,15 @@ def _fold_batch(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) 
         if event_id is None:
             results.append(Ingested(duplicate=True, call=None))
             continue
-        call = by_token.get(row["token"]) if row["token"] else None
-        if call is None and row["call_sid"]:
-            call = by_sid.get((row["profile"], row["call_sid"]))
+        call = by_token.get(row[_TOKEN]) if row[_TOKEN] else None
+        if call is None and row[_SID]:
+            call = by_sid.get((row[_PROFILE], row[_SID]))
         if call is None:
             results.append(Ingested(duplicate=False, call=None))
             continue
         call = calls.setdefault(call["id"], call)
         links.append((call["id"], event_id))
-        changes = _fold(call, row)
+        changes = _fold(call, dict(zip(_EVENT_COLUMNS, row)))
         if "call_sid" in changes:  # learned through the token: later events may name only the sid
             call["call_sid"] = changes.pop("call_sid")
             learned.append((call["call_sid"], call["id"]))
@@ -630,7 +649,7 @@ def _fold_batch(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) 
     return results
 
 
-def _ingest_isolated(db: Database, row: dict[str, Any], now: str) -> Ingested | BaseException:
+def _ingest_isolated(db: Database, row: tuple[Any, ...], now: str) -> Ingested | BaseException:
     """One event in its own savepoint: a failure is rolled back alone and reported alone."""
     conn = db.conn
     conn.execute("SAVEPOINT event")
@@ -643,10 +662,6 @@ def _ingest_isolated(db: Database, row: dict[str, Any], now: str) -> Ingested | 
     return result
 
 
-_EVENT_COLUMNS = ("dedup_key", "profile", "provider", "call_sid", "token", "kind", "status", "provider_status",
-                  "sip_status", "sip_reason", "amd_result", "amd_reason", "duration", "customer_data", "details",
-                  "received_at", "verified", "raw")
-_INSERT_EVENT = f"INSERT OR IGNORE INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
 
 
 def _refold(

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from console.providers import Provider
 from console.status import AMD_EVENTS, CallEvent, EventKind, map_status
 
@@ -26,6 +28,17 @@ def parse_json_object(raw: bytes, lenient: bool = False) -> dict[str, Any]:
     if not raw.strip():
         raise BadPayload("the body is empty")
     try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # json says where the body goes wrong, and reads what orjson refuses (NaN, integers past 64 bits)
+        value = _parse_slowly(raw, lenient)
+    if not isinstance(value, dict):
+        raise BadPayload(f"the body is JSON but not an object (it is a {type(value).__name__})")
+    return value
+
+
+def _parse_slowly(raw: bytes, lenient: bool) -> Any:
+    try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadPayload("the body is not UTF-8 text") from None
@@ -37,8 +50,6 @@ def parse_json_object(raw: bytes, lenient: bool = False) -> dict[str, Any]:
         value = _repair(text)
     except RecursionError:
         raise BadPayload("the body is nested too deeply") from None
-    if not isinstance(value, dict):
-        raise BadPayload(f"the body is JSON but not an object (it is a {type(value).__name__})")
     return value
 
 

@@ -24,6 +24,21 @@ from tests.conftest import ROOT, FrozenClock
 SECRET = "s3cret-api-key-0123456789"  # the store fixture is told about this one
 
 
+@pytest.fixture(params=["thread", "process"])
+def store(request: pytest.FixtureRequest, db_path: Path, clock: FrozenClock):
+    """Every store test runs against both writers: they must be indistinguishable."""
+    s = Store(db_path, clock=clock, secrets=[SECRET], writer=request.param)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def thread_store(db_path: Path, clock: FrozenClock):
+    s = Store(db_path, clock=clock, secrets=[SECRET], writer="thread")
+    yield s
+    s.close()
+
+
 def event(clock: FrozenClock, status: str | None, *, sid: str | None = "sid-1", token: str | None = None,
           kind: EventKind = EventKind.STATUS, raw: str | None = None, **extra) -> CallEvent:
     mapped = CallStatus(status) if status else None
@@ -279,7 +294,8 @@ KILL_SCRIPT = textwrap.dedent(
     from console.providers import Provider
 
     async def main():
-        store = Store(sys.argv[1])
+        store = Store(sys.argv[1], writer=sys.argv[2])
+        print(f"writer {getattr(store._writer, 'pid', None)}", flush=True)
         i = 0
         while True:  # bounded by the parent, which kills this process
             ev = CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS, call_sid=f"c{i}",
@@ -293,12 +309,15 @@ KILL_SCRIPT = textwrap.dedent(
 )
 
 
-def test_acknowledged_events_survive_kill_9(db_path: Path) -> None:
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_acknowledged_events_survive_kill_9(db_path: Path, writer: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db_path)], stdout=subprocess.PIPE, text=True, env=env)
-    acked = -1
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db_path), writer], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    acked, child = -1, None
     try:
         assert proc.stdout is not None
+        child = proc.stdout.readline().split()[1]
         for line in proc.stdout:
             acked = int(line.split()[1])
             if acked >= 150:
@@ -307,10 +326,28 @@ def test_acknowledged_events_survive_kill_9(db_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert acked >= 150
+    if writer == "process":
+        assert child != "None" and gone_within(int(child), 10), "the writer process outlived the process it served"
     with Store(db_path) as reopened:
         rows = reopened._reader().execute("SELECT raw FROM events").fetchall()
     stored = {json.loads(r[0])["n"] for r in rows}
     assert set(range(acked + 1)) <= stored
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    """True once `pid` has exited (a zombie nobody reaps counts as exited)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 # ---------------------------------------------------------------- the writer itself
@@ -362,8 +399,10 @@ async def test_a_burst_that_teaches_a_call_its_sid_links_the_rest_of_the_burst(s
 
 
 async def test_one_bad_event_in_a_burst_fails_alone_and_leaves_nothing_half_written(
-        store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+        thread_store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
     import console.store as store_module
+
+    store = thread_store  # the fault is injected into this process, which a writer process would not see
 
     call = await attempt(store)
     original = store_module._fold
