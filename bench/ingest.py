@@ -1,11 +1,13 @@
 """Webhook ingest: N signed jambonz webhooks over M keep-alive connections on loopback, first to a bare
 aiohttp endpoint that only reads the body, then to the real receiver (`vgconsole receive`, a real
-SQLite file, synchronous=full, 2xx only after commit). Both servers run as their own processes, and the
-load comes from separate client processes sending pre-signed requests over plain non-blocking
-sockets (a selector, no asyncio: about 12 µs of CPU per request), so the generator is not the limit. Lost and duplicated events are counted in the database afterwards.
+SQLite file, synchronous=full, 2xx only after commit, the store's writer chosen by --writer). Both
+servers run as their own processes, and the load comes from separate client processes sending
+pre-signed requests over plain non-blocking sockets (a selector, no asyncio: about 20 µs of CPU per
+request), so the generator is not the limit. Lost and duplicated events are counted in the database
+afterwards.
 
 Each phase runs `--rounds` times, alternating, and the medians are compared: a single run of the bare
-endpoint varies by a third from one run to the next on this machine.
+endpoint varies by up to half from one run to the next on this machine.
 
 Last line: ingest events=N concurrency=M bare_per_s=x durable_per_s=y ratio=y/x lost=n duplicates=n
 """
@@ -156,6 +158,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each phase (medians compared)")
+    parser.add_argument("--writer", choices=["process", "thread"], default="process", help="the store's [storage] writer")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -188,7 +191,7 @@ def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, 
         db = Path(tmp) / "ingest.db"
         cfg = Path(tmp) / "c.toml"
         port = free_port()
-        cfg.write_text(f'[receiver]\nport = {port}\n[storage]\nsynchronous = "full"\n[profiles.load]\n'
+        cfg.write_text(f'[receiver]\nport = {port}\n[storage]\nsynchronous = "full"\nwriter = "{args.writer}"\n[profiles.load]\n'
                        'provider = "jambonz"\nbase_url = "https://jz.example"\n'
                        f'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\nwebhook_secrets = ["{SECRET}"]\n')
         receiver = subprocess.Popen([sys.executable, "-m", "console", "--config", str(cfg), "--db", str(db), "receive"],
