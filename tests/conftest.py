@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,3 +57,17 @@ def store(db_path: Path, clock: FrozenClock) -> Iterator[object]:
     s = Store(db_path, clock=clock, secrets=["s3cret-api-key-0123456789"])
     yield s
     s.close()
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    """True once `pid` has exited (a zombie nobody reaps counts as exited)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False

@@ -19,7 +19,7 @@ from console import schema
 from console.providers import Provider
 from console.status import AmdResult, CallEvent, CallStatus, EventKind
 from console.store import Store, StoreError
-from tests.conftest import ROOT, FrozenClock
+from tests.conftest import ROOT, FrozenClock, gone_within
 
 SECRET = "s3cret-api-key-0123456789"  # the store fixture is told about this one
 
@@ -332,22 +332,6 @@ def test_acknowledged_events_survive_kill_9(db_path: Path, writer: str) -> None:
         rows = reopened._reader().execute("SELECT raw FROM events").fetchall()
     stored = {json.loads(r[0])["n"] for r in rows}
     assert set(range(acked + 1)) <= stored
-
-
-def gone_within(pid: int, seconds: float) -> bool:
-    """True once `pid` has exited (a zombie nobody reaps counts as exited)."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # ---------------------------------------------------------------- the writer itself

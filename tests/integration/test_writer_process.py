@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from console.dbwriter import WriterClosed
 from console.store import Store, connect
 from console.writer_process import ProcessWriter
-from tests.integration.test_store import gone_within
+from tests.conftest import gone_within
 
 
 # Jobs live at module level: the child imports this module to run them.
