@@ -34,10 +34,11 @@ class _Ctx:
         except ConfigError as exc:
             _fail_config(exc)
 
-    def store(self, settings: Settings) -> Store:
+    def store(self, settings: Settings, *, reads_only: bool = False) -> Store:
+        # a command that only reads starts no writer process (the thread is cheap and never used)
         try:
             return Store(settings.storage.path, secrets=settings.secrets(), synchronous=settings.storage.synchronous,
-                         writer=settings.storage.writer)
+                         writer="thread" if reads_only else settings.storage.writer)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -220,7 +221,7 @@ def history(c: _Ctx, limit: int, as_json: bool, **filters: Any) -> None:
     """Show recent calls, newest first."""
     chosen = _filter(**filters)
     settings = c.settings()
-    with c.store(settings) as store:
+    with c.store(settings, reads_only=True) as store:
         calls = list(islice(store.iter_calls(filter=chosen, batch=min(limit, 500)), limit))
     if as_json:
         click.echo(json.dumps([call.model_dump(mode="json") for call in calls], indent=2, ensure_ascii=False))
@@ -258,7 +259,7 @@ def export(c: _Ctx, fmt: str, output: Path | None, events: bool, **filters: Any)
         raise click.UsageError("--events needs --format json")
     chosen = _filter(**filters)
     settings = c.settings()
-    with c.store(settings) as store:
+    with c.store(settings, reads_only=True) as store:
         calls = store.iter_calls(filter=chosen)
         timeline = store.events if events else None
         if output is None:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -36,18 +36,6 @@ class WriterStats:
     batches: int = 0
     jobs: int = 0
     failed_commits: int = 0
-
-
-class DbWriter(Protocol):
-    stats: WriterStats
-
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]: ...
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-    def call(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-    def close(self, timeout: float = 30.0) -> None: ...
 
 
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception the job raised)

@@ -28,7 +28,7 @@ from sqlite_utils import Database
 from console import schema
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
-from console.dbwriter import DbWriter, Writer
+from console.dbwriter import Writer
 from console.redact import Redactor
 from console.status import AmdResult, CallEvent, CallStatus, advance
 from console.writer_process import ProcessWriter
@@ -155,7 +155,7 @@ class Store:
         self._readers_lock = threading.Lock()
         self._prepare()
         opener = partial(connect, self.path, self._synchronous)
-        self._writer: DbWriter = (ProcessWriter(opener, name="vgconsole-store-writer") if writer == "process"
+        self._writer: Writer | ProcessWriter = (ProcessWriter(opener, name="vgconsole-store-writer") if writer == "process"
                                   else Writer(opener, name="vgconsole-store-writer"))
 
     # ------------------------------------------------------------ lifecycle

@@ -133,7 +133,6 @@ class _Child:
         """After the child died: release its socket (the reader thread has already failed its jobs)."""
         self._reader.join(5)
         self._conn.close()
-        self.process.poll()
 
     def _read(self) -> None:
         why = "the history writer process stopped"
