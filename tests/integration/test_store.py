@@ -404,3 +404,42 @@ async def test_one_bad_event_in_a_burst_fails_alone_and_leaves_nothing_half_writ
     stored = [e.raw for e in store.events(call.id)]
     assert stored == ["good-1", "good-2"]
     assert store._reader().execute("SELECT count(*) FROM events WHERE raw = 'bad'").fetchone()[0] == 0
+
+
+async def test_a_burst_across_profiles_sharing_a_call_sid_folds_each_into_its_own_call(
+        store: Store, clock: FrozenClock) -> None:
+    mine = await attempt(store)
+    theirs = await store.begin_attempt(profile="other", provider="jambonz", from_number="+12125550100",
+                                       to_number="+12125550102", target_type="phone")
+    for call in (mine, theirs):
+        await store.attempt_placed(call.attempt_id, call_sid="same-sid")
+    other = CallEvent(profile="other", provider=Provider.JAMBONZ, kind=EventKind.STATUS, call_sid="same-sid",
+                      status=CallStatus.BUSY, received_at=clock.advance(1), raw="theirs")
+    first, second = await asyncio.gather(store.ingest(event(clock, "answered", sid="same-sid")), store.ingest(other))
+    assert (first.call.id, first.call.status) == (mine.id, CallStatus.ANSWERED)
+    assert (second.call.id, second.call.status) == (theirs.id, CallStatus.BUSY)
+
+
+@pytest.mark.parametrize("statistics", [False, True], ids=["fresh file", "with statistics"])
+def test_the_writer_finds_calls_through_an_index_never_a_scan(db_path: Path, store: Store, statistics: bool) -> None:
+    """Every ingest batch looks its calls up; a scan would read the whole history each time. With
+    statistics like a big history's (a few profiles, a million calls) the planner would otherwise
+    pick the profile index, which reads a profile's every call."""
+    from console.store import CALLS_BY_SID, CALLS_BY_TOKEN
+
+    conn = sqlite3.connect(db_path)
+    if statistics:
+        conn.execute("ANALYZE")
+        conn.executemany("INSERT INTO sqlite_stat1 VALUES ('calls', ?, ?)",
+                         [("idx_calls_profile", "1000000 250000"), ("idx_calls_profile_call_sid", "1000000 250000 1"),
+                          ("idx_calls_attempt_id", "1000000 1")])
+        conn.commit()
+        conn.close()
+        conn = sqlite3.connect(db_path)
+    expected = {CALLS_BY_TOKEN: ([], "idx_calls_attempt_id (attempt_id=?)"),
+                CALLS_BY_SID: (["prod"], "idx_calls_profile_call_sid (profile=? AND call_sid=?)")}
+    for sql, (fixed, index) in expected.items():
+        plan = " / ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql.format("?, ?, ?"),
+                                                         [*fixed, "a", "b", "c"]))
+        assert f"USING INDEX {index}" in plan, plan
+    conn.close()
