@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 import click
 
 from console import __version__, paths
+from console.clock import iso
 from console.config import ConfigError, Settings, load_settings
 from console.redact import mask
 from console.store import Store, StoreError
@@ -477,8 +478,7 @@ def event_line(event: Any, ingested: Any) -> str:
     sip = f" {event.sip_status}" if event.sip_status else ""
     note = " (duplicate)" if ingested.duplicate else ("" if ingested.call else " (call not known yet)")
     trust = "" if event.verified else " [unverified]"
-    return (f"{event.received_at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')} {event.profile} "
-            f"{event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}")
+    return f"{iso(event.received_at)} {event.profile} {event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}"
 
 
 def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:

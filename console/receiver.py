@@ -92,7 +92,6 @@ class Receiver:
         self._key = key
         self.on_event = on_event
         self._extra_secrets = extra_secrets or (lambda: [])
-        self._only = only_profile
         self._clock = clock
         self.stats = ReceiverStats()
         self.state = ReceiverState.STOPPED
@@ -101,7 +100,11 @@ class Receiver:
         self.hook_urls: HookUrls | None = None
         self._runner: web.AppRunner | None = None
         self._own_secrets: dict[int, list[str]] = {}
+        self._signing: dict[int, list[bytes]] = {}
         self._receiver_secrets = [s.get_secret_value() for s in settings.receiver.webhook_secrets]
+        # profile name -> (profile, provider, the hook kinds it serves); settings do not change while running
+        self._routes = {name: (p, Provider(p.provider), ROUTE_KINDS[p.provider]) for name, p in settings.profiles.items()
+                        if not only_profile or name == only_profile}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -152,11 +155,13 @@ class Receiver:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.stats.received += 1
-        name, kind = request.match_info["profile"], request.match_info["kind"]
-        token = request.match_info.get("token")
-        profile = self.settings.profiles.get(name)
-        if profile is None or (self._only and name != self._only) or kind not in ROUTE_KINDS[profile.provider]:
+        match = request.match_info
+        name, kind = match["profile"], match["kind"]
+        token = match.get("token")
+        route = self._routes.get(name)
+        if route is None or kind not in route[2]:
             return web.Response(status=404, text="no such hook")
+        profile, provider, _ = route
         raw = await self._body(request)
         if isinstance(raw, web.Response):
             return raw
@@ -164,7 +169,6 @@ class Receiver:
             if kind == "mobtexting" or not request.query.get("call_sid"):
                 return await self._reject(request, name, "a GET webhook carries no call data: configure the hook as POST")
             raw = b""
-        provider = Provider(profile.provider)
         if provider is Provider.MOBTEXTING:
             try:
                 payload = mobtexting_payload(raw, request.content_type or "")
@@ -221,32 +225,44 @@ class Receiver:
             creds = basic_credentials(header)
             ok = creds is not None and (
                 (token is not None and self.hook_urls is not None and self.hook_urls.check_ibm(name, token, *creds))
-                or (r.basic_username is not None and r.basic_password is not None and same(creds[0], r.basic_username)
-                    and same(creds[1], r.basic_password.get_secret_value())))
+                or self._receiver_basic(creds))
             required = True
         elif provider is Provider.MOBTEXTING:
             secrets_ = self._secrets(profile) + ([r.bearer_secret.get_secret_value()] if r.bearer_secret else [])
             ok = bearer_matches(header, secrets_)
             required = bool(secrets_)
         else:
-            secrets_ = self._secrets(profile) + self._receiver_secrets
-            reason = check_jambonz_signature(raw, request.headers.get("Jambonz-Signature"), secrets_, self._clock(),
-                                             r.signature_tolerance_s) if secrets_ else "no secret"
-            creds = basic_credentials(header)
-            basic_ok = (creds is not None and r.basic_username is not None and r.basic_password is not None
-                        and same(creds[0], r.basic_username) and same(creds[1], r.basic_password.get_secret_value()))
-            ok = reason is None or basic_ok
-            required = bool(secrets_) or r.basic_username is not None
-        mode = profile.webhook_auth or ("require" if required else "off")
+            signing = self._signing_secrets(profile)
+            ok = bool(signing) and check_jambonz_signature(raw, request.headers.get("Jambonz-Signature"), signing,
+                                                           self._clock(), r.signature_tolerance_s) is None
+            if not ok and header is not None:
+                ok = self._receiver_basic(basic_credentials(header))
+            required = bool(signing) or r.basic_username is not None
         if ok:
             return True
+        mode = profile.webhook_auth or ("require" if required else "off")
         return None if mode == "require" else False
+
+    def _receiver_basic(self, creds: tuple[str, str] | None) -> bool:
+        r = self.settings.receiver
+        return (creds is not None and r.basic_username is not None and r.basic_password is not None
+                and same(creds[0], r.basic_username) and same(creds[1], r.basic_password.get_secret_value()))
 
     def _secrets(self, profile: Any) -> list[str]:
         own = self._own_secrets.get(id(profile))
         if own is None:  # settings do not change while running; the embedded simulators' secrets may
             own = self._own_secrets[id(profile)] = [s.get_secret_value() for s in profile.webhook_secrets]
         return own + self._extra_secrets() if profile.embedded else own
+
+    def _signing_secrets(self, profile: Any) -> list[bytes]:
+        """The profile's and the receiver's webhook secrets, encoded once (an embedded profile's
+        simulator secrets can change while running, so those are read each time)."""
+        if profile.embedded:
+            return [s.encode() for s in self._secrets(profile) + self._receiver_secrets]
+        signing = self._signing.get(id(profile))
+        if signing is None:
+            signing = self._signing[id(profile)] = [s.encode() for s in self._secrets(profile) + self._receiver_secrets]
+        return signing
 
     def _parse(self, request: web.Request, provider: Provider, kind: str, name: str, token: str | None,
                raw: bytes, verified: bool) -> CallEvent:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from collections.abc import Iterable
 
 DEFAULT_TOLERANCE_S = 300
 
 
-def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[str], now: float,
+def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[str | bytes], now: float,
                             tolerance: float = DEFAULT_TOLERANCE_S) -> str | None:
     """None when `header` signs `raw` with one of `secrets` within `tolerance` seconds (either way);
-    otherwise the reason it does not."""
+    otherwise the reason it does not. Secrets may be given already encoded, as the receiver does."""
     if not header:
         return "no Jambonz-Signature header"
     timestamp, signatures = None, []
@@ -23,7 +22,7 @@ def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[st
         if key == "t":
             timestamp = value
         elif key == "v1":
-            signatures.append(value)
+            signatures.append(value.encode("ascii", "replace"))
     if timestamp is None or not timestamp.isdigit() or not signatures:
         return "a malformed Jambonz-Signature header"
     age = now - int(timestamp)
@@ -33,9 +32,11 @@ def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[st
         return f"a signature dated {int(-age)} s in the future (the limit is {int(tolerance)} s)"
     signed = timestamp.encode() + b"." + raw
     for secret in secrets:
-        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected.encode(), s.encode()) for s in signatures):
-            return None
+        # hmac.digest is the one-shot C path: a third of hmac.new(...).hexdigest() on every webhook
+        expected = hmac.digest(secret if isinstance(secret, bytes) else secret.encode(), signed, "sha256").hex().encode()
+        for signature in signatures:
+            if hmac.compare_digest(expected, signature):
+                return None
     return "a signature that matches none of the webhook secrets"
 
 

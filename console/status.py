@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 
 from console.providers import Provider
 
@@ -169,10 +169,10 @@ class EventKind(StrEnum):
     ACTION = "action"  # a verb actionHook (e.g. the dial outcome when the call ends)
 
 
-class CallEvent(BaseModel):
-    """What one webhook reported about one call, normalised; `raw` keeps the body as received."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEvent:
+    """What one webhook reported about one call, normalised; `raw` keeps the body as received.
+    A plain dataclass: one is built per webhook, from values the parsers have already checked."""
 
     profile: str
     provider: Provider
@@ -190,14 +190,10 @@ class CallEvent(BaseModel):
     received_at: datetime
     verified: bool = False
     raw: str = ""
-    details: dict[str, Any] = Field(default_factory=dict)  # anything else worth showing
+    details: dict[str, Any] = field(default_factory=dict)  # anything else worth showing
 
     @property
     def dedup_key(self) -> str:
         """Equal for a gateway's retry of the same webhook, and for the same body delivered through two
         hooks (Cognigy sends call:status to the application's hook and to notifyUrl): stored once."""
-        h = hashlib.sha256()
-        for part in (self.profile, self.kind.value, self.call_sid or "", self.raw):
-            h.update(part.encode())
-            h.update(b"\x00")
-        return h.hexdigest()
+        return hashlib.sha256("\x00".join((self.profile, self.kind.value, self.call_sid or "", self.raw, "")).encode()).hexdigest()

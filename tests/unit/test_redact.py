@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
+from functools import partial
+
 from pydantic import SecretStr
 
-from console.redact import MASK, mask, redact, redact_url
+from console.redact import MASK, Redactor, mask, redact, redact_url
 
 
 def test_mask_shows_at_most_the_last_four_of_a_long_secret() -> None:
@@ -36,3 +39,19 @@ def test_redact_masks_secret_fields_urls_and_known_values() -> None:
 def test_redact_url_leaves_plain_urls_alone() -> None:
     assert redact_url("https://app.example/hook?x=1") == "https://app.example/hook?x=1"
     assert redact_url("https://apikey:k@gw.example/vgw") == f"https://apikey:{MASK}@gw.example/vgw"
+
+
+def test_redactor_json_masks_what_redact_masks_and_passes_clean_text_through() -> None:
+    dumps = partial(json.dumps, separators=(",", ":"))
+    r = Redactor(["LEAKY-KEY-9999"])
+    clean = {"call_id": "1@10.0.0.1", "from": "+12125550100", "direction": "outbound"}
+    assert r.json(clean, dumps) == dumps(clean)
+    for dirty in (
+        {"context": {"sipAuth": {"PassWord": "p"}}},  # a secret key, nested and in another case
+        {"x": [{"ApiKey": "k"}]},
+        {"recording_url": "https://user:pw99@rec.example/a.wav"},
+        {"greeting": "say LEAKY-KEY-9999 now"},
+        {"x-api-key": "k", "bearer": "b"},
+    ):
+        assert r.json(dirty, dumps) == dumps(redact(dirty, known=["LEAKY-KEY-9999"]))
+        assert r.json(dirty, dumps) != dumps(dirty)
