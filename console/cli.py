@@ -483,22 +483,22 @@ def event_line(event: Any, ingested: Any) -> str:
 
 def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:
     """The receiver's on_event for a log: one line per event, visible at once (tail -f, journald).
-    Lines are flushed at the end of the event loop's turn, so a burst of webhooks costs one write."""
+    Lines are gathered and written at the end of the event loop's turn, so a burst of webhooks costs
+    one write, however the stream is buffered (PYTHONUNBUFFERED makes every write a system call)."""
     import asyncio
 
-    unflushed = False
+    lines: list[str] = []
 
     def flush() -> None:
-        nonlocal unflushed
-        unflushed = False
+        text = "".join(lines)
+        lines.clear()
+        stream.write(text)
         stream.flush()
 
     def log(event: Any, ingested: Any) -> None:
-        nonlocal unflushed
-        stream.write(event_line(event, ingested) + "\n")
-        if not unflushed:
-            unflushed = True
+        if not lines:
             asyncio.get_running_loop().call_soon(flush)
+        lines.append(event_line(event, ingested) + "\n")
 
     return log
 

@@ -191,6 +191,53 @@ def test_the_simulator_command_prints_json_first_and_serves_until_interrupted() 
     assert f"jambonz call {sid} to +12125550102: busy (486 Busy Here)" in err
 
 
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_receive_logs_one_line_per_stored_event_and_none_for_refused_ones(tmp_path: Path, unbuffered: str) -> None:
+    import hashlib
+    import hmac
+    import signal
+    import time
+
+    import httpx
+
+    secret = "wh_secret_for_the_log"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nport = 0\n[profiles.prod]\nprovider = "jambonz"\nbase_url = "https://jz.example"\n'
+                   'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\n'
+                   f'webhook_secrets = ["{secret}"]\n')
+    env = {**_env(), "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONUNBUFFERED": unbuffered}
+    proc = subprocess.Popen([sys.executable, "-m", "console", "--config", str(cfg), "--db", str(tmp_path / "h.db"),
+                             "receive", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        address = json.loads(proc.stdout.readline())["address"]
+
+        def post(body: dict, sign: bool = True) -> int:
+            raw = json.dumps(body).encode()
+            t = int(time.time())
+            headers = {"Content-Type": "application/json"}
+            if sign:
+                headers["Jambonz-Signature"] = f"t={t},v1=" + hmac.new(secret.encode(), f"{t}.".encode() + raw,
+                                                                        hashlib.sha256).hexdigest()
+            return httpx.post(f"http://{address}/hooks/prod/status", content=raw, headers=headers, timeout=10).status_code
+
+        ringing = {"call_sid": "sid-7", "call_status": "ringing", "sip_status": 180}
+        answers = [post(ringing), post(ringing), post({"call_sid": "sid-8", "call_status": "busy"}, sign=False),
+                   post({"call_sid": "sid-7", "call_status": "completed", "sip_status": 200, "duration": 4})]
+        assert answers == [200, 200, 401, 200]
+        lines = [proc.stdout.readline().rstrip("\n") for _ in range(3)]  # each is written as its event is stored
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        "prod status sid-7 ringing 180 (call not known yet)",
+        "prod status sid-7 ringing 180 (duplicate)",
+        "prod status sid-7 completed 200 (call not known yet)",
+    ]
+    assert all(line[:4].isdigit() and line.split(" ", 1)[0].endswith("Z") for line in lines)
+    assert "sid-8" not in rest, "an unauthenticated webhook was logged"
+
+
 def test_the_simulator_says_why_it_cannot_listen() -> None:
     import socket
 
