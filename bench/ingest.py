@@ -9,6 +9,12 @@ afterwards.
 Each phase runs `--rounds` times, alternating, and the medians are compared: a single run of the bare
 endpoint varies by up to half from one run to the next on this machine.
 
+Besides rates, each round reads the CPU time every process spent (/proc): the bare server, the receiver
+(event loop and threads), its history writer process, and the load generator. On stderr, before the
+last line, their medians per event are set against what the machine's cores allow per event at 0.6 of
+the bare rate: where the demand is above that budget, no split of the work between processes reaches it.
+The receiver's own CPU per event also caps it, since its Python runs on one core, like the bare server's.
+
 Last line: ingest events=N concurrency=M bare_per_s=x durable_per_s=y ratio=y/x lost=n duplicates=n
 """
 
@@ -29,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +73,7 @@ def client_process(host: str, port: int, first: int, count: int, connections: in
     acked: list[int] = []
     selector = selectors.DefaultSelector()
     time.sleep(max(0.0, start_at - time.time()))  # every process starts together
+    cpu_start = time.process_time()  # the load alone, not the signing above
     state: dict[socket.socket, list] = {}  # socket -> [event number in flight, bytes received so far]
     for _ in range(min(connections, len(queue))):
         sock = socket.create_connection((host, port))
@@ -101,27 +109,43 @@ def client_process(host: str, port: int, first: int, count: int, connections: in
                 selector.unregister(sock)
                 sock.close()
                 del state[sock]
-    out.put((acked, time.time()))
+    out.put((acked, time.time(), time.process_time() - cpu_start))
 
 
-def drive(port: int, events: int, concurrency: int, procs: int) -> tuple[float, set[int]]:
-    """Send every event once; (events per second, the ones answered 200)."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()]
+
+
+def drive(port: int, events: int, concurrency: int, procs: int,
+          watch: Sequence[int] = ()) -> tuple[float, set[int], float, dict[int, float]]:
+    """Send every event once: (events per second, the ones answered 200, CPU µs per event of the load
+    generator, and of each process in `watch` by pid)."""
     out: mp.Queue = mp.Queue()
     start_at = time.time() + 1.0
     per = events // procs
     workers = [mp.Process(target=client_process, args=("127.0.0.1", port, i * per, per if i < procs - 1 else events - per * i,
                                                        concurrency // procs, start_at, out)) for i in range(procs)]
+    before = {pid: cpu_seconds(pid) for pid in watch}
     for w in workers:
         w.start()
     acked: set[int] = set()
-    finished = start_at
+    finished, generator = start_at, 0.0
     for _ in workers:
-        got, ended = out.get(timeout=600)
+        got, ended, used = out.get(timeout=600)
         acked |= set(got)
         finished = max(finished, ended)
+        generator += used
+    cpu = {pid: (cpu_seconds(pid) - before[pid]) * 1e6 / events for pid in watch}
     for w in workers:
         w.join(30)
-    return events / (finished - start_at), acked
+    return events / (finished - start_at), acked, generator * 1e6 / events, cpu
 
 
 BARE = """
@@ -163,6 +187,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     bare_rates, durable_rates, lost, duplicates = [], [], 0, 0
+    cpu: dict[str, list[float]] = {}  # CPU µs per event, per process and round
     for round_no in range(1, args.rounds + 1):
         port = free_port()
         bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)], env=env)
@@ -170,23 +195,40 @@ def main() -> None:
             wait_listening(port)
             log(f"round {round_no}: bare endpoint, {args.events} events, {args.concurrency} connections, "
                 f"{args.procs} client processes")
-            bare_rates.append(drive(port, args.events, args.concurrency, args.procs)[0])
-            log(f"           {bare_rates[-1]:.0f}/s")
+            rate, _, generator, used = drive(port, args.events, args.concurrency, args.procs, [bare.pid])
+            bare_rates.append(rate)
+            cpu.setdefault("bare server", []).append(used[bare.pid])
+            log(f"           {rate:.0f}/s; CPU per event: server {used[bare.pid]:.0f} µs, load generator {generator:.0f} µs")
         finally:
             bare.terminate()
             bare.wait(10)
-        rate, round_lost, round_dup = durable(args, env)
-        log(f"           {rate:.0f}/s")
+        rate, round_lost, round_dup, used = durable(args, env)
+        log(f"           {rate:.0f}/s; CPU per event: receiver {used['receiver']:.0f} µs, writer process "
+            f"{used['writer']:.0f} µs, load generator {used['generator']:.0f} µs")
+        for name, value in used.items():
+            cpu.setdefault(name, []).append(value)
         durable_rates.append(rate)
         lost += round_lost
         duplicates += round_dup
     bare_rate, durable_rate = statistics.median(bare_rates), statistics.median(durable_rates)
+    med = {name: statistics.median(values) for name, values in cpu.items()}
+    cores = len(os.sched_getaffinity(0))
+    budget = cores * 1e6 / (0.6 * bare_rate)
+    demand = med["receiver"] + med["writer"] + med["generator"]
+    log(f"CPU per event (medians): bare server {med['bare server']:.0f} µs; receiver {med['receiver']:.0f} µs, "
+        f"writer process {med['writer']:.0f} µs, load generator {med['generator']:.0f} µs: {demand:.0f} µs in all. "
+        f"At 0.6 of bare ({0.6 * bare_rate:.0f}/s) {cores} cores allow {budget:.0f} µs per event.")
+    # The receiver's Python runs on one core (one event loop, one interpreter lock), as the bare server's does.
+    log(f"Ceilings: the receiver's process alone at about {1e6 / med['receiver']:.0f}/s "
+        f"(ratio {1e6 / med['receiver'] / bare_rate:.2f}); the machine's cores at {cores * 1e6 / demand:.0f}/s "
+        f"(ratio {cores * 1e6 / demand / bare_rate:.2f}).")
     print(f"ingest events={args.events} concurrency={args.concurrency} bare_per_s={bare_rate:.0f} "
           f"durable_per_s={durable_rate:.0f} ratio={durable_rate / bare_rate:.2f} lost={lost} duplicates={duplicates}")
 
 
-def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int]:
-    """One round against the receiver: (events per second, lost, duplicated), counted in its database."""
+def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int, dict[str, float]]:
+    """One round against the receiver: (events per second, lost, duplicated, CPU µs per event of the
+    receiver, its writer process and the load generator), counted in its database."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ingest.db"
         cfg = Path(tmp) / "c.toml"
@@ -199,7 +241,8 @@ def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, 
         try:
             wait_listening(port)
             log("           receiver (vgconsole receive), the same load")
-            rate, acked = drive(port, args.events, args.concurrency, args.procs)
+            watch = [receiver.pid, *children(receiver.pid)]  # with writer = "process", its history writer
+            rate, acked, generator, used = drive(port, args.events, args.concurrency, args.procs, watch)
         finally:
             receiver.terminate()
             receiver.wait(30)
@@ -207,7 +250,8 @@ def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, 
         rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
         conn.close()
     stored = {int(sid.split("-")[1]) for sid, _ in rows}
-    return rate, len(acked - stored), sum(n - 1 for _, n in rows)
+    cpu = {"receiver": used.pop(receiver.pid), "writer": sum(used.values()), "generator": generator}
+    return rate, len(acked - stored), sum(n - 1 for _, n in rows), cpu
 
 
 if __name__ == "__main__":
