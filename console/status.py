@@ -8,7 +8,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
 from console.providers import Provider
 
 
@@ -196,4 +195,6 @@ class CallEvent:
     def dedup_key(self) -> str:
         """Equal for a gateway's retry of the same webhook, and for the same body delivered through two
         hooks (Cognigy sends call:status to the application's hook and to notifyUrl): stored once."""
-        return hashlib.sha256("\x00".join((self.profile, self.kind.value, self.call_sid or "", self.raw, "")).encode()).hexdigest()
+        # each part followed by NUL: the keys already in a history stay valid
+        parts = (self.profile, self.kind.value, self.call_sid or "", self.raw, "")
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

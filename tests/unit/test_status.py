@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -84,4 +85,6 @@ def test_a_retried_webhook_has_the_same_dedup_key_and_another_does_not() -> None
     assert event('{"a":1}', 1).dedup_key == event('{"a":1}', 9).dedup_key
     assert event('{"a":1}', 1, token="t1").dedup_key == event('{"a":1}', 1).dedup_key  # via two hooks
     assert event('{"a":1}', 1).dedup_key != event('{"a":2}', 1).dedup_key
+    # the key's form is what histories already hold: changing it would store every retry again
+    assert event('{"a":1}', 1).dedup_key == hashlib.sha256(b'p\x00status\x00c1\x00{"a":1}\x00').hexdigest()
     assert AmdResult.HUMAN.verdict and not AmdResult.TONE.verdict
