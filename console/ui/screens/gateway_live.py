@@ -4,6 +4,7 @@ with what the receiver has recorded; polled slowly, and a supervisor can hang on
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -40,10 +41,9 @@ class LiveCallsScreen(Screen[None]):
             self.rows, self.ended, self.counts, self.note, self.error = rows, ended, counts, note, error
             self.next_s = next_s
 
+    @dataclass
     class Opened(Message):
-        def __init__(self, call: CallRecord):
-            super().__init__()
-            self.call = call
+        call: CallRecord
 
     def __init__(self, services: Services, profile: str, *, every_s: float, read_only: bool):
         super().__init__()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -70,15 +71,13 @@ class HistoryScreen(Screen[None]):
             super().__init__()
             self.path, self.count, self.error = path, count, error
 
+    @dataclass
     class Opened(Message):
-        def __init__(self, call: CallRecord):
-            super().__init__()
-            self.call = call
+        call: CallRecord
 
+    @dataclass
     class RedialWanted(Message):
-        def __init__(self, call: CallRecord):
-            super().__init__()
-            self.call = call
+        call: CallRecord
 
     def __init__(self, store: Store, *, profiles: list[str], export_dir: Path, clock: Callable[[], datetime],
                  read_only: bool = False, filter: CallFilter | None = None):

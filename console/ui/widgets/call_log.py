@@ -6,6 +6,7 @@ per event; the log keeps the newest MAX_ROWS calls (the rest are in history)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,15 +35,13 @@ class CallLog(ConsoleTable):
         Binding("h", "hangup", "Hang up", id="hangup", tooltip="Hang up (answered) or cancel (ringing), asks first."),
     ]
 
+    @dataclass
     class Opened(Message):
-        def __init__(self, call: CallRecord):
-            super().__init__()
-            self.call = call
+        call: CallRecord
 
+    @dataclass
     class HangupWanted(Message):
-        def __init__(self, call: CallRecord):
-            super().__init__()
-            self.call = call
+        call: CallRecord
 
     def __init__(self, clock: Callable[[], datetime], **kw: Any):
         super().__init__(**kw)
