@@ -48,16 +48,16 @@ class Dialer:
             to_number=request.destination, target_type=request.to.type, tags=request.tags,
             # The wire request for the record, and the request as asked for, to redial with the same fields.
             request={"method": prepared.method, "path": prepared.path, "form": prepared.form, "body": prepared.body,
-                     "dial": request.model_dump(mode="json", exclude_none=True)},
+                     "dial": request.model_dump(mode="json", exclude_none=True), "retries": prepared.retries},
             attempt_id=attempt_id,
         )
         try:
             placed = await gateway.send(prepared)
         except GatewayError as exc:
-            call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None)
+            call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None, raw=exc.detail)
             return DialOutcome(call, prepared.notes, exc)
         call = await self.store.attempt_placed(attempt_id, call_sid=placed.call_sid, sip_call_id=placed.sip_call_id,
-                                               status=placed.status)
+                                               status=placed.status, raw=placed.raw)
         return DialOutcome(call, prepared.notes)
 
     async def hangup(self, call: CallRecord) -> None:

@@ -115,7 +115,18 @@ def _v4(db: Database) -> None:
         db["calls"].create_index([column])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: Database) -> None:
+    # Where each event's word came from (NULL: a webhook, as every event before this version was).
+    db.execute("ALTER TABLE events ADD COLUMN source TEXT")
+    # MOBtexting retries: the attempts the gateway has reported on so far (NULL: none yet).
+    db.execute("ALTER TABLE calls ADD COLUMN attempts INTEGER")
+    # What identifies this history to other vgconsole processes on the host (the shared receiver's
+    # health route answers with it); never call data.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta (key, value) VALUES ('history_id', lower(hex(randomblob(16))))")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 VERSION = len(MIGRATIONS)
 
 

@@ -14,6 +14,8 @@ from console.providers import Provider
 class CallStatus(StrEnum):
     QUEUED = "queued"
     DIALING = "dialing"
+    # MOBtexting with a retry interval: an attempt ended busy or unanswered and the gateway will try again.
+    RETRYING = "retrying"
     RINGING = "ringing"
     ANSWERED = "answered"
     COMPLETED = "completed"
@@ -21,9 +23,13 @@ class CallStatus(StrEnum):
     NO_ANSWER = "no_answer"
     CANCELED = "canceled"
     FAILED = "failed"
+    # Not live, and nobody can say how it ended: no final webhook in time and no gateway record to ask,
+    # or closed by an operator. The call's error says why; a real final status still replaces it.
+    UNKNOWN = "unknown"
 
     @property
     def final(self) -> bool:
+        """Over, as far as anyone can tell (unknown included: it is never shown live)."""
         return self in FINAL
 
     @property
@@ -32,22 +38,33 @@ class CallStatus(StrEnum):
         return _RANK[self]
 
 
-FINAL = frozenset({CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.CANCELED, CallStatus.FAILED})
+FINAL = frozenset({CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.CANCELED, CallStatus.FAILED,
+                   CallStatus.UNKNOWN})
+LIVE = tuple(s for s in CallStatus if s not in FINAL)
 _RANK = {
     CallStatus.QUEUED: 0,
     CallStatus.DIALING: 1,
+    CallStatus.RETRYING: 1,
     CallStatus.RINGING: 2,
     CallStatus.ANSWERED: 3,
     **{s: 4 for s in FINAL},
 }
 
 
+def live_sql(column: str = "status") -> str:
+    """`column IN (...)` for the statuses of calls still going on (the status index answers it)."""
+    return f"{column} IN ({', '.join(repr(s.value) for s in LIVE)})"
+
+
 def advance(current: CallStatus | None, new: CallStatus | None) -> CallStatus | None:
-    """The status after `new` arrives: forward only, and the first final status stays."""
+    """The status after `new` arrives: forward only, and the first final status stays, except that what
+    the gateway says (a real final status) replaces `unknown`."""
     if new is None:
         return current
     if current is None:
         return new
+    if current is CallStatus.UNKNOWN:
+        return new if new.final else current
     if current.final:
         return current
     return new if new.rank >= current.rank else current
@@ -168,6 +185,16 @@ class EventKind(StrEnum):
     ACTION = "action"  # a verb actionHook (e.g. the dial outcome when the call ends)
 
 
+class EventSource(StrEnum):
+    """Where what an event says came from, so the timeline shows why a call stands where it does."""
+
+    WEBHOOK = "webhook"  # the gateway told the receiver
+    CREATE = "create"  # the gateway's answer to the create request (accepted or refused)
+    POLL = "poll"  # the console asked the gateway (reconciliation, the live calls view)
+    OPERATOR = "operator"  # a person closed the call by hand
+    DEADLINE = "deadline"  # no final word in time and no gateway record to ask
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallEvent:
     """What one webhook reported about one call, normalised; `raw` keeps the body as received.
@@ -190,11 +217,17 @@ class CallEvent:
     verified: bool = False
     raw: str = ""
     details: dict[str, Any] = field(default_factory=dict)  # anything else worth showing
+    # Not a webhook: where the word came from. Such events may carry in `details` "why" (the reason a
+    # call is unknown), and "answered_at" / "ended_at" (ISO times the gateway's own record gives).
+    source: EventSource = EventSource.WEBHOOK
 
     @property
     def dedup_key(self) -> str:
         """Equal for a gateway's retry of the same webhook, and for the same body delivered through two
-        hooks (Cognigy sends call:status to the application's hook and to notifyUrl): stored once."""
+        hooks (Cognigy sends call:status to the application's hook and to notifyUrl): stored once. The
+        same answer polled twice is also stored once; it never equals a webhook's key."""
         # each part followed by NUL: the keys already in a history stay valid
         parts = (self.profile, self.kind.value, self.call_sid or "", self.raw, "")
+        if self.source is not EventSource.WEBHOOK:
+            parts = (self.source.value, self.token or "", *parts)
         return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

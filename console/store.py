@@ -30,7 +30,8 @@ from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
 from console.dbwriter import Writer
 from console.redact import Redactor
-from console.status import AmdResult, CallEvent, CallStatus, advance
+from console.providers import Provider
+from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource, advance, live_sql
 from console.writer_process import ProcessWriter
 
 Clock = Callable[[], datetime]
@@ -73,6 +74,7 @@ class CallRecord(BaseModel):
     ended_at: datetime | None = None
     updated_at: datetime
     duration: int | None = None
+    attempts: int | None = None  # MOBtexting: the attempts the gateway has reported on
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CallRecord:
@@ -99,6 +101,7 @@ class EventRecord(BaseModel):
     received_at: datetime
     verified: bool
     raw: str
+    source: EventSource = EventSource.WEBHOOK
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> EventRecord:
@@ -106,7 +109,17 @@ class EventRecord(BaseModel):
         data.pop("dedup_key", None)
         data["customer_data"] = json.loads(row["customer_data"]) if row["customer_data"] else None
         data["details"] = json.loads(row["details"]) if row["details"] else {}
+        data["source"] = row.get("source") or EventSource.WEBHOOK.value
         return cls.model_validate(data)
+
+    def as_event(self) -> CallEvent:
+        """The event as the receiver handed it on (for processes that follow history instead)."""
+        return CallEvent(
+            profile=self.profile, provider=Provider(self.provider), kind=EventKind(self.kind), call_sid=self.call_sid,
+            token=self.token, status=self.status, provider_status=self.provider_status, sip_status=self.sip_status,
+            sip_reason=self.sip_reason, amd=self.amd_result, amd_reason=self.amd_reason, duration=self.duration,
+            customer_data=self.customer_data, received_at=self.received_at, verified=self.verified, raw=self.raw,
+            details=self.details, source=self.source)
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,16 @@ class Ingested:
 
     duplicate: bool  # already stored (a gateway retry): nothing changed
     call: CallRecord | None  # the call it belongs to, updated; None while its attempt is unknown
+    event_id: int | None = None  # its row; None for a duplicate
+
+
+@dataclass(frozen=True)
+class Followed:
+    """An event read back from history, whichever process stored it, with its call as it stands now."""
+
+    event_id: int
+    event: CallEvent
+    call: CallRecord | None
 
 
 class Store:
@@ -247,14 +270,19 @@ class Store:
         sip_call_id: str | None = None,
         status: CallStatus = CallStatus.DIALING,
         provider_status: str | None = None,
+        raw: str = "",
     ) -> CallRecord:
-        """The gateway accepted the call and gave its id; events that came first join it now."""
+        """The gateway accepted the call and gave its id; events that came first join it now. `raw` is
+        the gateway's answer, kept in the timeline as the call's first event."""
         return await self._writer.run(_attempt_placed, attempt_id, call_sid, sip_call_id, status, provider_status,
-                                      iso(self._clock()))
+                                      iso(self._clock()), self._redact(raw))
 
-    async def attempt_failed(self, attempt_id: str, error: str, *, sip_status: int | None = None) -> CallRecord:
-        """The gateway refused the call (or could not be reached); `error` is what the operator reads."""
-        return await self._writer.run(_attempt_failed, attempt_id, self._redact(error), sip_status, iso(self._clock()))
+    async def attempt_failed(self, attempt_id: str, error: str, *, sip_status: int | None = None,
+                             raw: str = "") -> CallRecord:
+        """The gateway refused the call (or could not be reached); `error` is what the operator reads,
+        `raw` what the gateway answered (kept in the timeline)."""
+        return await self._writer.run(_attempt_failed, attempt_id, self._redact(error), sip_status, iso(self._clock()),
+                                      self._redact(raw))
 
     async def ingest(self, event: CallEvent) -> Ingested:
         """Store a webhook event once and fold it into its call; returns after the commit.
@@ -440,11 +468,63 @@ class Store:
         return CallDetail(call=call, events=self.events(call.id)) if call else None
 
     def counts_since(self, since: datetime) -> dict[str, int]:
-        """Calls made since `since`: still going, answered, failed (the console's counters)."""
-        row = self._reader().execute(
-            "SELECT sum(status IN ('queued', 'dialing', 'ringing', 'answered')), sum(answered_at IS NOT NULL), "
-            "sum(status = 'failed') FROM calls WHERE created_at >= ?", [iso(since)]).fetchone()
-        return {"live": row[0] or 0, "answered": row[1] or 0, "failed": row[2] or 0}
+        """The console's counters: every call still going, however old, then the calls made since
+        `since` that were answered and that failed."""
+        db = self._reader()
+        live = db.execute(f"SELECT count(*) FROM calls WHERE {live_sql()}").fetchone()[0]
+        row = db.execute("SELECT sum(answered_at IS NOT NULL), sum(status = 'failed') FROM calls WHERE created_at >= ?",
+                         [iso(since)]).fetchone()
+        return {"live": live, "answered": row[0] or 0, "failed": row[1] or 0}
+
+    def live(self, limit: int = 10_000) -> list[CallRecord]:
+        """Every call history still holds as going on, of every profile, oldest first."""
+        rows = self._reader().query(f"SELECT * FROM calls WHERE {live_sql()} ORDER BY id LIMIT ?", [limit])
+        return [CallRecord.from_row(r) for r in rows]
+
+    def last_event_at(self, call_id: int) -> datetime | None:
+        """When the newest event of a call was stored."""
+        row = self._reader().execute("SELECT received_at FROM events WHERE call_id = ? ORDER BY id DESC LIMIT 1",
+                                     [call_id]).fetchone()
+        return parse_iso(row[0]) if row else None
+
+    def last_call_to(self, number: str, since: datetime) -> CallRecord | None:
+        """The newest call to `number` placed since `since` (the date index narrows it to those calls)."""
+        rows = list(self._reader().query("SELECT * FROM calls WHERE created_at >= ? AND to_number = ? ORDER BY id DESC "
+                                         "LIMIT 1", [iso(since), number]))
+        return CallRecord.from_row(rows[0]) if rows else None
+
+    # ------------------------------------------------------------ following (every process on one history)
+
+    def history_id(self) -> str:
+        """What identifies this history to the other vgconsole processes on the host."""
+        return self._reader().execute("SELECT value FROM meta WHERE key = 'history_id'").fetchone()[0]
+
+    def last_event_id(self) -> int:
+        return self._reader().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+    def events_since(self, after: int, limit: int = 500, skip: Callable[[int], bool] | None = None) -> list[Followed]:
+        """Events stored after event `after`, oldest first, with their calls as they stand now: how a process
+        follows what others (a receiver, a reconciler, an operator) write. `skip` names the ids it has
+        already seen, so their rows are not even read. Kept behind this method so that a server database
+        can replace polling with its own notifications."""
+        db = self._reader()
+        ids = [row[0] for row in db.execute("SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", [after, limit])]
+        wanted = [i for i in ids if skip is None or not skip(i)]
+        if not wanted:
+            return []
+        found: list[Followed] = []
+        calls: dict[int, CallRecord] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            part = wanted[start:start + _CHUNK]
+            rows = list(db.query(f"SELECT * FROM events WHERE id IN ({', '.join('?' * len(part))}) ORDER BY id", part))
+            call_ids = sorted({r["call_id"] for r in rows if r["call_id"] is not None} - set(calls))
+            if call_ids:
+                calls.update((r["id"], CallRecord.from_row(r)) for r in
+                             db.query(f"SELECT * FROM calls WHERE id IN ({', '.join('?' * len(call_ids))})", call_ids))
+            for r in rows:
+                found.append(Followed(r["id"], EventRecord.from_row(r).as_event(),
+                                      calls.get(r["call_id"]) if r["call_id"] is not None else None))
+        return found
 
     def by_sids(self, profile: str, sids: list[str]) -> dict[str, CallRecord]:
         """Our record of each of these gateway calls (the newest attempt per sid), where we have one."""
@@ -458,8 +538,8 @@ class Store:
 
     def unfinished(self, profile: str, limit: int = 200) -> list[CallRecord]:
         """Calls of a profile that history still believes are going on, newest first."""
-        rows = self._reader().query("SELECT * FROM calls WHERE profile = ? AND status IN ('queued', 'dialing', "
-                                    "'ringing', 'answered') ORDER BY id DESC LIMIT ?", [profile, limit])
+        rows = self._reader().query(f"SELECT * FROM calls WHERE profile = ? AND {live_sql()} ORDER BY id DESC LIMIT ?",
+                                    [profile, limit])
         return [CallRecord.from_row(r) for r in rows]
 
     def rejected(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -493,12 +573,13 @@ def event_row(event: CallEvent, redact: Redactor) -> tuple[Any, ...]:
         iso(event.received_at),
         int(event.verified),
         redact(event.raw),
+        None if event.source is EventSource.WEBHOOK else event.source.value,
     )
 
 
 _EVENT_COLUMNS = ("dedup_key", "profile", "provider", "call_sid", "token", "kind", "status", "provider_status",
                   "sip_status", "sip_reason", "amd_result", "amd_reason", "duration", "customer_data", "details",
-                  "received_at", "verified", "raw")
+                  "received_at", "verified", "raw", "source")
 _KEY, _PROFILE, _SID, _TOKEN = (_EVENT_COLUMNS.index(c) for c in ("dedup_key", "profile", "call_sid", "token"))
 
 
@@ -534,19 +615,35 @@ def _begin_attempt(db: Database, row: dict[str, Any]) -> CallRecord:
 
 
 def _attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: str | None, status: CallStatus,
-                    provider_status: str | None, now: str) -> CallRecord:
+                    provider_status: str | None, now: str, raw: str) -> CallRecord:
     call = _by_attempt(db, attempt_id)
     db["calls"].update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": now})
     db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND profile = ? AND call_sid = ?",
                [call["id"], call["profile"], call_sid])
-    return _refold(db, call["id"], floor=status, floor_provider_status=provider_status)
+    _create_event(db, call, call_sid, status, provider_status, None, raw, now)
+    return _refold(db, call["id"])
 
 
-def _attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str) -> CallRecord:
+def _attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str,
+                    raw: str) -> CallRecord:
     call = _by_attempt(db, attempt_id)
     db["calls"].update(call["id"], {"status": CallStatus.FAILED.value, "error": error, "sip_status": sip_status,
                                     "ended_at": call["ended_at"] or now, "updated_at": now})
+    _create_event(db, call, call["call_sid"], CallStatus.FAILED, None, sip_status, raw or error, now)
     return CallRecord.from_row(db["calls"].get(call["id"]))
+
+
+def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, status: CallStatus,
+                  provider_status: str | None, sip_status: int | None, raw: str, now: str) -> None:
+    """The gateway's answer to the create, as the call's own event: the timeline starts with it, and
+    every process following history learns of the call from it."""
+    event = CallEvent(profile=call["profile"], provider=Provider(call["provider"]), kind=EventKind.STATUS,
+                      call_sid=call_sid, token=call["attempt_id"], status=status, provider_status=provider_status,
+                      sip_status=sip_status, received_at=parse_iso(now) or utc_now(), verified=True, raw=raw,
+                      source=EventSource.CREATE)
+    row = dict(zip(_EVENT_COLUMNS, event_row(event, Redactor(()))))  # raw was redacted by the caller
+    row["call_id"] = call["id"]
+    db["events"].insert(row)
 
 
 def _reject(db: Database, row: dict[str, Any]) -> int:
@@ -567,7 +664,7 @@ def _by_attempt(db: Database, attempt_id: str) -> dict[str, Any]:
 
 # Columns an event can change on its call (call_sid apart: changing it re-indexes the call for search).
 _FOLDED = ("status", "provider_status", "sip_status", "sip_reason", "amd_result", "amd_reason", "answered_at",
-           "ended_at", "duration", "updated_at")
+           "ended_at", "duration", "error", "attempts", "updated_at")
 _CHUNK = 500  # rows per INSERT: 18 columns each stays well under SQLite's 32,766 variables
 
 
@@ -623,7 +720,7 @@ def _fold_batch(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], now: str)
         if call is None and row[_SID]:
             call = by_sid.get((row[_PROFILE], row[_SID]))
         if call is None:
-            results.append(Ingested(duplicate=False, call=None))
+            results.append(Ingested(duplicate=False, call=None, event_id=event_id))
             continue
         call = calls.setdefault(call["id"], call)
         links.append((call["id"], event_id))
@@ -634,7 +731,7 @@ def _fold_batch(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], now: str)
             by_sid[(call["profile"], call["call_sid"])] = call
         if changes:
             call.update(changes, updated_at=now)
-        results.append(Ingested(duplicate=False, call=CallRecord.from_row(call)))
+        results.append(Ingested(duplicate=False, call=CallRecord.from_row(call), event_id=event_id))
     if links:
         conn.executemany("UPDATE events SET call_id = ? WHERE id = ?", links)
     if calls:
@@ -678,17 +775,10 @@ def _ingest_isolated(db: Database, row: tuple[Any, ...], now: str) -> Ingested |
 
 
 
-def _refold(
-    db: Database, call_id: int, floor: CallStatus | None = None, floor_provider_status: str | None = None
-) -> CallRecord:
-    """Recompute a call from its events (after late ones joined), never below `floor`."""
+def _refold(db: Database, call_id: int) -> CallRecord:
+    """Recompute a call from its events (after late ones joined)."""
     call = db["calls"].get(call_id)
-    state = dict(call)
-    if floor is not None:
-        status = advance(CallStatus(state["status"]), floor)
-        if status is not None and status.value != state["status"]:
-            state["status"] = status.value
-            state["provider_status"] = floor_provider_status or state["provider_status"]
+    state = dict(call, attempts=None)  # counted again as the events are replayed
     for event in db.query("SELECT * FROM events WHERE call_id = ? ORDER BY id", [call_id]):
         state.update(_fold(state, event))
     changes = {k: v for k, v in state.items() if call[k] != v}
@@ -697,35 +787,64 @@ def _refold(
     return CallRecord.from_row(state)
 
 
+_RETRIED = (CallStatus.BUSY.value, CallStatus.NO_ANSWER.value)  # what MOBtexting's `interval` retries
+
+
 def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    """What one event changes on its call. Status only moves forward; the first AMD verdict stays."""
+    """What one event changes on its call. Status only moves forward; the first AMD verdict stays; a
+    real final status replaces unknown; a MOBtexting attempt that ends busy or unanswered leaves the call
+    retrying while the gateway has retries left."""
     changes: dict[str, Any] = {}
     received = event["received_at"]
+    source = event.get("source")
+    # Only events that are not webhooks carry these (reconciliation, an operator): rare, so parsed here.
+    said = json.loads(event["details"]) if source and event.get("details") else {}
     if not call.get("call_sid") and event.get("call_sid"):
         changes["call_sid"] = event["call_sid"]
-    new = CallStatus(event["status"]) if event.get("status") else None
+    word = event.get("status")
+    if word and event["provider"] == Provider.MOBTEXTING.value and source is None and event["kind"] == "status":
+        attempts = changes["attempts"] = (call.get("attempts") or 0) + 1
+        if word in _RETRIED and attempts <= _planned_retries(call):
+            word = CallStatus.RETRYING.value
+    new = CallStatus(word) if word else None
     current = CallStatus(call["status"])
     after = advance(current, new)
-    if new is not None and after == new and not current.final:
+    replaces_unknown = current is CallStatus.UNKNOWN and after is not CallStatus.UNKNOWN
+    if new is not None and after == new and (not current.final or replaces_unknown):
         if after != current:
             changes["status"] = after.value
         for key in ("provider_status", "sip_status", "sip_reason"):
             if event.get(key) is not None:
                 changes[key] = event[key]
+        if said.get("answered_at") and not call.get("answered_at"):
+            changes["answered_at"] = said["answered_at"]
         if after == CallStatus.ANSWERED and not call.get("answered_at"):
             changes["answered_at"] = received
+        if after is CallStatus.UNKNOWN:
+            changes["error"] = said.get("why") or "how the call ended is not known"
+        elif replaces_unknown:
+            changes["error"] = None
         if after.final:
-            changes["ended_at"] = call.get("ended_at") or received
+            ended = said.get("ended_at") or received
+            changes["ended_at"] = ended if replaces_unknown else (call.get("ended_at") or ended)
             if event.get("duration") is not None:
                 changes["duration"] = event["duration"]
-                if after == CallStatus.COMPLETED and not call.get("answered_at"):
-                    answered = datetime.fromisoformat(received) - timedelta(seconds=event["duration"])
+                if after == CallStatus.COMPLETED and not (call.get("answered_at") or changes.get("answered_at")):
+                    answered = datetime.fromisoformat(ended) - timedelta(seconds=event["duration"])
                     changes["answered_at"] = iso(answered)
     amd = AmdResult(event["amd_result"]) if event.get("amd_result") else None
     if amd is not None and amd.verdict and not call.get("amd_result"):
         changes["amd_result"] = amd.value
         changes["amd_reason"] = event.get("amd_reason")
     return changes
+
+
+def _planned_retries(call: dict[str, Any]) -> int:
+    """How many times the gateway itself will call again (MOBtexting's `interval`), as the dialer recorded it."""
+    try:
+        return int(json.loads(call.get("request") or "{}").get("retries") or 0)
+    except (ValueError, TypeError, AttributeError):
+        return 0
 
 
 _SEARCHED = ("attempt_id", "call_sid", "from_number", "to_number", "tags")

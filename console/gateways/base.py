@@ -65,6 +65,7 @@ class Prepared:
     body: dict[str, Any]
     form: bool = False  # send form-encoded instead of JSON
     notes: list[str] = field(default_factory=list)  # fields dropped or ignored, and why
+    retries: int = 0  # how many times the gateway itself calls again after a busy or unanswered attempt
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ class MobtextingGateway(Gateway):
         notes = [] if webhook_id else ["no webhook_id: MOBtexting will not report how the call went"]
         if request.tags:
             notes.append("tags are kept in history only: MOBtexting has no field to carry them")
-        return Prepared("POST", f"/api/{self.profile.api_version}/outgoing/send", body, form=form, notes=notes)
+        return Prepared("POST", f"/api/{self.profile.api_version}/outgoing/send", body, form=form, notes=notes,
+                        retries=self.profile.retries if extra.interval else 0)
 
     async def send(self, prepared: Prepared) -> Placed:
         response = await self.http.send(prepared.method, prepared.path, json_body=None if prepared.form else prepared.body,

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from console import schema
 from console.providers import Provider
-from console.status import AmdResult, CallEvent, CallStatus, EventKind
+from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource
 from console.store import Store, StoreError
 from tests.conftest import ROOT, FrozenClock, gone_within
 
@@ -122,7 +122,8 @@ async def test_the_same_event_twice_is_stored_once(store: Store, clock: FrozenCl
     first = await store.ingest(event(clock, "ringing", raw='{"call_status":"ringing"}'))
     again = await store.ingest(event(clock, "ringing", raw='{"call_status":"ringing"}'))
     assert (first.duplicate, again.duplicate) == (False, True)
-    assert len(store.events(call.id)) == 1
+    # the gateway's answer to the create, then the webhook once
+    assert [e.source for e in store.events(call.id)] == [EventSource.CREATE, EventSource.WEBHOOK]
 
 
 async def test_events_before_their_attempt_join_it_by_call_sid(store: Store, clock: FrozenClock) -> None:
@@ -134,7 +135,9 @@ async def test_events_before_their_attempt_join_it_by_call_sid(store: Store, clo
     call = await store.attempt_placed(call.attempt_id, call_sid="sid-1")
     assert store.orphan_count() == 0
     assert call.status is CallStatus.COMPLETED and call.duration == 3  # not pulled back to `dialing`
-    assert [e.status for e in store.events(call.id)] == [CallStatus.DIALING, CallStatus.COMPLETED]
+    assert [(e.status, e.source) for e in store.events(call.id)] == [
+        (CallStatus.DIALING, EventSource.WEBHOOK), (CallStatus.COMPLETED, EventSource.WEBHOOK),
+        (CallStatus.DIALING, EventSource.CREATE)]
 
 
 async def test_events_before_their_attempt_join_it_by_token(store: Store, clock: FrozenClock) -> None:
@@ -156,7 +159,7 @@ async def test_a_late_ringing_does_not_move_a_finished_call_back(store: Store, c
     late = await store.ingest(event(clock, "ringing", sip_status=180))
     assert late.call is not None
     assert (late.call.status, late.call.sip_status, late.call.sip_reason) == (CallStatus.BUSY, 486, "Busy Here")
-    assert len(store.events(call.id)) == 2  # the late event is kept in the timeline
+    assert len(store.events(call.id)) == 3  # create, busy, and the late event is kept in the timeline
 
 
 async def test_the_first_amd_verdict_stays(store: Store, clock: FrozenClock) -> None:
@@ -254,8 +257,10 @@ async def test_detail_is_the_call_with_its_timeline(store: Store, clock: FrozenC
         await store.ingest(event(clock, status))
     detail = store.detail("sid-1")
     assert detail is not None and detail.call.id == call.id
-    assert [e.status for e in detail.events] == [CallStatus.RINGING, CallStatus.ANSWERED, CallStatus.COMPLETED]
-    assert json.loads(detail.events[0].raw)["call_status"] == "ringing"
+    assert [e.status for e in detail.events] == [CallStatus.DIALING, CallStatus.RINGING, CallStatus.ANSWERED,
+                                                 CallStatus.COMPLETED]
+    assert detail.events[0].source is EventSource.CREATE
+    assert json.loads(detail.events[1].raw)["call_status"] == "ringing"
     assert store.detail(call.attempt_id) is not None and store.detail("unknown") is None
 
 
