@@ -341,6 +341,24 @@ def apps(c: _Ctx, profile: str | None, as_json: bool) -> None:
 # ---------------------------------------------------------------- dial
 
 
+def relied_on(receiver: Any, settings: Settings) -> str:
+    """Which receiver will hear the call, in words; or a warning that none will, and what happens then."""
+    from console.receiver import ReceiverState
+
+    public = settings.receiver.public_url
+    if receiver.state is ReceiverState.LISTENING:
+        where = f" (gateways post to {public})" if public else ""
+        return f"this command receives the call's webhooks on {receiver.address}{where}"
+    if receiver.state is ReceiverState.SHARED:
+        where = f"; gateways post to {public}" if public else ""
+        return f"webhooks go to {receiver.detail.removeprefix('shared: ')}{where}"
+    if public:
+        return f"webhooks go to receiver.public_url {public} ({receiver.detail})"
+    return (f"warning: no receiver will hear this call ({receiver.detail}): it goes without status webhooks or AMD, "
+            "and its outcome is settled from the gateway's own records by the console or `vgconsole receive` on "
+            "this history")
+
+
 def status_line(status: str, sip: int | None, reason: str | None, final: bool, duration: int | None = None) -> str:
     """"ringing (180)", "busy (486 Busy Here)", "completed (200 OK), 4 s": reasons on final states only,
     since jambonz keeps the reason of 100 Trying on its ringing events."""
@@ -376,7 +394,7 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
     from console.problems import InvalidInput
     from console.receiver import ReceiverState, load_key
     from console.services import Services
-    from console.status import CallStatus
+    from console.status import CallStatus, EventSource
 
     settings = c.settings()
     name = profile or settings.default_profile or ""
@@ -405,8 +423,8 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
 
         def on_event(event: Any, ingested: Any) -> None:
             call = ingested.call
-            if call is None or call.attempt_id != state.get("attempt"):
-                return
+            if call is None or call.attempt_id != state.get("attempt") or event.source is EventSource.CREATE:
+                return  # the gateway's answer to the create is the "placed" line
             if event.amd is not None and event.amd.verdict:
                 say(f"amd {event.amd.value}" + (f" ({event.amd_reason})" if event.amd_reason else ""),
                     amd=event.amd.value, reason=event.amd_reason)
@@ -421,8 +439,11 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
 
         services = Services.build(settings, store, key=load_key(paths.receiver_key_file()), on_event=on_event)
         try:
-            if wait and await services.start() is not ReceiverState.LISTENING:
-                raise click.ClickException(f"cannot wait for the call: the receiver is down ({services.receiver.detail})")
+            if wait:  # own the receiver port, or follow history while the vgconsole that owns it records the call
+                await services.start()
+            else:  # a command that exits at once never takes the port: it hands the gateway the owner's URLs
+                await services.receiver.locate()
+            click.echo(f"note: {relied_on(services.receiver, settings)}", err=True)
             outcome = await services.dialer.place(name, request)
             for note in outcome.notes:
                 click.echo(f"note: {note}", err=True)
@@ -510,10 +531,16 @@ def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:
 @click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the address.")
 @click.pass_obj
 def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as_json: bool) -> None:
-    """Run the webhook receiver without the console, filling the same history."""
+    """Run the webhook receiver without the console, filling the same history.
+
+    One receiver serves a host's history: when a console already owns the port, this follows history
+    (logging every event) and takes the port over when that console stops. The process that owns the
+    port also settles overdue calls from the gateways' own records."""
     import asyncio
 
-    from console.receiver import Receiver, ReceiverState, load_key
+    from console.clock import utc_now
+    from console.receiver import ReceiverState, load_key
+    from console.services import Services
 
     settings = c.settings()
     if profile:
@@ -527,21 +554,36 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
     store = c.store(settings)
 
     async def serve() -> None:
-        receiver = Receiver(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile,
-                            on_event=event_logger(sys.stdout))
-        state = await receiver.start()
-        if state is not ReceiverState.LISTENING:
-            raise click.ClickException(f"the receiver is not running: {receiver.detail}")
-        base = receiver.hook_urls.public_url if receiver.hook_urls else ""
-        if as_json:
-            click.echo(json.dumps({"address": receiver.address, "public_url": base, "db": str(store.path)}))
-        else:
-            click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); history in {store.path}")
-        sys.stdout.flush()
+        services = Services.build(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile,
+                                  on_event=event_logger(sys.stdout))
+        receiver = services.receiver
+
+        def took_over() -> None:
+            if receiver.state is ReceiverState.LISTENING and shown.get("state") is ReceiverState.SHARED:
+                click.echo(f"{iso(utc_now())} took the receiver port over: listening on {receiver.address}")
+                sys.stdout.flush()
+            shown["state"] = receiver.state
+
+        shown: dict[str, Any] = {}
         try:
+            state = await services.start()
+            if not state.hears:
+                raise click.ClickException(f"the receiver is not running: {receiver.detail}")
+            shown["state"] = state
+            services.on_state = took_over
+            base = receiver.hook_urls.public_url if receiver.hook_urls else ""
+            if as_json:
+                click.echo(json.dumps({"address": receiver.address, "public_url": base, "db": str(store.path),
+                                       "state": state.value, "owner_pid": receiver.owner_pid}))
+            elif state is ReceiverState.SHARED:
+                click.echo(f"{receiver.detail.removeprefix('shared: ')}: following its events in {store.path}; this "
+                           "command takes the port over when it stops")
+            else:
+                click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); history in {store.path}")
+            sys.stdout.flush()
             await _until_signalled()
         finally:
-            await receiver.stop()
+            await services.stop()
 
     try:
         asyncio.run(serve())
@@ -564,9 +606,13 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
 @click.option("--no-capacity", is_flag=True, help="Answer create-call with 480: no feature server available.")
 @click.option("--status-hook", help="URL the seeded applications send call status to.")
 @click.option("--mobtexting-webhook", help="URL of MOBtexting portal webhook 1.")
+@click.option("--drop-webhooks", default=0.0, show_default=True, type=click.FloatRange(0, 1), metavar="RATE",
+              help="Lose this share (0 to 1) of status and AMD webhooks, as a network or a receiver that is down would.")
+@click.option("--drop-seed", type=int, help="With --drop-webhooks: lose the same webhooks every run.")
 @click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the URL and credentials.")
 def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no_capacity: bool,
-              status_hook: str | None, mobtexting_webhook: str | None, as_json: bool) -> None:
+              status_hook: str | None, mobtexting_webhook: str | None, drop_webhooks: float, drop_seed: int | None,
+              as_json: bool) -> None:
     """Run the simulated gateway (all four APIs) until interrupted."""
     import asyncio
 
@@ -575,7 +621,8 @@ def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no
     seed = Seed(status_hook={"url": status_hook} if status_hook else None)
     if mobtexting_webhook:
         seed.mobtexting_webhooks["1"] = {"uri": mobtexting_webhook, "secret": None}
-    options = SimulatorOptions(host=host, port=port, speed=speed, mode=mode, rate_limit=rate_limit or None, seed=seed)
+    options = SimulatorOptions(host=host, port=port, speed=speed, mode=mode, rate_limit=rate_limit or None, seed=seed,
+                               drop_webhooks=drop_webhooks, drop_seed=drop_seed)
 
     async def serve() -> None:
         sim = Simulator(options, log=lambda line: click.echo(line, err=True))

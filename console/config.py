@@ -370,6 +370,8 @@ class UiSettings(_Strict):
     live_poll_s: float = Field(5.0, ge=2, le=300)
     # Where the history screen writes its exports; default: exports/ in the data folder.
     export_dir: Path | None = None
+    # Dialling a number that was dialled this recently (by any console on this history) asks first.
+    redial_guard_s: int = Field(30, ge=0, le=3600)
 
     @field_validator("export_dir")
     @classmethod
@@ -377,10 +379,31 @@ class UiSettings(_Strict):
         return value.expanduser() if value else None
 
 
+class ReconcileSettings(_Strict):
+    """Settling calls whose final webhook never came, from the gateway's own records."""
+
+    enabled: bool = True
+    # Requests to one gateway, at most, in any minute (jambonz's default limit is 600 per 5 minutes for
+    # the whole API server, shared by every client): one request in flight per gateway, never more.
+    requests_per_minute: int = Field(12, ge=1, le=600)
+    # An unanswered call is asked about once its ring timeout (the request's, else this) and the grace
+    # have passed without a final word: jambonz rings for `timeout || 60` s.
+    ring_timeout_s: int = Field(60, ge=1, le=600)
+    grace_s: int = Field(30, ge=0, le=3600)
+    # An answered call with no time limit is asked about after this long without a word, and again as
+    # long as the gateway says it goes on.
+    answered_check_s: int = Field(600, ge=10, le=86_400)
+    # Past its deadline, a call the gateway cannot be asked about (errors, or no record anywhere) becomes
+    # unknown after this long, with the reason.
+    give_up_s: int = Field(3600, ge=10, le=7 * 86_400)
+
+
 class SimulatorSettings(_Strict):
     """The embedded simulator (profiles whose base_url is "embedded")."""
 
     speed: float = Field(1.0, gt=0, le=100_000)  # 10 makes every simulated call ten times faster
+    # Lose this share (0 to 1) of the status and AMD webhooks, to watch reconciliation settle the calls.
+    drop_webhooks: float = Field(0.0, ge=0, le=1)
 
 
 DEMO_ACCOUNT_SID = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"
@@ -449,6 +472,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
 
     _source: Path | None = PrivateAttr(default=None)
 

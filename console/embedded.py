@@ -20,11 +20,12 @@ def mode_for(provider: str) -> str:
     return "jambonz" if provider == "jambonz" else "cognigy"
 
 
-def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None) -> Seed:
+def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None, secret: str | None = None) -> Seed:
     """The simulator's data extended by the embedded profiles' own: account, numbers, applications,
     IBM agents, MOBtexting IVR flows and sounds, so a sandbox looks like the configuration in it.
-    With a receiver's `hooks`, the applications report status to it, and so does MOBtexting webhook 1."""
-    seed = Seed()
+    With a receiver's `hooks`, the applications report status to it, and so does MOBtexting webhook 1;
+    `secret` signs its webhooks (every console's simulators share the host's, see console.sharing)."""
+    seed = Seed(webhook_secret=secret) if secret else Seed()
     embedded = {name: p for name, p in settings.profiles.items() if p.embedded}
     family = {n: p for n, p in embedded.items() if p.provider in ("cognigy", "jambonz") and mode_for(p.provider) == mode}
     if family:
@@ -58,10 +59,11 @@ def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None) -> Se
 
 class EmbeddedGateways:
     def __init__(self, speed: float = 1.0, seed: Callable[[str], Seed] | None = None,
-                 log: Callable[[str], None] | None = None):
+                 log: Callable[[str], None] | None = None, secret: str | None = None, drop_webhooks: float = 0.0):
         self._speed = speed
-        self._seed = seed or (lambda mode: Seed())
+        self._seed = seed or (lambda mode: Seed(webhook_secret=secret) if secret else Seed())
         self._log = log
+        self._drop = drop_webhooks
         self._running: dict[str, Simulator] = {}
         self._lock = asyncio.Lock()
 
@@ -71,7 +73,8 @@ class EmbeddedGateways:
         async with self._lock:
             sim = self._running.get(mode)
             if sim is None:
-                sim = Simulator(SimulatorOptions(port=0, speed=self._speed, mode=mode, seed=self._seed(mode)), log=self._log)
+                sim = Simulator(SimulatorOptions(port=0, speed=self._speed, mode=mode, seed=self._seed(mode),
+                                                 drop_webhooks=self._drop), log=self._log)
                 await sim.start()
                 self._running[mode] = sim
             return sim

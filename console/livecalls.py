@@ -4,10 +4,13 @@ client of the API server, so the console polls slowly and backs off when told to
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from console.gateways.base import LiveCall
-from console.status import CallStatus
+from console.providers import Provider
+from console.status import CallEvent, CallStatus, EventKind, EventSource
 from console.store import CallRecord
 
 DEFAULT_POLL_S = 5.0  # two requests (Calls, CallCount) per poll: 0.4 a second of a shared 2 a second
@@ -58,6 +61,23 @@ def merge(listed: list[LiveCall] | None, ours: dict[str, CallRecord],
         rows.append(LiveRow(call.call_sid or call.attempt_id, call.call_sid, call.from_number or "",
                             call.to_number or "", "", call.status, None, call, False))
     return rows, ended
+
+
+def overtaken(listed: list[LiveCall] | None, ours: dict[str, CallRecord]) -> list[tuple[LiveCall, CallRecord]]:
+    """Our calls the gateway lists as ended while history still holds them live (a lost final webhook)."""
+    return [(live, ours[live.call_sid]) for live in listed or [] if live.status is not None and live.status.final
+            and live.call_sid in ours and not ours[live.call_sid].status.final]
+
+
+def settled_event(call: CallRecord, live: LiveCall, now: datetime) -> CallEvent:
+    """What the gateway's live list says of one of our calls, stored as a poll (the timeline says so)."""
+    return CallEvent(profile=call.profile, provider=Provider(call.provider), kind=EventKind.STATUS,
+                     call_sid=live.call_sid, token=call.attempt_id, status=live.status,
+                     provider_status=live.provider_status, sip_status=live.sip_status,
+                     sip_reason=str(live.raw["sip_reason"]) if live.raw.get("sip_reason") else None,
+                     duration=live.duration if live.status is CallStatus.COMPLETED else None, received_at=now,
+                     verified=True, raw=json.dumps(live.raw, separators=(",", ":"), ensure_ascii=False),
+                     details={"asked": "live calls"}, source=EventSource.POLL)
 
 
 class Pacer:

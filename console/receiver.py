@@ -10,6 +10,7 @@ unauthenticated request gets 401 and is only counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import secrets
@@ -26,6 +27,7 @@ from aiohttp import web
 from console.config import Settings
 from console.hooks import HookUrls
 from console.providers import Provider
+from console.sharing import Holder, bind, health, loopback, probe
 from console.signatures import basic_credentials, bearer_matches, check_jambonz_signature, same
 from console.status import CallEvent, EventKind
 from console.store import Ingested, Store
@@ -48,10 +50,19 @@ _STORED, _DUPLICATE = b'{"stored":true}', b'{"stored":false}'
 
 class ReceiverState(StrEnum):
     STOPPED = "stopped"
-    LISTENING = "listening"
-    PORT_BUSY = "port busy"
+    LISTENING = "listening"  # this process owns the port
+    SHARED = "shared"  # another vgconsole on this history owns it: its URLs are ours, history brings its events
+    PORT_BUSY = "port busy"  # something else holds it; tried again every few seconds
     FAILED = "failed"
     DISABLED = "disabled"
+
+    @property
+    def hears(self) -> bool:
+        """Webhooks for this process's calls reach this history."""
+        return self in (ReceiverState.LISTENING, ReceiverState.SHARED)
+
+
+TAKEOVER_S = 1.0  # how often a process without the port tries to take it over
 
 
 @dataclass
@@ -84,21 +95,31 @@ def load_key(path: Path) -> bytes:
 
 
 class Receiver:
+    """Owns the receiver port, or shares the one a vgconsole on the same history owns (and takes it over
+    when that one stops); `on_state` hears of every change."""
+
     def __init__(self, settings: Settings, store: Store, *, key: bytes, on_event: OnEvent | None = None,
                  extra_secrets: Callable[[], list[str]] | None = None, only_profile: str | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, on_state: Callable[[], None] | None = None,
+                 takeover_s: float = TAKEOVER_S):
         self.settings = settings
         self.store = store
         self._key = key
         self.on_event = on_event
+        self.on_state = on_state
         self._extra_secrets = extra_secrets or (lambda: [])
         self._clock = clock
+        self._takeover_s = takeover_s
         self.stats = ReceiverStats()
         self.state = ReceiverState.STOPPED
         self.detail = ""
         self.address = ""
+        self.owner_pid: int | None = None  # SHARED: the process that owns the port
         self.hook_urls: HookUrls | None = None
+        self.history_id = ""
         self._runner: web.AppRunner | None = None
+        self._serving = False
+        self._watcher: asyncio.Task[None] | None = None
         self._own_secrets: dict[int, list[str]] = {}
         self._signing: dict[int, list[bytes]] = {}
         self._receiver_secrets = [s.get_secret_value() for s in settings.receiver.webhook_secrets]
@@ -109,35 +130,94 @@ class Receiver:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> ReceiverState:
-        """Listen; a busy port or a bad address leaves the receiver down with the reason in `detail`."""
+        """Own the port, or share it with the vgconsole on this history that does (trying to take it over
+        every few seconds); a port held by anything else, or a bad address, is said in `detail`."""
         r = self.settings.receiver
         if not r.enabled:
-            self.state, self.detail = ReceiverState.DISABLED, "disabled in the configuration"
+            self._set(ReceiverState.DISABLED, "disabled in the configuration")
             return self.state
-        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, r.host, r.port).start()
-        except OSError as exc:
-            await runner.cleanup()
-            busy = exc.errno == errno.EADDRINUSE
-            self.state = ReceiverState.PORT_BUSY if busy else ReceiverState.FAILED
-            self.detail = (f"port {r.port} on {r.host} is already in use (another vgconsole or receiver?)" if busy
-                           else f"cannot listen on {r.host}:{r.port}: {exc.strerror or exc}")
-            return self.state
-        self._runner = runner
-        host, port = runner.addresses[0][:2]
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
-        self.address = f"{host}:{port}"
-        self.hook_urls = HookUrls(r.public_url or f"http://{shown}:{port}", self._key)
-        self.state, self.detail = ReceiverState.LISTENING, f"listening on {self.address}"
+        self.history_id = await asyncio.to_thread(self.store.history_id)
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        if not await self._claim() and self.state is not ReceiverState.FAILED:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch_port(), name="receiver-takeover")
         return self.state
 
+    async def locate(self) -> ReceiverState:
+        """Find the vgconsole receiver that serves this history, without taking the port: for a command that
+        places a call and exits. SHARED when one listens; otherwise the reason is in `detail`."""
+        r = self.settings.receiver
+        if not r.enabled:
+            self._set(ReceiverState.DISABLED, "disabled in the configuration")
+            return self.state
+        self.history_id = await asyncio.to_thread(self.store.history_id)
+        found = await probe(r.host, r.port, self.history_id, self._key)
+        if found.holder is Holder.OURS:
+            self.owner_pid = found.pid
+            self._set(ReceiverState.SHARED, f"the vgconsole receiver of pid {found.pid} on {loopback(r.host)}:{r.port} "
+                                            "serves this history")
+        elif found.holder is Holder.NOBODY:
+            self._set(ReceiverState.STOPPED, f"no vgconsole receiver listens on {loopback(r.host)}:{r.port}")
+        else:
+            self._set(ReceiverState.PORT_BUSY, found.explain(r.host, r.port))
+        return self.state
+
+    async def _claim(self) -> bool:
+        """Bind the port and serve; else find out who holds it. True once this process owns it."""
+        r = self.settings.receiver
+        assert self._runner is not None
+        try:
+            sock = bind(r.host, r.port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                self._set(ReceiverState.FAILED, f"cannot listen on {r.host}:{r.port}: {exc.strerror or exc}")
+                return False
+            found = await probe(r.host, r.port, self.history_id, self._key)
+            if found.holder is Holder.OURS:
+                self.owner_pid = found.pid
+                self._set(ReceiverState.SHARED, f"shared: the vgconsole receiver of pid {found.pid} on "
+                                                f"{loopback(r.host)}:{r.port} serves this history")
+            elif found.holder is not Holder.NOBODY or self.state is ReceiverState.STOPPED:
+                self._set(ReceiverState.PORT_BUSY, found.explain(r.host, r.port))
+            return False
+        await web.SockSite(self._runner, sock).start()
+        self._serving = True
+        host, port = sock.getsockname()[:2]
+        self.address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.owner_pid = os.getpid()
+        self._set(ReceiverState.LISTENING, f"listening on {self.address}")
+        return True
+
+    async def _watch_port(self) -> None:
+        """Until this process owns the port: when its owner stops, take it over."""
+        while not await self._claim():
+            await asyncio.sleep(self._takeover_s)
+
+    def _set(self, state: ReceiverState, detail: str) -> None:
+        r = self.settings.receiver
+        changed = (state, detail) != (self.state, self.detail)
+        self.state, self.detail = state, detail
+        if state is ReceiverState.LISTENING:
+            host, port = self.address.rsplit(":", 1)
+            self.hook_urls = HookUrls(r.public_url or f"http://{loopback(host.strip('[]'))}:{port}", self._key)
+        elif state is ReceiverState.SHARED:
+            self.hook_urls = HookUrls(r.public_url or f"http://{loopback(r.host)}:{r.port}", self._key)
+        else:  # nobody of ours hears this port: only a public URL the operator set still reaches a receiver
+            self.hook_urls = HookUrls(r.public_url, self._key) if r.public_url else None
+        if changed and self.on_state is not None:
+            self.on_state()
+
     async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self.state is ReceiverState.LISTENING:
+        self._serving = False
+        if self.state in (ReceiverState.LISTENING, ReceiverState.SHARED, ReceiverState.PORT_BUSY):
             self.state, self.detail = ReceiverState.STOPPED, "stopped"
 
     def app(self) -> web.Application:
@@ -149,7 +229,8 @@ class Receiver:
         return app
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "state": self.state.value})
+        """Who serves here: enough for another vgconsole to know it is its own history, nothing more."""
+        return web.json_response(health(self.history_id, self._key, os.getpid()))
 
     # ------------------------------------------------------------ one webhook
 

@@ -481,11 +481,18 @@ class Store:
         rows = self._reader().query(f"SELECT * FROM calls WHERE {live_sql()} ORDER BY id LIMIT ?", [limit])
         return [CallRecord.from_row(r) for r in rows]
 
-    def last_event_at(self, call_id: int) -> datetime | None:
-        """When the newest event of a call was stored."""
-        row = self._reader().execute("SELECT received_at FROM events WHERE call_id = ? ORDER BY id DESC LIMIT 1",
-                                     [call_id]).fetchone()
-        return parse_iso(row[0]) if row else None
+    def live_activity(self, limit: int = 10_000) -> list[tuple[CallRecord, datetime]]:
+        """Every call still going on, oldest first, with when history last heard of it (its newest event,
+        or its creation): one query, each newest event found through the (call_id, id) index."""
+        rows = self._reader().query(
+            "SELECT calls.*, (SELECT received_at FROM events WHERE events.call_id = calls.id ORDER BY events.id DESC "
+            f"LIMIT 1) AS last_heard FROM calls WHERE {live_sql('calls.status')} ORDER BY calls.id LIMIT ?", [limit])
+        found = []
+        for row in rows:
+            heard = row.pop("last_heard")
+            call = CallRecord.from_row(row)
+            found.append((call, max(call.created_at, parse_iso(heard) or call.created_at)))
+        return found
 
     def last_call_to(self, number: str, since: datetime) -> CallRecord | None:
         """The newest call to `number` placed since `since` (the date index narrows it to those calls)."""
@@ -502,16 +509,18 @@ class Store:
     def last_event_id(self) -> int:
         return self._reader().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
 
-    def events_since(self, after: int, limit: int = 500, skip: Callable[[int], bool] | None = None) -> list[Followed]:
-        """Events stored after event `after`, oldest first, with their calls as they stand now: how a process
-        follows what others (a receiver, a reconciler, an operator) write. `skip` names the ids it has
-        already seen, so their rows are not even read. Kept behind this method so that a server database
-        can replace polling with its own notifications."""
+    def events_since(self, after: int, limit: int = 500,
+                     skip: Callable[[int], bool] | None = None) -> tuple[list[Followed], int]:
+        """Events stored after event `after`, oldest first, with their calls as they stand now, and the last
+        id looked at (the next `after`): how a process follows what others (a receiver, a reconciler, an
+        operator) write. `skip` names ids it has already seen, whose rows are then not even read. Kept
+        behind this method so that a server database can replace polling with its own notifications."""
         db = self._reader()
         ids = [row[0] for row in db.execute("SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", [after, limit])]
+        last = ids[-1] if ids else after
         wanted = [i for i in ids if skip is None or not skip(i)]
         if not wanted:
-            return []
+            return [], last
         found: list[Followed] = []
         calls: dict[int, CallRecord] = {}
         for start in range(0, len(wanted), _CHUNK):
@@ -524,7 +533,7 @@ class Store:
             for r in rows:
                 found.append(Followed(r["id"], EventRecord.from_row(r).as_event(),
                                       calls.get(r["call_id"]) if r["call_id"] is not None else None))
-        return found
+        return found, last
 
     def by_sids(self, profile: str, sids: list[str]) -> dict[str, CallRecord]:
         """Our record of each of these gateway calls (the newest attempt per sid), where we have one."""
@@ -798,7 +807,7 @@ def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     received = event["received_at"]
     source = event.get("source")
     # Only events that are not webhooks carry these (reconciliation, an operator): rare, so parsed here.
-    said = json.loads(event["details"]) if source and event.get("details") else {}
+    said = _said(event["details"]) if source and event.get("details") else {}
     if not call.get("call_sid") and event.get("call_sid"):
         changes["call_sid"] = event["call_sid"]
     word = event.get("status")
@@ -837,6 +846,18 @@ def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         changes["amd_result"] = amd.value
         changes["amd_reason"] = event.get("amd_reason")
     return changes
+
+
+def _said(details: str) -> dict[str, Any]:
+    """What an event that is not a webhook says beyond its columns: why, and the gateway's own times
+    (written as history writes times, so they sort as text)."""
+    said = json.loads(details)
+    for key in ("answered_at", "ended_at"):
+        try:
+            said[key] = iso(datetime.fromisoformat(said[key])) if said.get(key) else None
+        except (TypeError, ValueError):
+            said[key] = None
+    return said
 
 
 def _planned_retries(call: dict[str, Any]) -> int:

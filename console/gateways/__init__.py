@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -35,15 +36,21 @@ def auth_headers(provider: str, key: str | None) -> dict[str, str]:
 class GatewayPool:
     """Open gateways by profile name; embedded profiles get the in-process simulator and its keys."""
 
-    def __init__(self, settings: Settings, embedded: EmbeddedGateways, *, client: httpx.AsyncClient | None = None):
+    def __init__(self, settings: Settings, embedded: EmbeddedGateways, *, client: httpx.AsyncClient | None = None,
+                 hooks: Callable[[], HookUrls | None] = lambda: None):
         self.settings = settings
         self.embedded = embedded
         self._client = client  # tests may hand in a client with event hooks; normally one per profile
         self._open: dict[str, Gateway] = {}
-        self.hook_urls: HookUrls | None = None  # set while a receiver runs
+        self.hooks = hooks  # the receiver that hears this history's calls, if any (it can change)
+
+    @property
+    def hook_urls(self) -> HookUrls | None:
+        return self.hooks()
 
     def attempt_hooks(self, profile: str, attempt_id: str) -> AttemptHooks | None:
-        return self.hook_urls.for_attempt(profile, attempt_id) if self.hook_urls else None
+        urls = self.hooks()
+        return urls.for_attempt(profile, attempt_id) if urls else None
 
     async def get(self, name: str) -> Gateway:
         gateway = self._open.get(name)

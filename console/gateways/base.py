@@ -10,6 +10,7 @@ import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -92,6 +93,22 @@ class LiveCall:
 class RecentPage:
     total: int
     rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CallLookup:
+    """What the gateway's own records say about one call (reconciliation)."""
+
+    found: bool  # False: the gateway has no record of it (not yet, or no longer)
+    where: str  # the record asked: "live calls", "recent calls", "callstatus"
+    status: CallStatus | None = None
+    provider_status: str | None = None
+    sip_status: int | None = None
+    sip_reason: str | None = None
+    duration: int | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    raw: str = ""
 
 
 class Http:
@@ -291,6 +308,15 @@ class Gateway(ABC):
 
     async def call_count(self) -> dict[str, int]:
         raise NotSupported(f"{self.provider.value} has no API counting live calls")
+
+    # Reconciliation asks these one request at a time, within its own budget: they never retry by themselves.
+    async def lookup_live(self, call_sid: str) -> CallLookup:
+        """The call as the gateway holds it now (live, or just ended)."""
+        raise NotSupported(f"{self.provider.value} has no API to ask about a call")
+
+    async def lookup_ended(self, call_sid: str) -> CallLookup:
+        """The gateway's record of a finished call, for when it no longer holds the call itself."""
+        raise NotSupported(f"{self.provider.value} keeps no record of finished calls that the console can ask")
 
     def local_numbers(self) -> list[NumberInfo]:
         return [NumberInfo(n.number, n.label) for n in self.profile.numbers]

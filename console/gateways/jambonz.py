@@ -8,6 +8,8 @@ call_hook + call_status_hook pointing at the console instead of an application.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -15,6 +17,7 @@ import httpx
 from console.calls import DialRequest, SipTarget, TeamsTarget, Webhook
 from console.gateways.base import (
     AppInfo,
+    CallLookup,
     Gateway,
     LiveCall,
     NumberInfo,
@@ -229,6 +232,34 @@ class JambonzGateway(Gateway):
         return LiveCall(str(row["call_sid"]), map_status(self.provider, word), word, str(row.get("from", "")),
                         str(row.get("to", "")), number(row.get("sip_status")), number(row.get("duration")), row)
 
+    async def lookup_live(self, call_sid: str) -> CallLookup:
+        """GET /Calls/{sid}: the call while it lives, and for about an hour after it ends (redis)."""
+        try:
+            response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Calls/{call_sid}", explain=self.explain)
+        except GatewayNotFound:  # 404 with an empty body: the gateway holds no such call (any more)
+            return CallLookup(False, "live calls")
+        row = parse_json(response, "the call")
+        if not isinstance(row, dict) or not row.get("call_status"):
+            raise GatewayBadResponse("the call record has no call_status", detail=body_text(response))
+        live = self._live(row)
+        reason = row.get("sip_reason")
+        return CallLookup(True, "live calls", live.status, live.provider_status, live.sip_status,
+                          str(reason) if reason is not None else None,
+                          live.duration if live.status is CallStatus.COMPLETED else None, raw=body_text(response))
+
+    async def lookup_ended(self, call_sid: str) -> CallLookup:
+        """The call's CDR in RecentCalls (written by the SBC when the call ends; needs InfluxDB)."""
+        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/RecentCalls", explain=self.explain,
+                                        params={"page": 1, "count": 5, "days": 30, "filter": call_sid})
+        data = parse_json(response, "the recent calls")
+        rows = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise GatewayBadResponse("the recent calls are not a page of rows", detail=body_text(response))
+        row = next((r for r in rows if isinstance(r, dict) and r.get("call_sid") == call_sid), None)
+        if row is None:
+            return CallLookup(False, "recent calls")
+        return cdr_lookup(row)
+
     async def call_count(self) -> dict[str, int]:
         response = await self.http.send("GET", f"/v1/Accounts/{self.account}/CallCount", read=True, explain=self.explain)
         data = parse_json(response, "the call count")
@@ -281,3 +312,33 @@ class CognigyGateway(JambonzGateway):
         if hooks:
             body.setdefault("notifyUrl", {"url": hooks.status, "method": "POST"})
             body.setdefault("actionHook", {"url": hooks.action, "method": "POST"})
+
+
+def cdr_lookup(row: dict[str, Any]) -> CallLookup:
+    """A RecentCalls row as the call's outcome: answered is completed; otherwise the SIP status decides as
+    the feature server does (486 and 603 busy, 487 no-answer, anything else failed)."""
+    def number(key: str) -> int | None:
+        try:
+            return int(row[key])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def moment(key: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(str(row[key]).replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            return None
+
+    sip = number("sip_status")
+    if row.get("answered") in (True, "true", 1):
+        status = CallStatus.COMPLETED
+    elif sip in (486, 603):
+        status = CallStatus.BUSY
+    elif sip == 487:
+        status = CallStatus.NO_ANSWER
+    else:
+        status = CallStatus.FAILED
+    reason = row.get("termination_reason")
+    return CallLookup(True, "recent calls", status, str(reason) if reason else None, sip, None,
+                      number("duration") if status is CallStatus.COMPLETED else None, moment("answered_at"),
+                      moment("terminated_at"), raw=json.dumps(row, separators=(",", ":"), ensure_ascii=False))

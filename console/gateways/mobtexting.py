@@ -6,15 +6,29 @@ data[0].id. MOBtexting has no API to list bridge numbers or IVR flows, or to sto
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import httpx
 
 from console.calls import DialRequest, PhoneTarget
-from console.gateways.base import AppInfo, Gateway, NumberInfo, Placed, Prepared, body_text, json_msg, parse_json
+from console.gateways.base import (
+    AppInfo,
+    CallLookup,
+    Gateway,
+    NumberInfo,
+    Placed,
+    Prepared,
+    body_text,
+    json_msg,
+    parse_json,
+)
 from console.gateways.errors import GatewayAuthError, GatewayBadResponse, GatewayError, GatewayRejected
 from console.providers import Provider
-from console.status import CallStatus
+from console.status import CallStatus, map_status
+
+PORTAL_TIME = timezone(timedelta(hours=5, minutes=30))  # the portal writes India Standard Time, no zone
 
 
 class MobtextingGateway(Gateway):
@@ -77,3 +91,30 @@ class MobtextingGateway(Gateway):
         if not rows or not isinstance(rows[0], dict) or not rows[0].get("id"):
             raise GatewayBadResponse("MOBtexting queued the call but sent no id for it", detail=body_text(response))
         return Placed(str(rows[0]["id"]), None, CallStatus.QUEUED, body_text(response))
+
+    async def lookup_live(self, call_id: str) -> CallLookup:
+        """outgoing/callstatus?id=: the call's latest attempt (queued while one is still to come)."""
+        response = await self.http.send("GET", f"/api/{self.profile.api_version}/outgoing/callstatus",
+                                        params={"id": call_id}, explain=self.explain)
+        data = parse_json(response, "outgoing/callstatus")
+        rows = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise GatewayBadResponse("outgoing/callstatus did not answer with rows", detail=body_text(response))
+        row = next((r for r in rows if isinstance(r, dict) and str(r.get("id")) == call_id), None)
+        if row is None:
+            return CallLookup(False, "callstatus")
+        word = str(row.get("status") or "")
+        start, end = portal_time(row.get("start_at")), portal_time(row.get("end_at"))
+        status = map_status(Provider.MOBTEXTING, word, ended=end is not None)
+        duration = int((end - start).total_seconds()) if status is CallStatus.COMPLETED and start and end else None
+        return CallLookup(True, "callstatus", status, word, None, None, duration, start if duration is not None else None,
+                          end if status is not None and status.final else None,
+                          raw=json.dumps(row, separators=(",", ":"), ensure_ascii=False))
+
+
+def portal_time(value: Any) -> datetime | None:
+    """`2026-11-21 15:09:51` as the portal writes it (India Standard Time)."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=PORTAL_TIME)
+    except (TypeError, ValueError):
+        return None

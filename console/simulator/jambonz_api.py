@@ -256,10 +256,9 @@ class JambonzApi:
             info["customerData"] = call.data["tag"]
         return info
 
-    async def _post(self, hook: Hook, payload: dict[str, Any], call: SimCall) -> Any:
-        delivery = await self.notifier.jambonz(hook, payload, secret=self.seed.webhook_secret,
-                                               account_sid=call.account_sid, target_sid=call.call_sid)
-        return delivery
+    async def _post(self, hook: Hook, payload: dict[str, Any], call: SimCall, droppable: bool = True) -> Any:
+        return await self.notifier.jambonz(hook, payload, secret=self.seed.webhook_secret, account_sid=call.account_sid,
+                                           target_sid=call.call_sid, droppable=droppable)
 
     async def _emit(self, call: SimCall, step: str, detail: dict[str, Any]) -> bool:
         if step == "amd":
@@ -276,7 +275,7 @@ class JambonzApi:
         if step == "in-progress" and call.data["call_hook"] is not None:
             defaults = {"synthesizer": {"vendor": "google", "language": "en-US", "voice": "en-US-Standard-C"},
                         "recognizer": {"vendor": "google", "language": "en-US"}}
-            delivery = await self._post(call.data["call_hook"], {**info, "defaults": defaults}, call)
+            delivery = await self._post(call.data["call_hook"], {**info, "defaults": defaults}, call, droppable=False)
             if not delivery.ok or not isinstance(delivery.body, list):
                 return True  # no application to run: jambonz hangs up
         if call.final and call.data["action_hook"] is not None:

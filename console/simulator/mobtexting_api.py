@@ -143,7 +143,7 @@ class MobtextingApi:
 
     def _call(self, call_id: str, number: str, order: dict[str, Any], attempt: int) -> SimCall:
         return SimCall(kind="mobtexting", account_sid="mobtexting", from_=order["bridge"], to=number,
-                       outcome=outcome_for(number), data={"id": call_id, "order": order, "attempt": attempt})
+                       outcome=outcome_for(number, attempt), data={"id": call_id, "order": order, "attempt": attempt})
 
     async def _emit(self, call: SimCall, step: str, detail: dict[str, Any]) -> bool:
         """OBD reports once, when the attempt is over."""

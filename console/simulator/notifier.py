@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -86,13 +87,23 @@ class AlertLog:
 
 
 class Notifier:
-    def __init__(self, alerts: AlertLog, clock: Callable[[], float] = time.time, timeout: float = WEBHOOK_TIMEOUT_S):
+    """Sends webhooks. `drop_rate` (0 to 1) loses that share of status and AMD notifications on the way, as a
+    network or a receiver that is down would (jambonz does not retry; it writes an alert), chosen by
+    `drop_seed` so a test sees the same losses every run."""
+
+    def __init__(self, alerts: AlertLog, clock: Callable[[], float] = time.time, timeout: float = WEBHOOK_TIMEOUT_S,
+                 drop_rate: float = 0.0, drop_seed: int | None = None):
+        if not 0.0 <= drop_rate <= 1.0:
+            raise ValueError("drop_rate is a share between 0 and 1")
         self.alerts = alerts
         self._clock = clock
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
+        self.drop_rate = drop_rate
+        self._dice = random.Random(drop_seed)
         self.sent = 0
         self.failed = 0
+        self.dropped = 0
 
     async def close(self) -> None:
         if self._session is not None:
@@ -108,9 +119,13 @@ class Notifier:
         return self._session
 
     async def jambonz(self, hook: Hook, payload: dict[str, Any], *, secret: str, account_sid: str,
-                      target_sid: str | None) -> Delivery:
+                      target_sid: str | None, droppable: bool = True) -> Delivery:
         """A jambonz webhook: signed with the account's secret, Basic auth from the hook object.
-        GET hooks carry no body (feature-server 0.9.8 sends only the URL's own query string)."""
+        GET hooks carry no body (feature-server 0.9.8 sends only the URL's own query string).
+        `droppable`: a notification (status, AMD, action) that `drop_rate` may lose; the call_hook that
+        fetches the application is not one."""
+        if droppable and self._lost(hook.url, account_sid, target_sid):
+            return Delivery(None)
         body = to_json(payload) if hook.method == "POST" else b""
         headers = {"Jambonz-Signature": jambonz_signature(body, secret, int(self._clock())), "user-agent": USER_AGENT}
         if hook.method == "POST":
@@ -122,10 +137,20 @@ class Notifier:
     async def post_json(self, url: str, payload: dict[str, Any], *, authorization: str | None, account_sid: str,
                         target_sid: str | None) -> Delivery:
         """A plain JSON POST (IBM with Basic auth, MOBtexting with a Bearer secret)."""
+        if self._lost(url, account_sid, target_sid):
+            return Delivery(None)
         headers = {"Content-Type": "application/json"}
         if authorization:
             headers["Authorization"] = authorization
         return await self._send("POST", url, to_json(payload), headers, account_sid, target_sid)
+
+    def _lost(self, url: str, account_sid: str, target_sid: str | None) -> bool:
+        if not self.drop_rate or self._dice.random() >= self.drop_rate:
+            return False
+        self.dropped += 1
+        self.alerts.add(account_sid, "webhook-connection-failure", f"failed to connect to {url}",
+                        detail="dropped by the simulator (--drop-webhooks)", target_sid=target_sid)
+        return True
 
     async def _send(self, method: str, url: str, body: bytes, headers: dict[str, str], account_sid: str,
                     target_sid: str | None) -> Delivery:

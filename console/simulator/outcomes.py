@@ -8,6 +8,7 @@
 | 04      | the number does not exist (404 Not Found)            |
 | 05      | an answering machine answers                         |
 | 06      | a person answers and stays until hung up or timeLimit |
+| 07      | busy the first time, answered as 01 when called again (MOBtexting's retries) |
 | other   | as 01                                                |
 
 Times are nominal seconds; the engine divides them by its speed.
@@ -28,12 +29,16 @@ class Outcome(Enum):
     NOT_FOUND = "04"
     MACHINE = "05"
     STAY = "06"
+    BUSY_THEN_TALK = "07"
 
 
-def outcome_for(destination: str) -> Outcome:
+def outcome_for(destination: str, attempt: int = 1) -> Outcome:
+    """What happens on this attempt at calling `destination` (the engine never sees BUSY_THEN_TALK)."""
     digits = re.sub(r"\D", "", destination.split("@")[0])  # the user part of a SIP URI or user name
     for outcome in Outcome:
         if digits.endswith(outcome.value) and len(digits) >= 2:
+            if outcome is Outcome.BUSY_THEN_TALK:
+                return Outcome.BUSY if attempt == 1 else Outcome.TALK
             return outcome
     return Outcome.TALK
 

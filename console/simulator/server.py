@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,18 @@ class SimulatorOptions:
     rate_limit: int | None = 600  # requests per window for the jambonz API (None: off)
     rate_window_s: float = 300.0
     seed: Seed = field(default_factory=Seed)
+    drop_webhooks: float = 0.0  # the share of status and AMD webhooks lost on the way (0 to 1)
+    drop_seed: int | None = None  # the same losses every run, for tests
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One API request as the simulator served it: what, when, and how many were in flight meanwhile."""
+
+    method: str
+    path: str
+    started: float
+    in_flight: int
 
 
 class Simulator:
@@ -35,7 +48,11 @@ class Simulator:
         self.options = options or SimulatorOptions()
         self._log = log or (lambda line: None)
         self.alerts = AlertLog(clock)
-        self.notifier = Notifier(self.alerts, clock)
+        self.notifier = Notifier(self.alerts, clock, drop_rate=self.options.drop_webhooks,
+                                 drop_seed=self.options.drop_seed)
+        self.requests: deque[Seen] = deque(maxlen=10_000)  # every API request, for tests of clients' manners
+        self._in_flight = 0
+        self._clock = clock
         self.engine = Engine(self.options.speed, clock, on_end=self._ended)
         o = self.options
         limit = RateLimit(o.rate_limit, o.rate_window_s) if o.rate_limit else None
@@ -46,8 +63,18 @@ class Simulator:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
+    @web.middleware
+    async def _count(self, request: web.Request,
+                     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        self._in_flight += 1
+        self.requests.append(Seen(request.method, request.path, self._clock(), self._in_flight))
+        try:
+            return await handler(request)
+        finally:
+            self._in_flight -= 1
+
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=1024 * 1024)
+        app = web.Application(client_max_size=1024 * 1024, middlewares=[self._count])
         self.ibm.install(app)
         self.mobtexting.install(app)
         self.jambonz.install(app)  # last: it owns the catch-all 404 under /v1

@@ -5,6 +5,7 @@ Workers do the talking and post messages; the @on handlers here own all UI state
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -16,6 +17,7 @@ from textual.app import App, ComposeResult, InvalidThemeError
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Horizontal
+from textual.notifications import Notify
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -25,11 +27,22 @@ from console.dialer import DialOutcome
 from console import paths
 from console.dialform import JAMBONZ_FAMILY, Editors, form_from_record
 from console.gateways.errors import GatewayError
+from console.reconcile import unknown_event
 from console.receiver import ReceiverState
 from console.services import Services
+from console.status import EventSource
 from console.store import CallRecord, utc_now
 from console.ui.commands import ConsoleCommands
-from console.ui.messages import CallPlaced, CallsUpdated, Counters, GatewayReady, ListsLoaded, ReceiverChanged
+from console.ui.messages import (
+    CallPlaced,
+    CallsUpdated,
+    Counters,
+    GatewayReady,
+    ListsLoaded,
+    MarkEndedWanted,
+    ReceiverChanged,
+    RedialAsked,
+)
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
@@ -38,6 +51,7 @@ from console.ui.screens.gateway_live import LiveCallsScreen
 from console.ui.screens.gateway_pages import GatewayPagesScreen
 from console.ui.screens.history import HistoryScreen
 from console.ui.screens.history_filter import FilterScreen
+from console.ui.screens.mark_ended import MarkEnded
 from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.themes import file_themes
 from console.ui.widgets.call_log import CallLog
@@ -47,6 +61,7 @@ from console.ui.widgets.status_bar import StatusBar
 from console.ui.widgets.tables import ConsoleTable, FilterBox
 
 RECENT_CALLS = 200
+COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the last
 
 
 class ConsoleApp(App[None]):
@@ -84,8 +99,12 @@ class ConsoleApp(App[None]):
         self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
         self.gateway_url: str | None = None
         self.counters: dict[str, int] = {}
+        self._receiver_seen = ReceiverState.STOPPED
+        self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
+        self._repeats: dict[str, int] = {}  # toast identity -> how many times its message came
         self._inbox: dict[str, CallRecord] = {}  # calls changed by webhooks since the last CallsUpdated
-        services.receiver.on_event = self._stored
+        services.on_event = self._stored
+        services.on_state = lambda: self.post_message(ReceiverChanged())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The form's keys apply on the main screen only (and so leave the footer elsewhere)."""
@@ -156,8 +175,7 @@ class ConsoleApp(App[None]):
 
     @work(exclusive=True, group="services", exit_on_error=False)
     async def start_services(self) -> None:
-        await self.services.start()  # a busy port leaves the receiver down; the console works on
-        self.post_message(ReceiverChanged())
+        await self.services.start()  # a port held by something else leaves no receiver; the console works on
         await self.open_profile()
 
     async def open_profile(self) -> None:
@@ -173,9 +191,17 @@ class ConsoleApp(App[None]):
             return
         self.show_status()
         receiver = self.services.receiver
-        if receiver.state is not ReceiverState.LISTENING:
-            self.notify(f"receiver {receiver.state.value}: {receiver.detail}. Calls can still be placed; their "
-                        "progress will not show.", severity="warning", timeout=12)
+        if receiver.state is ReceiverState.LISTENING:
+            if self._receiver_seen is ReceiverState.SHARED:
+                self.notify(f"this console now receives the webhooks ({receiver.detail})", title="receiver", timeout=6)
+        elif receiver.state is ReceiverState.SHARED:
+            self.notify(f"{receiver.detail.removeprefix('shared: ')}: every call shows here, whoever placed it",
+                        title="receiver", timeout=6)
+        elif receiver.state is not ReceiverState.STOPPED:
+            self.notify(f"{receiver.detail}. Calls can still be placed; their outcome comes from the gateway's own "
+                        "records, after a delay.", title=f"receiver {receiver.state.value}", severity="warning",
+                        timeout=12)
+        self._receiver_seen = receiver.state
 
     @on(GatewayReady)
     def gateway_ready(self, message: GatewayReady) -> None:
@@ -194,13 +220,15 @@ class ConsoleApp(App[None]):
         r = self.services.receiver
         if r.state is ReceiverState.LISTENING:
             receiver = f"listening {r.address}" if addresses else "listening"
+        elif r.state is ReceiverState.SHARED:
+            receiver = f"shared (pid {r.owner_pid})"
         elif r.state is ReceiverState.STOPPED:
             receiver = "starting"
         else:
             receiver = r.state.value
         self.query_one("#status", StatusBar).show(
             profile=self.profile_name, provider=profile.provider, gateway=gateway or "", receiver=receiver,
-            receiver_ok=r.state in (ReceiverState.LISTENING, ReceiverState.STOPPED), counters=self.counters,
+            receiver_ok=r.state.hears or r.state is ReceiverState.STOPPED, counters=self.counters,
             read_only=self.read_only)
 
     def show_read_only(self) -> None:
@@ -306,18 +334,52 @@ class ConsoleApp(App[None]):
         if self.read_only:
             self.notify("read-only: dialling is off", severity="warning")
             return
+        if self.dialling:  # keys typed fast, or a second press: one call at a time
+            self.notify("dialling… one call at a time", title="dialling", timeout=3)
+            return
         request = self.query_one("#form", DialForm).build()
         if request is None:
             self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
             return
+        self.dialling = True
         self.place(self.profile_name, request)
 
     @work(group="dial", exit_on_error=False)
-    async def place(self, profile: str, request: DialRequest) -> None:
-        self.post_message(CallPlaced(await self.services.dialer.place(profile, request)))
+    async def place(self, profile: str, request: DialRequest, confirmed: bool = False) -> None:
+        try:
+            guard = self.settings.ui.redial_guard_s
+            if not confirmed and guard:
+                recent = await asyncio.to_thread(self.store.last_call_to, request.destination,
+                                                 self.clock() - timedelta(seconds=guard))
+                if recent is not None:
+                    self.post_message(RedialAsked(profile, request, recent))
+                    return
+            outcome = await self.services.dialer.place(profile, request)
+        except BaseException:
+            self.dialling = False
+            raise
+        self.post_message(CallPlaced(outcome))
+
+    @on(RedialAsked)
+    def redial_asked(self, message: RedialAsked) -> None:
+        if self.closing:
+            return
+        ago = max(0, int((self.clock() - message.recent.created_at).total_seconds()))
+        who = "" if message.recent.profile == message.profile else f" on {message.recent.profile}"
+        question = (f"{message.request.destination} was dialled {ago} s ago{who} ({message.recent.status.value.replace('_', ' ')}). "
+                    "Dial it again?")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.place(message.profile, message.request, confirmed=True)
+            else:
+                self.dialling = False
+
+        self.push_screen(Confirm(question, yes="Dial again"), answered)
 
     @on(CallPlaced)
     def placed(self, message: CallPlaced) -> None:
+        self.dialling = False
         if self.closing:
             return
         outcome: DialOutcome = message.outcome
@@ -328,9 +390,34 @@ class ConsoleApp(App[None]):
         if outcome.error is not None:
             self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
         else:
-            self.notify(f"calling {outcome.call.to_number}", timeout=3)
+            self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
 
     # ------------------------------------------------------------ hang-up
+
+    @on(MarkEndedWanted)
+    @work(group="ask", exit_on_error=False)
+    async def ask_mark_ended(self, message: MarkEndedWanted) -> None:
+        if self.read_only:
+            self.notify("read-only: calls cannot be closed here", severity="warning")
+            return
+        latest = await asyncio.to_thread(self.store.call, message.call.attempt_id) or message.call
+        if latest.status.final:
+            self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value.replace('_', ' ')})",
+                        timeout=4)
+            return
+        question = (f"Mark the call to {latest.to_number} ({latest.status.value}) as ended? Nothing is sent to the "
+                    "gateway: history records it as unknown, with your reason.")
+        self.push_screen(MarkEnded(question), partial(self._mark_ended, latest))
+
+    def _mark_ended(self, call: CallRecord, reason: str | None) -> None:
+        if reason:
+            self.mark_ended(call, reason)
+
+    @work(group="mark", exit_on_error=False)
+    async def mark_ended(self, call: CallRecord, reason: str) -> None:
+        event = unknown_event(call, f"marked ended by the operator: {reason}", EventSource.OPERATOR, self.clock())
+        self.services.hand_on(event, await self.store.ingest(event))
+        self.notify(f"the call to {call.to_number} is marked ended", timeout=3)
 
     @on(CallLog.HangupWanted)
     def hangup_from_log(self, message: CallLog.HangupWanted) -> None:
@@ -340,11 +427,13 @@ class ConsoleApp(App[None]):
     def hangup_from_detail(self, message: CallDetailScreen.HangupWanted) -> None:
         self.ask_hangup(message.detail.call)
 
-    def ask_hangup(self, call: CallRecord) -> None:
+    @work(group="ask", exit_on_error=False)
+    async def ask_hangup(self, call: CallRecord) -> None:
         if self.read_only:
             self.notify("read-only: hang-up is off", severity="warning")
             return
-        latest = self.query_one("#log", CallLog).calls.get(call.attempt_id, call)
+        # History, not a widget, knows where the call stands (the log keeps only its newest rows).
+        latest = await asyncio.to_thread(self.store.call, call.attempt_id) or call
         if latest.status.final:
             self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value})", timeout=4)
             return
@@ -531,15 +620,44 @@ class ConsoleApp(App[None]):
         self.push_screen(HelpScreen(rows, [(n, h) for n, h in commands]))
 
     async def action_quit(self) -> None:
-        """Leave; with calls still live, ask first: their progress stops being recorded."""
-        live = [c for c in self.query_one("#log", CallLog).calls.values() if not c.status.final]
-        if not live or isinstance(self.screen, Confirm):
+        """Leave; with calls still live, ask first when leaving changes something for them: this console's
+        demo gateway ends them, or this console is the one receiving their webhooks."""
+        if isinstance(self.screen, Confirm):
             self.exit()
             return
-        where = ("the demo gateway stops with the console and ends them" if self.services.embedded.running()
-                 else "they go on at the gateway, but their progress will not be recorded")
-        self.push_screen(Confirm(f"{len(live)} call(s) still live: {where}. Leave anyway?", yes="Leave"),
+        live = len(await asyncio.to_thread(self.store.live))  # history's, not the log's few hundred rows
+        receiving = self.services.receiver.state is ReceiverState.LISTENING
+        if not live or not (self.services.embedded.running() or receiving):
+            self.exit()
+            return
+        if self.services.embedded.running():
+            where = "this console's demo gateway stops with it and ends the calls it carries"
+        else:
+            where = ("this console receives their webhooks: until another vgconsole takes the port over, their "
+                     "outcome comes later, from the gateway's own records")
+        self.push_screen(Confirm(f"{live} call(s) still live: {where}. Leave anyway?", yes="Leave"),
                          lambda yes: self.exit() if yes else None)
+
+    # ------------------------------------------------------------ toasts
+
+    def _on_notify(self, event: Notify) -> None:
+        """Toasts coalesce instead of stacking: the same message again says how many times it came, and the
+        newest of a kind that only says what is happening now (dialling, the receiver) replaces the last."""
+        new = event.notification
+        for old in list(self._notifications):
+            if old.title != new.title or old.severity != new.severity:
+                continue
+            same = old.message.rsplit(" (×", 1)[0] == new.message
+            if not same and new.title not in COALESCED:
+                continue
+            repeats = self._repeats.pop(old.identity, 1)
+            if same:
+                self._repeats[new.identity] = repeats + 1
+                new.message = f"{new.message} (×{repeats + 1})"
+            self._unnotify(old, refresh=False)
+        shown = {n.identity for n in self._notifications}
+        self._repeats = {k: v for k, v in self._repeats.items() if k in shown or k == new.identity}
+        super()._on_notify(event)
 
     # ------------------------------------------------------------ errors
 

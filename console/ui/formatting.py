@@ -12,9 +12,10 @@ from console.status import CallStatus
 from console.store import CallRecord
 
 STATUS_STYLE = {
-    CallStatus.QUEUED: "dim", CallStatus.DIALING: "yellow", CallStatus.RINGING: "yellow",
+    CallStatus.QUEUED: "dim", CallStatus.DIALING: "yellow", CallStatus.RETRYING: "yellow", CallStatus.RINGING: "yellow",
     CallStatus.ANSWERED: "bold green", CallStatus.COMPLETED: "green", CallStatus.BUSY: "magenta",
     CallStatus.NO_ANSWER: "magenta", CallStatus.CANCELED: "dim", CallStatus.FAILED: "bold red",
+    CallStatus.UNKNOWN: "bold yellow",
 }
 
 
@@ -43,7 +44,9 @@ def talk_seconds(call: CallRecord, now: datetime) -> float | None:
 
 def status_cell(call: CallRecord) -> Text:
     text = call.status.value.replace("_", " ")
-    if call.sip_status and call.status not in (CallStatus.ANSWERED, CallStatus.COMPLETED):
+    if call.status is CallStatus.RETRYING:  # MOBtexting calls again: how many attempts of how many so far
+        text += f" {call.attempts or 0}/{int(call.request.get('retries') or 0) + 1}"
+    elif call.sip_status and call.status not in (CallStatus.ANSWERED, CallStatus.COMPLETED, CallStatus.UNKNOWN):
         text += f" {call.sip_status}"
     if call.error and call.status is CallStatus.FAILED and not call.call_sid:
         text = "refused"  # the gateway said no before the call existed; the detail has why

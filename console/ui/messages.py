@@ -41,3 +41,19 @@ class ListsLoaded(Message):
     numbers: list[tuple[str, tuple[str, ...]]]
     apps: list[tuple[str, tuple[str, ...]]]
     error: str | None
+
+
+@dataclass
+class MarkEndedWanted(Message):
+    """An operator wants to close a call by hand (from the log, the detail or the live calls view)."""
+
+    call: Any
+
+
+@dataclass
+class RedialAsked(Message):
+    """The number was dialled moments ago: the operator is asked before it is dialled again."""
+
+    profile: str
+    request: Any
+    recent: Any

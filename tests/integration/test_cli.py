@@ -118,7 +118,8 @@ def test_export_json_with_events_to_stdout(filled_db: Path) -> None:
     code, out, _ = run("--db", str(filled_db), "export", "--format", "json", "--events", "--search", "spring")
     data = json.loads(out)
     assert code == 0 and len(data) == 2
-    assert data[0]["events"][0]["status"] == "completed" and json.loads(data[0]["events"][0]["raw"])["n"] == 2
+    assert [(e["source"], e["status"]) for e in data[0]["events"]] == [("create", "dialing"), ("webhook", "completed")]
+    assert json.loads(data[0]["events"][1]["raw"])["n"] == 2
 
 
 def test_export_refuses_events_with_csv_and_reports_unwritable_targets(filled_db: Path, tmp_path: Path) -> None:

@@ -100,8 +100,8 @@ async def world(tmp_path: Path, recorder: HookRecorder) -> AsyncIterator[World]:
         sent.append(request)
 
     client = httpx.AsyncClient(event_hooks={"request": [keep]}, timeout=10)
-    pool = GatewayPool(settings, embedded, client=client)
-    pool.hook_urls = HookUrls(recorder.base_url, HOOK_KEY)
+    urls = HookUrls(recorder.base_url, HOOK_KEY)
+    pool = GatewayPool(settings, embedded, client=client, hooks=lambda: urls)
     store = Store(tmp_path / "h.db")
     yield World(settings, pool, Dialer(store, pool), store, embedded, sent, recorder)
     await pool.close()

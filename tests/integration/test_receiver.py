@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ import pytest
 
 from console.config import Settings, load_settings
 from console.receiver import Receiver, ReceiverState
+from console.sharing import key_id
 from console.status import AmdResult, CallStatus
 from console.store import Store
 
@@ -299,12 +301,16 @@ async def test_a_busy_port_or_a_disabled_receiver_is_reported(tmp_path: Path) ->
         with Store(tmp_path / "h.db") as store:
             receiver = Receiver(load_settings(cfg), store, key=b"k")
             assert await receiver.start() is ReceiverState.PORT_BUSY
-            assert receiver.detail == f"port {port} on 127.0.0.1 is already in use (another vgconsole or receiver?)"
+            assert receiver.detail == (f"port {port} on 127.0.0.1 is held by something that is not a vgconsole "
+                                       "receiver; set another [receiver] port in the config, or VGCONSOLE_RECEIVER__PORT")
             assert receiver.hook_urls is None
+            await receiver.stop()
             cfg.write_text("[receiver]\nenabled = false\n")
             off = Receiver(load_settings(cfg), store, key=b"k")
             assert await off.start() is ReceiverState.DISABLED
 
 
-async def test_health(rig: Rig) -> None:
-    assert (await rig.client.get("/healthz")).json() == {"ok": True, "state": "listening"}
+async def test_health_says_which_history_and_key_and_nothing_else(rig: Rig) -> None:
+    assert (await rig.client.get("/healthz")).json() == {
+        "service": "vgconsole-receiver", "history": rig.store.history_id(), "key": key_id(rig.receiver._key),
+        "pid": os.getpid()}

@@ -104,16 +104,18 @@ async def test_events_since_follows_every_event_with_its_call_and_skips_what_was
     orphan = await store.ingest(CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS,
                                           call_sid="nobody", status=CallStatus.RINGING, received_at=clock.advance(1),
                                           raw="{}"))
-    followed = store.events_since(start)
+    followed, last = store.events_since(start)
     assert [(f.event.source, f.event.status) for f in followed] == [
         (EventSource.CREATE, CallStatus.DIALING), (EventSource.WEBHOOK, CallStatus.RINGING),
         (EventSource.WEBHOOK, CallStatus.RINGING)]
+    assert last == orphan.event_id == store.last_event_id()
     assert followed[1].event_id == ringing.event_id and followed[1].call.status is CallStatus.RINGING
     assert followed[2].event_id == orphan.event_id and followed[2].call is None
-    assert [f.event_id for f in store.events_since(start, skip={ringing.event_id}.__contains__)] == [
-        followed[0].event_id, orphan.event_id]
-    assert store.events_since(store.last_event_id()) == []
-    assert store.events_since(start, limit=1)[0].event_id == followed[0].event_id
+    skipped, last = store.events_since(start, skip={ringing.event_id, orphan.event_id}.__contains__)
+    assert [f.event_id for f in skipped] == [followed[0].event_id] and last == orphan.event_id  # skipped ids count
+    assert store.events_since(last) == ([], last)
+    first, last = store.events_since(start, limit=1)
+    assert [f.event_id for f in first] == [followed[0].event_id] == [last]
 
 
 def test_every_history_has_its_own_stable_id(tmp_path: Path) -> None:

@@ -39,8 +39,14 @@ async def until(pilot: Pilot, predicate: Callable[[], object], what: str, timeou
 def make_app(store: Store, settings: Settings | None = None, clock: Callable[..., Any] = utc_now,
              **overrides: Any) -> ConsoleApp:
     overrides.setdefault("receiver", {"port": 0})
-    settings = settings or load_settings(**overrides)
-    return ConsoleApp(settings, Services.build(settings, store, key=b"test-key"), clock)
+    # Tests dial the demo numbers again and again; the guard against a second call to the same person has
+    # tests of its own.
+    overrides["ui"] = {"redial_guard_s": 0, **overrides.get("ui", {})}
+    if settings is None:
+        settings = load_settings(**overrides)
+    elif "redial_guard_s" not in settings.ui.model_fields_set:
+        settings.ui = settings.ui.model_copy(update={"redial_guard_s": 0})
+    return ConsoleApp(settings, Services.build(settings, store, key=b"test-key", clock=clock), clock)
 
 
 def ready(app: ConsoleApp) -> bool:

@@ -39,7 +39,7 @@ async def test_the_console_opens_on_the_embedded_simulator_with_the_history(stor
         await until(pilot, lambda: log.row_count == 2, "the history in the log")
         assert [str(log.get_row_at(i)[1]) for i in range(2)] == ["+12125550102", "+12125550101"]  # newest first
         assert row(app, second.attempt_id)["status"] == "refused" and row(app, first.attempt_id)["status"] == "queued"
-        assert "1h 1 live 0 answered 1 failed" in status_line(app)
+        assert "1 live  1h 0 answered 1 failed" in status_line(app)
         assert app.theme == "vgconsole-dark" and app.focused.id == "f-to"
     assert receiver.state.value == "stopped"  # stopped with the console
 
@@ -48,7 +48,7 @@ async def test_the_counters_follow_the_calls(live_store: Store) -> None:
     async with console(live_store) as (app, pilot):
         for number in ("+12125550101", "+12125550102", "+12125550104"):
             await final_row(pilot, (await dial(pilot, number)).attempt_id)
-        await until(pilot, lambda: "1h 0 live 1 answered 1 failed" in status_line(app), "the counters", timeout=5)
+        await until(pilot, lambda: "0 live  1h 1 answered 1 failed" in status_line(app), "the counters", timeout=5)
 
 
 async def test_history_pages_through_every_call_and_opens_one(store: Store, clock: FrozenClock) -> None:

@@ -96,7 +96,7 @@ def test_call_detail(snap_compare: Any, store: Store, clock: FrozenClock, seeded
         log.move_cursor(row=log.get_row_index(seeded["machine"]))
         await pilot.press("enter")
         await until(pilot, lambda: getattr(pilot.app.screen, "detail", None) is not None, "the detail")
-        await pilot.press("down", "down", "down")  # the AMD event and its raw body
+        await pilot.press("down", "down", "down", "down")  # past the create answer: the AMD event and its raw body
 
     assert snap_compare(app_for(store, clock), terminal_size=SIZES[size], run_before=started(open_detail))
 

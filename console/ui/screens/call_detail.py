@@ -14,8 +14,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from console.store import CallDetail, Store
+from console.providers import Provider
+from console.status import EventSource
+from console.store import CallDetail, EventRecord, Store
 from console.ui.formatting import clock_time, seconds, status_cell
+from console.ui.messages import MarkEndedWanted
 
 
 def pretty(raw: str) -> str:
@@ -29,6 +32,8 @@ class CallDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back", tooltip="Back to where you were."),
         Binding("h", "hangup", "Hang up", id="detail-hangup", tooltip="Hang up or cancel this call, after a yes."),
+        Binding("m", "mark_ended", "Mark ended", id="detail-mark-ended",
+                tooltip="Close this call by hand: history only, with your reason."),
         Binding("c", "copy", "Copy id", id="copy-id", tooltip="Copy the call id to the clipboard (OSC 52)."),
         Binding("r", "reload", "Reload", id="detail-reload", tooltip="Read the call again from history."),
     ]
@@ -63,7 +68,7 @@ class CallDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)
-        for label, width in (("time", 12), ("kind", 7), ("said", 24), ("sip", 4), ("verified", 8)):
+        for label, width in (("time", 12), ("from", 8), ("kind", 6), ("said", 22), ("sip", 4), ("verified", 8)):
             table.add_column(label, width=width)
         table.focus()  # up and down walk the events, each one's raw body below
         self.action_reload()
@@ -89,16 +94,16 @@ class CallDetailScreen(Screen[None]):
             ("  answered ", "dim"), (clock_time(call.answered_at.astimezone()) if call.answered_at else "-"),
             ("  ended ", "dim"), (clock_time(call.ended_at.astimezone()) if call.ended_at else "-"),
             ("  talk ", "dim"), (seconds(call.duration) or "-"),
-            *([("\nerror ", "bold red"), (call.error, "red")] if call.error else []),
+            *([("\nwhy ", "bold yellow"), (call.error, "yellow")] if call.error and call.status.value == "unknown"
+              else [("\nerror ", "bold red"), (call.error, "red")] if call.error else []),
         )
         self.query_one("#detail-summary", Static).update(lines)
         table = self.query_one("#timeline", DataTable)
         table.clear()
-        for event in message.detail.events:
-            said = event.amd_result.value if event.amd_result else (event.provider_status or "")
-            table.add_row(Text(event.received_at.astimezone().strftime("%H:%M:%S.%f")[:12]), Text(event.kind),
-                          Text(said), Text(str(event.sip_status or "")), Text("yes" if event.verified else "no",
-                                                                           style="" if event.verified else "yellow"),
+        for event, said in zip(message.detail.events, timeline_words(message.detail.events, call.provider)):
+            table.add_row(Text(event.received_at.astimezone().strftime("%H:%M:%S.%f")[:12]), Text(event.source.value),
+                          Text(event.kind), Text(said), Text(str(event.sip_status or "")),
+                          Text("yes" if event.verified else "no", style="" if event.verified else "yellow"),
                           key=str(event.id))
         if message.detail.events:
             self.show_raw(0)
@@ -114,7 +119,7 @@ class CallDetailScreen(Screen[None]):
         self.show_raw(event.cursor_row)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "hangup" and getattr(self.app, "read_only", False):
+        if action in ("hangup", "mark_ended") and getattr(self.app, "read_only", False):
             return False  # read-only: not offered (and the app refuses it too)
         return True
 
@@ -122,8 +127,31 @@ class CallDetailScreen(Screen[None]):
         if self.detail is not None:
             self.post_message(self.HangupWanted(self.detail))
 
+    def action_mark_ended(self) -> None:
+        if self.detail is not None:
+            self.post_message(MarkEndedWanted(self.detail.call))
+
     def action_copy(self) -> None:
         if self.detail is not None:
             value = self.detail.call.call_sid or self.detail.call.attempt_id
             self.app.copy_to_clipboard(value)
             self.notify(f"copied {value} (through the terminal: needs OSC 52 support)")
+
+
+def timeline_words(events: list[EventRecord], provider: str) -> list[str]:
+    """What each event said, in the timeline's words: the AMD verdict, the gateway's status word (MOBtexting's
+    numbered by attempt: it reports once per attempt), the create's answer, or why a call is unknown."""
+    words, attempt = [], 0
+    for event in events:
+        if event.amd_result:
+            words.append(event.amd_result.value)
+        elif event.source is EventSource.CREATE:
+            words.append("refused" if event.status and event.status.value == "failed" else "accepted")
+        elif event.source in (EventSource.OPERATOR, EventSource.DEADLINE):
+            words.append(f"unknown: {event.details.get('why', '')}")
+        elif provider == Provider.MOBTEXTING.value and event.source is EventSource.WEBHOOK and event.status:
+            attempt += 1
+            words.append(f"{event.provider_status or event.status.value} (attempt {attempt})")
+        else:
+            words.append(event.provider_status or (event.status.value if event.status else ""))
+    return words

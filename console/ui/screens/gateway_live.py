@@ -17,10 +17,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
-from console.livecalls import LiveRow, Pacer, merge
+from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
 from console.services import Services
 from console.store import CallRecord
 from console.ui.formatting import STATUS_STYLE, clock_time, seconds
+from console.ui.messages import MarkEndedWanted
 from console.ui.screens.confirm import Confirm
 
 
@@ -28,6 +29,8 @@ class LiveCallsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="live-back", tooltip="Back to where you were."),
         Binding("h", "hangup", "Hang up", id="live-hangup", tooltip="Hang up or cancel the call, after a yes."),
+        Binding("m", "mark_ended", "Mark ended", id="live-mark-ended",
+                tooltip="Close one of our calls by hand: history only, with your reason."),
         Binding("r", "poll_now", "Refresh", id="live-refresh", tooltip="Ask the gateway now."),
         Binding("enter", "open", "Detail", id="live-detail", tooltip="Our record of the call, if it is ours."),
         Binding("a", "app.gateway_alerts", "Alerts", id="live-alerts", tooltip="The gateway's alerts."),
@@ -53,6 +56,7 @@ class LiveCallsScreen(Screen[None]):
         self.read_only = read_only
         self.rows: list[LiveRow] = []
         self.polls = 0
+        self.ending: set[str] = set()  # calls asked to end here, until their end shows
         self._wake = asyncio.Event()
 
     def compose(self) -> ComposeResult:
@@ -70,7 +74,7 @@ class LiveCallsScreen(Screen[None]):
         self.poll()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "hangup" and self.read_only:
+        if action in ("hangup", "mark_ended") and self.read_only:
             return False
         return True
 
@@ -103,6 +107,14 @@ class LiveCallsScreen(Screen[None]):
             error = str(exc)
         sids = [c.call_sid for c in listed or []]
         ours = await asyncio.to_thread(store.by_sids, self.profile, sids)
+        # The gateway says it ended, history still holds it live (its final webhook was lost): the gateway's
+        # word is stored as a poll, as reconciliation would.
+        for live, call in overtaken(listed, ours):
+            event = settled_event(call, live, self.app.clock())  # type: ignore[attr-defined]
+            ingested = await store.ingest(event)
+            self.services.hand_on(event, ingested)
+            if ingested.call is not None:
+                ours[live.call_sid] = ingested.call
         unfinished = await asyncio.to_thread(store.unfinished, self.profile)
         rows, ended = merge(listed, ours, unfinished)
         return self.Polled(rows, ended, counts, note, error, self.pacer.delay_s)
@@ -138,6 +150,8 @@ class LiveCallsScreen(Screen[None]):
     def _cells(self, row: LiveRow) -> list[Any]:
         if row.call is None:
             ours = Text("not ours", style="dim")  # placed by someone else: history has no record of it
+        elif row.key in self.ending and not (row.status and row.status.final):
+            ours = Text("ending…", style="yellow")  # asked to end here; the gateway's word on it is on its way
         else:
             ours = Text(row.status.value.replace("_", " ") if row.status else "",
                         style=STATUS_STYLE.get(row.status, "") if row.status else "")
@@ -154,8 +168,7 @@ class LiveCallsScreen(Screen[None]):
                 call = calls[row.call.attempt_id]
                 self.rows[i] = row = LiveRow(row.key, row.call_sid or call.call_sid, row.from_number, row.to_number,
                                              row.gateway_status, call.status, row.duration, call, row.at_gateway)
-                for column, value in zip(table.columns, self._cells(row)):
-                    table.update_cell(row.key, column, value)
+                self.show_row(row)
 
     # ------------------------------------------------------------ acting on a call
 
@@ -189,6 +202,9 @@ class LiveCallsScreen(Screen[None]):
         if not row.at_gateway:
             self.notify(f"the gateway no longer lists the call to {row.to_number}: it has ended there", timeout=5)
             return
+        if row.key in self.ending:
+            self.notify(f"the call to {row.to_number} was asked to end: waiting for the gateway to end it", timeout=4)
+            return
         verb = "Hang up" if row.answered else "Cancel"
         self.app.push_screen(Confirm(f"{verb} the call to {row.to_number} ({row.call_sid})?", yes=verb),
                              partial(self._confirmed, row, verb))
@@ -205,4 +221,21 @@ class LiveCallsScreen(Screen[None]):
             self.notify(str(exc), title=f"{verb.lower()} failed", severity="error", timeout=10)
             return
         self.notify(f"{verb.lower()} sent for {row.to_number}", timeout=3)
+        self.ending.add(row.key)
+        self.show_row(row)
         self._wake.set()  # show the gateway's word on it now, not at the next poll
+
+    def show_row(self, row: LiveRow) -> None:
+        table = self.query_one("#live-table", DataTable)
+        if row.key in table.rows:
+            for column, value in zip(table.columns, self._cells(row)):
+                table.update_cell(row.key, column, value)
+
+    def action_mark_ended(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        if row.call is None:
+            self.notify("this call was not placed from here: history has no record of it to close", timeout=4)
+            return
+        self.post_message(MarkEndedWanted(row.call))

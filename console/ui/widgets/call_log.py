@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from console.store import CallRecord
+from console.ui.messages import MarkEndedWanted
 from console.ui.formatting import amd_cell, clock_time, ring_seconds, seconds, status_cell, tags_summary, talk_seconds
 from console.ui.widgets.tables import ConsoleTable, SortText
 
@@ -33,6 +34,8 @@ class CallLog(ConsoleTable):
     BINDINGS = [
         Binding("enter", "open", "Detail", id="call-detail", tooltip="The call's timeline and the request as sent."),
         Binding("h", "hangup", "Hang up", id="hangup", tooltip="Hang up (answered) or cancel (ringing), asks first."),
+        Binding("m", "mark_ended", "Mark ended", id="mark-ended",
+                tooltip="Close a call that is over but still shown live (history only; asks why)."),
     ]
 
     @dataclass
@@ -131,7 +134,7 @@ class CallLog(ConsoleTable):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "hangup" and getattr(self.app, "read_only", False):
+        if action in ("hangup", "mark_ended") and getattr(self.app, "read_only", False):
             return False  # read-only: not offered (and the app refuses it too)
         return True
 
@@ -148,3 +151,7 @@ class CallLog(ConsoleTable):
     def action_hangup(self) -> None:
         if call := self.selected():
             self.post_message(self.HangupWanted(call))
+
+    def action_mark_ended(self) -> None:
+        if call := self.selected():
+            self.post_message(MarkEndedWanted(call))

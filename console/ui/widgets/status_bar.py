@@ -16,7 +16,7 @@ class StatusBar(Static):
         self.update(Text.assemble(
             (f" {profile} ", "reverse bold"), " ", (provider, "bold"),
             *([(" READ-ONLY", "bold reverse")] if read_only else []),
-            "  1h ", (f"{live} live", "yellow"), " ", (f"{answered} answered", "green"), " ",
+            "  ", (f"{live} live", "yellow"), "  1h ", (f"{answered} answered", "green"), " ",
             (f"{failed} failed", "bold red" if failed else ""),
             "  receiver ", (receiver, "green" if receiver_ok else "bold red"), "  ", (gateway, "dim"),
             no_wrap=True, overflow="ellipsis",

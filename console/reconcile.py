@@ -1,0 +1,332 @@
+"""Settling the calls whose final webhook never came.
+
+A call still going on whose last word is older than its deadline (its ring timeout, or its time limit
+once answered, plus a grace) is checked against the gateway's own records: jambonz and Cognigy
+`GET /Calls/{sid}` while the gateway holds the call, then the account's RecentCalls; MOBtexting
+`outgoing/callstatus`. What the gateway says is stored as an event whose source is the poll, and it
+folds in like any webhook. IBM has no such API: past its deadline the call becomes unknown, with why.
+
+Each gateway gets a budget: at most `requests_per_minute` in any minute, one request in flight, and a
+pause (Retry-After, or doubling) after a 429, which slows the work and never fails a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from console.clock import iso, utc_now
+from console.config import ReconcileSettings, Settings
+from console.gateways import GatewayPool
+from console.gateways.base import CallLookup, Gateway
+from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
+from console.providers import Provider
+from console.status import CallEvent, CallStatus, EventKind, EventSource
+from console.store import CallRecord, Ingested, Store
+
+MAX_PAUSE_S = 300.0
+FIRST_PAUSE_S = 10.0
+
+
+class Budget:
+    """One gateway's allowance: at most `per_minute` requests in any 60 s, and none while paused."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
+        self.per_minute = per_minute
+        self._clock = clock
+        self._sent: deque[float] = deque()
+        self._paused_until = 0.0
+        self._pause_s = 0.0
+
+    def wait_s(self) -> float:
+        """How long until the next request may go (0: now)."""
+        now = self._clock()
+        while self._sent and self._sent[0] <= now - 60.0:
+            self._sent.popleft()
+        if self._paused_until > now:
+            return self._paused_until - now
+        if len(self._sent) < self.per_minute:
+            return 0.0
+        return self._sent[0] + 60.0 - now
+
+    def spend(self) -> None:
+        self._sent.append(self._clock())
+
+    def limited(self, retry_after: float | None) -> float:
+        """A 429: wait as long as the gateway says, or twice the last pause; returns the pause."""
+        self._pause_s = min(MAX_PAUSE_S, max(self._pause_s * 2 or FIRST_PAUSE_S, retry_after or 0.0))
+        self._paused_until = self._clock() + self._pause_s
+        return self._pause_s
+
+    def succeeded(self) -> None:
+        self._pause_s = 0.0
+
+
+@dataclass
+class ReconcileStats:
+    asked: int = 0  # requests sent
+    settled: int = 0  # calls given a final status by the gateway's records
+    unknown: int = 0  # calls marked unknown
+    limited: int = 0  # 429s
+    errors: int = 0  # other failures to ask
+    last_error: str = ""
+
+
+@dataclass
+class _Watch:
+    """What this process remembers of a call it has asked about (it asks again after a restart)."""
+
+    next_at: float = 0.0  # monotonic time of the next look
+    overdue_since: datetime | None = None  # wall time its deadline passed
+    tries: int = 0
+    last_problem: str = ""
+
+
+@dataclass
+class Reconciler:
+    settings: Settings
+    store: Store
+    gateways: GatewayPool
+    clock: Callable[[], datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    speed: float = 1.0  # the embedded simulator's time scale: its calls' deadlines shrink with it
+    tick_s: float = 1.0
+    on_event: Callable[[CallEvent, Ingested], None] | None = None  # what it stored, shown at once
+    stats: ReconcileStats = field(default_factory=ReconcileStats)
+    _watch: dict[int, _Watch] = field(default_factory=dict)
+    _budgets: dict[str, Budget] = field(default_factory=dict)
+    _lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _busy: set[int] = field(default_factory=set)
+
+    @property
+    def config(self) -> ReconcileSettings:
+        return self.settings.reconcile
+
+    async def run(self) -> None:
+        """Look for overdue calls every tick until cancelled; the first look settles calls an earlier run
+        left open."""
+        try:
+            while True:
+                await self.tick()
+                await asyncio.sleep(self.tick_s)
+        finally:
+            for lane in self._lanes.values():
+                lane.cancel()
+            await asyncio.gather(*self._lanes.values(), return_exceptions=True)
+
+    async def tick(self) -> None:
+        live = await asyncio.to_thread(self.store.live_activity)
+        now, mono = self.clock(), self.monotonic()
+        due: dict[str, list[CallRecord]] = {}
+        for call, heard in live:
+            if call.id in self._busy:
+                continue
+            watch = self._watch.get(call.id)
+            if watch is not None and watch.next_at > mono:
+                continue
+            deadline = heard + self.window(call)
+            if now < deadline:
+                continue
+            watch = self._watch.setdefault(call.id, _Watch(overdue_since=deadline))
+            due.setdefault(self.gateway_key(call.profile), []).append(call)
+            self._busy.add(call.id)
+        for key, calls in due.items():
+            lane = self._lanes.get(key)
+            if lane is not None and not lane.done():
+                for call in calls:  # the running lane takes them on its next pass
+                    self._busy.discard(call.id)
+                continue
+            self._lanes[key] = asyncio.create_task(self._lane(key, calls), name=f"reconcile-{key}")
+        live_ids = {call.id for call, _ in live}
+        for gone in set(self._watch) - live_ids:
+            del self._watch[gone]
+
+    async def idle(self) -> None:
+        """Wait for the lanes running now (tests)."""
+        await asyncio.gather(*self._lanes.values(), return_exceptions=True)
+
+    # ------------------------------------------------------------ deadlines
+
+    def _scale(self, profile: str) -> float:
+        known = self.settings.profiles.get(profile)
+        return self.speed if known is not None and known.embedded else 1.0
+
+    def window(self, call: CallRecord) -> timedelta:
+        """How long a call may go without a word before the gateway is asked about it."""
+        c = self.config
+        dial: dict[str, Any] = call.request.get("dial") or {}
+        ring = float(dial.get("timeout") or c.ring_timeout_s)
+        if call.status is CallStatus.ANSWERED:
+            limit = dial.get("time_limit")
+            # with a time limit the call ends by itself: wait for it, then a grace
+            seconds = float(limit) + c.grace_s if limit else float(c.answered_check_s)
+        else:
+            seconds = ring + c.grace_s
+            if call.provider == Provider.MOBTEXTING.value:
+                left = max(0, int(call.request.get("retries") or 0) - (call.attempts or 0))
+                interval = float((dial.get("mobtexting") or {}).get("interval") or 0) * 60
+                seconds += left * (interval + ring)  # the gateway's own retries are still to come
+        return timedelta(seconds=seconds / self._scale(call.profile))
+
+    def _again_s(self, call: CallRecord) -> float:
+        """When to look again at a call the gateway still holds, or could not tell us about."""
+        c = self.config
+        seconds = c.answered_check_s if call.status is CallStatus.ANSWERED else max(c.grace_s, 30)
+        return seconds / self._scale(call.profile)
+
+    def gateway_key(self, profile: str) -> str:
+        """Profiles on one gateway share its budget (its rate limit is the server's, not the profile's)."""
+        known = self.settings.profiles.get(profile)
+        if known is None:
+            return f"unconfigured:{profile}"
+        if known.embedded:
+            return f"embedded:{'jambonz' if known.provider == 'jambonz' else 'cognigy'}"
+        return known.resolved_base_url or profile
+
+    # ------------------------------------------------------------ asking
+
+    async def _lane(self, key: str, calls: list[CallRecord]) -> None:
+        """One gateway's calls, one request at a time."""
+        budget = self._budgets.setdefault(key, Budget(self.config.requests_per_minute, self.monotonic))
+        try:
+            for call in calls:
+                try:
+                    await self._settle(call, budget)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one call's surprise must not stop the others
+                    self._problem(call, f"{type(exc).__name__}: {exc}")
+                finally:
+                    self._busy.discard(call.id)
+        finally:
+            for call in calls:
+                self._busy.discard(call.id)
+
+    async def _ask(self, budget: Budget, question: Callable[[str], Awaitable[CallLookup]], sid: str) -> CallLookup:
+        while (wait := budget.wait_s()) > 0:
+            await asyncio.sleep(wait)
+        budget.spend()
+        self.stats.asked += 1
+        try:
+            answer = await question(sid)
+        except GatewayRateLimited as exc:
+            self.stats.limited += 1
+            budget.limited(exc.retry_after)
+            raise
+        budget.succeeded()
+        return answer
+
+    async def _settle(self, call: CallRecord, budget: Budget) -> None:
+        watch = self._watch.setdefault(call.id, _Watch(overdue_since=self.clock()))
+        watch.tries += 1
+        silent = _span(self.window(call).total_seconds() * self._scale(call.profile))
+        if call.profile not in self.settings.profiles:
+            return await self._unknown(call, f"no final word within {silent}, and profile {call.profile} is not "
+                                             "configured here, so its gateway cannot be asked")
+        if not call.call_sid:
+            return await self._unknown(call, "the gateway never answered the create request, so the call has no id "
+                                             "to ask about (it may or may not have been placed)")
+        gateway = await self.gateways.get(call.profile)
+        try:
+            lookup = await self._ask(budget, gateway.lookup_live, call.call_sid)
+            if not lookup.found:
+                try:
+                    lookup = await self._ask(budget, gateway.lookup_ended, call.call_sid)
+                except NotSupported:
+                    pass
+        except NotSupported:
+            return await self._unknown(call, f"no final webhook within {silent}; {_name(gateway)} has no API to ask")
+        except GatewayRateLimited:
+            watch.tries -= 1
+            watch.next_at = 0.0  # as soon as the budget's pause allows
+            return None
+        except GatewayError as exc:
+            self.stats.errors += 1
+            self.stats.last_error = str(exc)
+            return await self._later(call, watch, f"could not ask the gateway: {exc}")
+        if not lookup.found:
+            return await self._later(call, watch, _NOT_FOUND.get(lookup.where, "the gateway has no record of it"))
+        if lookup.status is None:
+            return await self._later(call, watch, f"the gateway's {lookup.where} say {lookup.provider_status!r}, "
+                                                   "which the console does not know as a status")
+        changed = lookup.status.final or lookup.status.rank > call.status.rank
+        if changed:
+            await self._store(call, lookup)
+        if lookup.status.final:
+            self.stats.settled += 1
+            return None
+        watch.overdue_since = None  # the gateway holds it as going on: a fresh deadline
+        watch.next_at = self.monotonic() + self._again_s(call)
+        return None
+
+    async def _later(self, call: CallRecord, watch: _Watch, problem: str) -> None:
+        """Nothing settled this time: look again later, or give up with the reason once it is long overdue."""
+        watch.last_problem = problem
+        overdue = watch.overdue_since or self.clock()
+        give_up = timedelta(seconds=self.config.give_up_s / self._scale(call.profile))
+        if self.clock() - overdue >= give_up:
+            return await self._unknown(call, f"{problem} (asked {watch.tries} times over "
+                                             f"{_span((self.clock() - overdue).total_seconds() * self._scale(call.profile))})")
+        watch.next_at = self.monotonic() + min(self._again_s(call) * 2 ** max(0, watch.tries - 1),
+                                               self.config.give_up_s / self._scale(call.profile))
+
+    def _problem(self, call: CallRecord, problem: str) -> None:
+        self.stats.errors += 1
+        self.stats.last_error = problem
+        watch = self._watch.setdefault(call.id, _Watch())
+        watch.next_at = self.monotonic() + self._again_s(call)
+
+    async def _store(self, call: CallRecord, lookup: CallLookup) -> None:
+        details: dict[str, Any] = {"asked": lookup.where}
+        if lookup.answered_at:
+            details["answered_at"] = iso(lookup.answered_at)
+        if lookup.ended_at:
+            details["ended_at"] = iso(lookup.ended_at)
+        await self._record(CallEvent(
+            profile=call.profile, provider=Provider(call.provider), kind=EventKind.STATUS, call_sid=call.call_sid,
+            token=call.attempt_id, status=lookup.status, provider_status=lookup.provider_status,
+            sip_status=lookup.sip_status, sip_reason=lookup.sip_reason, duration=lookup.duration,
+            received_at=self.clock(), verified=True, raw=lookup.raw, details=details, source=EventSource.POLL))
+
+    async def _unknown(self, call: CallRecord, why: str) -> None:
+        self.stats.unknown += 1
+        await self._record(unknown_event(call, why, EventSource.DEADLINE, self.clock()))
+
+    async def _record(self, event: CallEvent) -> None:
+        ingested = await self.store.ingest(event)
+        if self.on_event is not None:
+            self.on_event(event, ingested)
+
+
+_NOT_FOUND = {
+    "live calls": "the gateway no longer lists the call",
+    "recent calls": "the gateway no longer lists the call, and its recent calls hold no record of it",
+    "callstatus": "the gateway's callstatus has no record of it",
+}
+
+
+def unknown_event(call: CallRecord, why: str, source: EventSource, now: datetime) -> CallEvent:
+    """An event that ends a call as unknown (no final word and none to be had, or an operator's say)."""
+    return CallEvent(profile=call.profile, provider=Provider(call.provider), kind=EventKind.STATUS,
+                     call_sid=call.call_sid, token=call.attempt_id, status=CallStatus.UNKNOWN,
+                     received_at=now, verified=True, raw=json.dumps({"why": why}, ensure_ascii=False),
+                     details={"why": why}, source=source)
+
+
+def _name(gateway: Gateway) -> str:
+    return {"ibm": "IBM", "mobtexting": "MOBtexting", "jambonz": "jambonz", "cognigy": "Cognigy"}[gateway.provider.value]
+
+
+def _span(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"
