@@ -59,8 +59,10 @@ class Budget:
         self._sent.append(self._clock())
 
     def limited(self, retry_after: float | None) -> float:
-        """A 429: wait as long as the gateway says, or twice the last pause; returns the pause."""
-        self._pause_s = min(MAX_PAUSE_S, max(self._pause_s * 2 or FIRST_PAUSE_S, retry_after or 0.0))
+        """A 429: wait as long as the gateway says (at least a second), twice as long as last time if it
+        refuses again, and FIRST_PAUSE_S when it does not say; returns the pause."""
+        first = 1.0 if retry_after is not None else FIRST_PAUSE_S
+        self._pause_s = min(MAX_PAUSE_S, max(self._pause_s * 2 or first, retry_after or 0.0))
         self._paused_until = self._clock() + self._pause_s
         return self._pause_s
 
@@ -210,7 +212,7 @@ class Reconciler:
 
     async def _ask(self, budget: Budget, question: Callable[[str], Awaitable[CallLookup]], sid: str) -> CallLookup:
         while (wait := budget.wait_s()) > 0:
-            await asyncio.sleep(wait)
+            await asyncio.sleep(min(wait, 1.0))  # looked at again each second: a budget can change meanwhile
         budget.spend()
         self.stats.asked += 1
         try:

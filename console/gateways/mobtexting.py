@@ -106,10 +106,25 @@ class MobtextingGateway(Gateway):
         word = str(row.get("status") or "")
         start, end = portal_time(row.get("start_at")), portal_time(row.get("end_at"))
         status = map_status(Provider.MOBTEXTING, word, ended=end is not None)
-        duration = int((end - start).total_seconds()) if status is CallStatus.COMPLETED and start and end else None
+        duration = None
+        if status is CallStatus.COMPLETED:  # the 2021 rows say it ("00:00:19"); today's give the times only
+            duration = clock_seconds(row.get("duration"))
+            if duration is None and start and end:
+                duration = int((end - start).total_seconds())
         return CallLookup(True, "callstatus", status, word, None, None, duration, start if duration is not None else None,
                           end if status is not None and status.final else None,
                           raw=json.dumps(row, separators=(",", ":"), ensure_ascii=False))
+
+
+def clock_seconds(value: Any) -> int | None:
+    """"00:00:19" or "19" as seconds."""
+    parts = str(value if value is not None else "").split(":")
+    if len(parts) > 3 or not all(p.strip().isdigit() for p in parts):
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds
 
 
 def portal_time(value: Any) -> datetime | None:

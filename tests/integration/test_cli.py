@@ -239,6 +239,12 @@ def test_receive_logs_one_line_per_stored_event_and_none_for_refused_ones(tmp_pa
     assert "sid-8" not in rest, "an unauthenticated webhook was logged"
 
 
+def test_the_simulator_refuses_a_share_of_lost_webhooks_outside_0_to_1() -> None:
+    result = subprocess.run([sys.executable, "-m", "console", "simulator", "--drop-webhooks", "1.5"],
+                            capture_output=True, text=True, env=_env(), timeout=60)
+    assert result.returncode == 2 and "--drop-webhooks" in result.stderr and "0<=x<=1" in result.stderr
+
+
 def test_the_simulator_says_why_it_cannot_listen() -> None:
     import socket
 

@@ -82,3 +82,20 @@ async def test_busy_amd_and_hang_up_through_the_whole_path(services: Services) -
     assert call.status is CallStatus.COMPLETED
     last = services.store.events(call.id)[-1]
     assert last.details["call_termination_by"] == "jambonz"
+
+
+async def test_mobtexting_busy_then_answered_on_its_own_retry_is_answered_with_both_attempts(services: Services) -> None:
+    from console.ui.screens.call_detail import timeline_words
+
+    outcome = await services.dialer.place("demo-mobtexting", request("demo-mobtexting", "+919876543207",
+                                                                      mobtexting={"flow_id": "351", "interval": 5}))
+    assert outcome.call.request["retries"] == 2  # the profile's count: MOBtexting does not document one
+    async with asyncio.timeout(10):
+        while (call := services.store.call(outcome.call.attempt_id)).status is not CallStatus.RETRYING:
+            await asyncio.sleep(0.01)
+    assert call.attempts == 1 and call.provider_status == "BUSY"
+    call = await settled(services.store, outcome.call.attempt_id)
+    assert (call.status, call.attempts, call.duration) == (CallStatus.COMPLETED, 2, 4)
+    events = services.store.events(call.id)
+    assert [w for w in timeline_words(events, "mobtexting") if "attempt" in w] == ["BUSY (attempt 1)",
+                                                                                  "ANSWER (attempt 2)"]

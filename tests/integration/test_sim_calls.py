@@ -75,6 +75,34 @@ def test_outcomes_from_the_last_two_digits_of_any_target() -> None:
     assert outcome_for("sip:+12125550104@pbx.example:5060") is Outcome.NOT_FOUND
     assert outcome_for("alice05@sip.example") is Outcome.MACHINE
     assert outcome_for("bob") is Outcome.TALK
+    assert [outcome_for("+12125550107", attempt) for attempt in (1, 2)] == [Outcome.BUSY, Outcome.TALK]
+
+
+async def test_a_share_of_webhooks_is_lost_the_same_way_every_run(make_sim: MakeSim, recorder: HookRecorder) -> None:
+    lost_each_run = []
+    for _ in range(2):
+        recorder.requests.clear()
+        sim = await make_sim()
+        sim.notifier = type(sim.notifier)(sim.alerts, drop_rate=0.5, drop_seed=7)
+        sim.jambonz.notifier = sim.notifier
+        sid, hooks = await place(sim, recorder, "+12125550101")
+        lost_each_run.append(([h.json["call_status"] for h in hooks], sim.notifier.dropped))
+        alerts = [a for a in sim.alerts.rows if a["target_sid"] == sid]
+        assert len(alerts) == sim.notifier.dropped and all("--drop-webhooks" in a["detail"] for a in alerts)
+    assert lost_each_run[0] == lost_each_run[1] and 0 < lost_each_run[0][1] < 4
+
+
+async def test_every_webhook_lost_leaves_the_gateways_own_record(make_sim: MakeSim, recorder: HookRecorder) -> None:
+    sim = await make_sim()
+    sim.notifier.drop_rate = 1.0
+    sid, hooks = await place(sim, recorder, "+12125550102")
+    assert hooks == [] and sim.notifier.sent == 0
+    async with client(sim) as c:
+        listed = (await c.get(f"{CALLS}/{sid}")).json()
+        recent = (await c.get(f"/v1/Accounts/{DEMO_ACCOUNT_SID}/RecentCalls", params={"page": 1, "count": 5,
+                                                                                    "filter": sid})).json()
+    assert (listed["call_status"], listed["sip_status"]) == ("busy", 486)
+    assert [(r["call_sid"], r["answered"], r["sip_status"]) for r in recent["data"]] == [(sid, False, 486)]
 
 
 def amd_types(recorder: HookRecorder, sid: str) -> list[str]:

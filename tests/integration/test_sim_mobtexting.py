@@ -68,6 +68,17 @@ async def test_busy_and_unanswered_numbers_are_retried_after_the_interval(make_s
     assert {h.json["mid"] for h in hooks} == {call_id} and hooks[0].json["flow_id"] is None
 
 
+async def test_a_busy_number_answers_on_the_retry(make_sim: MakeSim, recorder: HookRecorder) -> None:
+    sim = await sim_with_webhook(make_sim, recorder, speed=20_000)
+    async with httpx.AsyncClient(base_url=sim.base_url, headers=bearer()) as c:
+        r = await c.post(SEND, json={"bridge": "918068280000", "to": "919876543207", "flow_id": "351", "interval": 5,
+                                     "webhook_id": "1"})
+        await sim.engine.idle()
+        status = (await c.get("/api/v2/outgoing/callstatus", params={"id": r.json()["data"][0]["id"]})).json()
+    assert [h.json["status"] for h in recorder.on("/obd")] == ["BUSY", "ANSWER"]
+    assert status["data"][0]["status"] == "ANSWER"  # callstatus tells the latest attempt
+
+
 async def test_callstatus_reports_by_id_and_mobile(make_sim: MakeSim, recorder: HookRecorder) -> None:
     sim = await sim_with_webhook(make_sim, recorder)
     async with httpx.AsyncClient(base_url=sim.base_url, headers=bearer()) as c:

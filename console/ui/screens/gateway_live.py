@@ -221,9 +221,8 @@ class LiveCallsScreen(Screen[None]):
             self.notify(str(exc), title=f"{verb.lower()} failed", severity="error", timeout=10)
             return
         self.notify(f"{verb.lower()} sent for {row.to_number}", timeout=3)
-        self.ending.add(row.key)
+        self.ending.add(row.key)  # until the gateway's word on it comes, by webhook or at the next poll
         self.show_row(row)
-        self._wake.set()  # show the gateway's word on it now, not at the next poll
 
     def show_row(self, row: LiveRow) -> None:
         table = self.query_one("#live-table", DataTable)

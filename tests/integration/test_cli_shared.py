@@ -1,0 +1,136 @@
+"""The commands on a shared history: `vgconsole dial` without --wait relies on the receiver that serves the
+history, and `vgconsole receive` shares the port with whoever owns it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from console.config import DEMO_APPLICATION_SID
+from console.status import AmdResult, CallStatus
+from console.store import Store
+from tests.conftest import ROOT
+from tests.integration.test_sharing import free_port
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "console", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env())
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    return out
+
+
+@pytest.fixture
+def gateway() -> Iterator[dict]:
+    """A simulated Cognigy gateway in a process of its own (it outlives any one vgconsole command)."""
+    proc = start("simulator", "--port", "0", "--speed", "20", "--json")
+    try:
+        assert proc.stdout is not None
+        yield json.loads(proc.stdout.readline())
+    finally:
+        stop(proc)
+
+
+def config(tmp_path: Path, gateway: dict, port: int) -> Path:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(textwrap.dedent(f"""
+        default_profile = "gw"
+        [storage]
+        path = "{tmp_path / 'h.db'}"
+        [receiver]
+        port = {port}
+        [profiles.gw]
+        provider = "cognigy"
+        base_url = "{gateway['base_url']}"
+        api_key = "{gateway['api_key']}"
+        account_sid = "{gateway['account_sid']}"
+        webhook_secrets = ["{gateway['webhook_secret']}"]
+        defaults = {{ from = "+12125550100", application = "{DEMO_APPLICATION_SID}" }}
+    """))
+    return cfg
+
+
+def settled(db: Path, attempt: str, timeout: float = 30) -> object:
+    deadline = time.monotonic() + timeout
+    with Store(db) as store:
+        while time.monotonic() < deadline:
+            call = store.call(attempt)
+            if call is not None and call.status.final and call.amd_result:
+                return call
+            time.sleep(0.05)
+    raise AssertionError(f"call {attempt} did not settle within {timeout} s")
+
+
+def test_dial_without_wait_hands_the_gateway_the_running_receivers_hooks_amd_kept(tmp_path: Path,
+                                                                                  gateway: dict) -> None:
+    cfg = config(tmp_path, gateway, free_port())
+    receiver = start("--config", str(cfg), "receive", "--json")
+    try:
+        assert receiver.stdout is not None
+        owner = json.loads(receiver.stdout.readline())
+        assert owner["state"] == "listening"
+        dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550105",
+                               "--amd", "--json"], capture_output=True, text=True, env=env(), timeout=60)
+        assert dial.returncode == 0, dial.stderr
+        assert f"webhooks go to the vgconsole receiver of pid {owner['owner_pid']}" in dial.stderr
+        placed = json.loads(dial.stdout.splitlines()[0])
+        call = settled(tmp_path / "h.db", placed["attempt"])
+        assert (call.status, call.amd_result, call.duration) == (CallStatus.COMPLETED, AmdResult.MACHINE, 9)
+        with Store(tmp_path / "h.db") as store:
+            sent = store.call(placed["attempt"]).request["body"]
+        assert sent["amd"]["actionHook"].startswith(owner["public_url"]) and sent["notifyUrl"]["url"].startswith(
+            owner["public_url"])
+    finally:
+        log = stop(receiver)
+    assert placed["call_sid"] in log  # the owner logged the call's webhooks
+
+
+def test_dial_with_no_receiver_says_so_and_the_call_goes_out_without_hooks(tmp_path: Path, gateway: dict) -> None:
+    cfg = config(tmp_path, gateway, free_port())
+    dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550101",
+                           "--amd", "--json"], capture_output=True, text=True, env=env(), timeout=60)
+    assert dial.returncode == 0, dial.stderr
+    assert "warning: no receiver will hear this call (no vgconsole receiver listens on 127.0.0.1:" in dial.stderr
+    assert "settled from the gateway's own records" in dial.stderr
+    assert "AMD left off" in dial.stderr
+
+
+def test_receive_follows_when_another_process_owns_the_port_and_takes_it_over(tmp_path: Path, gateway: dict) -> None:
+    cfg = config(tmp_path, gateway, free_port())
+    first = start("--config", str(cfg), "receive", "--json")
+    second = start("--config", str(cfg), "receive", "--json")
+    try:
+        assert first.stdout is not None and second.stdout is not None
+        owner = json.loads(first.stdout.readline())
+        follower = json.loads(second.stdout.readline())
+        assert (owner["state"], follower["state"]) == ("listening", "shared")
+        assert follower["owner_pid"] == first.pid == owner["owner_pid"]
+        stop(first)
+        line = second.stdout.readline()  # bounded by the takeover: about a second
+        assert "took the receiver port over: listening on" in line
+        dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550105",
+                               "--amd", "--json"], capture_output=True, text=True, env=env(), timeout=60)
+        assert f"receiver of pid {second.pid}" in dial.stderr
+        call = settled(tmp_path / "h.db", json.loads(dial.stdout.splitlines()[0])["attempt"])
+        assert call.amd_result is AmdResult.MACHINE
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                stop(proc)
