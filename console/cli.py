@@ -386,7 +386,8 @@ def status_line(status: str, sip: int | None, reason: str | None, final: bool, d
 @click.pass_obj
 def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | None, tags: tuple[str, ...],
          headers: tuple[str, ...], amd: bool, wait: bool, wait_timeout: int, as_json: bool) -> None:
-    """Place a call. With --wait, exit 0 when it is answered, 1 when it ends otherwise."""
+    """Place a call. With --wait, exit 0 when it is answered, 1 when it ends otherwise, 3 when no final status
+    came in time, 4 when how it ended cannot be known (unknown, with the reason)."""
     import asyncio
 
     from console.compose import compose, parse_header, parse_tag
@@ -394,7 +395,7 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
     from console.problems import InvalidInput
     from console.receiver import ReceiverState, load_key
     from console.services import Services
-    from console.status import CallStatus, EventSource
+    from console.status import CallStatus, EventSource, advance
 
     settings = c.settings()
     name = profile or settings.default_profile or ""
@@ -428,12 +429,20 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
             if event.amd is not None and event.amd.verdict:
                 say(f"amd {event.amd.value}" + (f" ({event.amd_reason})" if event.amd_reason else ""),
                     amd=event.amd.value, reason=event.amd_reason)
-            if event.status is not None and call.status.value != state.get("shown"):
-                state["shown"] = call.status.value
-                say(status_line(call.status.value, call.sip_status, call.sip_reason, call.status.final,
-                                call.duration if call.status is CallStatus.COMPLETED else None),
-                    status=call.status.value, sip_status=call.sip_status, sip_reason=call.sip_reason)
+            # Each status the call goes through, from the event that said it: following history, several
+            # events can arrive in one look, and the call as it stands now would hide the ones in between.
+            word = event.status
+            if call.status is CallStatus.RETRYING and word in (CallStatus.BUSY, CallStatus.NO_ANSWER):
+                word = CallStatus.RETRYING  # the gateway calls again
+            shown = CallStatus(state["shown"]) if state.get("shown") else None
+            if word is not None and word is not shown and advance(shown, word) is word:
+                state["shown"] = word.value
+                line = (f"unknown: {call.error}" if word is CallStatus.UNKNOWN else
+                        status_line(word.value, event.sip_status, event.sip_reason, word.final,
+                                    event.duration if word is CallStatus.COMPLETED else None))
+                say(line, status=word.value, sip_status=event.sip_status, sip_reason=event.sip_reason)
             state["answered"] = state.get("answered") or call.status in (CallStatus.ANSWERED, CallStatus.COMPLETED)
+            state["unknown"] = call.status is CallStatus.UNKNOWN
             if call.status.final:
                 finished.set()
 
@@ -464,7 +473,7 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
             except TimeoutError:
                 click.echo(f"vgconsole: no final status within {wait_timeout} s", err=True)
                 return 3
-            return 0 if state.get("answered") else 1
+            return 0 if state.get("answered") else 4 if state.get("unknown") else 1
         finally:
             await services.stop()
 

@@ -78,20 +78,39 @@ class ReceiverStats:
 
 
 def load_key(path: Path) -> bytes:
-    """The receiver's key for IBM hook credentials, kept across restarts (created 0600 on first use)."""
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
-        pass
-    key = secrets.token_bytes(32)
+    """The host's receiver key (IBM hook credentials, the embedded simulators' webhook secret), kept across
+    restarts and shared by every vgconsole process: created 0600 on first use, complete or not at all, and
+    by one process only when several start at once."""
+    key = _read_key(path)
+    if key is not None:
+        return key
+    fresh = secrets.token_bytes(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key.hex())
+        staged = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(fresh.hex())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(staged, path)  # fails if another process got there first: its key is the host's
+        except FileExistsError:
+            if _read_key(path) is None:  # there, but not a key (a first write cut short): replaced
+                os.replace(staged, path)
+        finally:
+            staged.unlink(missing_ok=True)
     except OSError:
-        pass  # an unwritable data folder: the key lasts for this run only
-    return key
+        return fresh  # an unwritable data folder: the key lasts for this run only
+    return _read_key(path) or fresh
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return key if len(key) >= 16 else None
 
 
 class Receiver:

@@ -13,6 +13,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -195,8 +196,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable vgconsole history database: {exc}") from None
         try:
-            db.enable_wal()
-            schema.migrate(db)
+            _prepare_schema(db)
         except schema.SchemaTooNew as exc:
             raise StoreError(f"{self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
@@ -600,6 +600,23 @@ def _json(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- writer jobs (module level: the writer may be a process)
+
+
+def _prepare_schema(db: Database, patience_s: float = 10.0) -> None:
+    """WAL and the newest schema. Two processes opening a new history at once (a console and a receiver
+    started together) contend for the switch to WAL, which SQLite refuses at once rather than waiting:
+    the loser waits its turn here, a bounded while."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.enable_wal()
+            schema.migrate(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def connect(path: Path, synchronous: str, readonly: bool = False) -> Database:

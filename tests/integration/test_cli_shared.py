@@ -102,6 +102,22 @@ def test_dial_without_wait_hands_the_gateway_the_running_receivers_hooks_amd_kep
     assert placed["call_sid"] in log  # the owner logged the call's webhooks
 
 
+def test_dial_wait_follows_the_call_through_history_while_another_process_owns_the_port(tmp_path: Path,
+                                                                                         gateway: dict) -> None:
+    cfg = config(tmp_path, gateway, free_port())
+    receiver = start("--config", str(cfg), "receive", "--json")
+    try:
+        assert receiver.stdout is not None
+        owner = json.loads(receiver.stdout.readline())
+        dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550102",
+                               "--wait"], capture_output=True, text=True, env=env(), timeout=60)
+        assert dial.returncode == 1, dial.stderr  # busy: it ended without an answer
+        assert f"receiver of pid {owner['owner_pid']}" in dial.stderr
+        assert dial.stdout.splitlines()[1:] == ["dialing (100)", "ringing (180)", "busy (486 Busy Here)"]
+    finally:
+        stop(receiver)
+
+
 def test_dial_with_no_receiver_says_so_and_the_call_goes_out_without_hooks(tmp_path: Path, gateway: dict) -> None:
     cfg = config(tmp_path, gateway, free_port())
     dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550101",
@@ -115,10 +131,11 @@ def test_dial_with_no_receiver_says_so_and_the_call_goes_out_without_hooks(tmp_p
 def test_receive_follows_when_another_process_owns_the_port_and_takes_it_over(tmp_path: Path, gateway: dict) -> None:
     cfg = config(tmp_path, gateway, free_port())
     first = start("--config", str(cfg), "receive", "--json")
+    assert first.stdout is not None
+    owner = json.loads(first.stdout.readline())
     second = start("--config", str(cfg), "receive", "--json")
     try:
-        assert first.stdout is not None and second.stdout is not None
-        owner = json.loads(first.stdout.readline())
+        assert second.stdout is not None
         follower = json.loads(second.stdout.readline())
         assert (owner["state"], follower["state"]) == ("listening", "shared")
         assert follower["owner_pid"] == first.pid == owner["owner_pid"]
@@ -134,3 +151,15 @@ def test_receive_follows_when_another_process_owns_the_port_and_takes_it_over(tm
         for proc in (first, second):
             if proc.poll() is None:
                 stop(proc)
+
+
+def test_two_receivers_started_at_once_on_a_new_host_end_as_one_owner_and_one_follower(tmp_path: Path,
+                                                                                      gateway: dict) -> None:
+    cfg = config(tmp_path, gateway, free_port())
+    both = [start("--config", str(cfg), "receive", "--json") for _ in range(2)]
+    try:
+        states = sorted(json.loads(p.stdout.readline())["state"] for p in both if p.stdout is not None)
+        assert states == ["listening", "shared"]  # one key for the host, however they raced to make it
+    finally:
+        for proc in both:
+            stop(proc)

@@ -160,3 +160,22 @@ async def test_the_feed_hands_each_event_on_once_whichever_path_sees_it_first(tm
         duplicate = await store.ingest(second)
         feed.hand_on(second, duplicate)  # a gateway's retry: handed on as a duplicate, once
         assert handed == [one.event_id, two.event_id, None]
+
+
+def test_the_host_key_is_made_once_whoever_asks_first_and_a_broken_one_is_replaced(tmp_path: Path) -> None:
+    import threading
+
+    from console.receiver import load_key
+
+    path = tmp_path / "data" / "receiver.key"
+    keys: list[bytes] = []
+    threads = [threading.Thread(target=lambda: keys.append(load_key(path))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(keys)) == 1 and path.read_text() == keys[0].hex() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in path.parent.iterdir()] == ["receiver.key"]  # nothing staged is left behind
+    path.write_text("")  # a first write cut short (a full disk)
+    fresh = load_key(path)
+    assert fresh != keys[0] and len(fresh) == 32 and load_key(path) == fresh

@@ -135,3 +135,4 @@ async def test_live_counts_every_unfinished_call_however_old(store: Store, clock
     assert [c.call_sid for c in store.live()] == ["old", "new"]
     await store.ingest(said(clock, old, CallStatus.UNKNOWN, source=EventSource.OPERATOR, details={"why": "closed"}))
     assert store.counts_since(clock.now)["live"] == 1
+

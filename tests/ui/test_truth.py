@@ -155,6 +155,24 @@ async def test_a_call_is_marked_ended_by_hand_from_the_log_and_the_detail_says_w
         await until(pilot, lambda: any("has already ended (unknown)" in n for n in notes(app)), "no second close")
 
 
+async def test_an_ibm_call_is_closed_by_hand_from_the_live_calls_view(live_store: Store) -> None:
+    async with console(live_store, speed=10, reconcile={"enabled": False},
+                       simulator={"speed": 10, "drop_webhooks": 1.0}) as (app, pilot):
+        await app.switch_profile("demo-ibm")
+        await until(pilot, lambda: "demo-ibm" in status_line(app) and ready(app), "the IBM profile")
+        call = await dial(pilot, "+12125550101")
+        await pilot.press("f9")
+        live = app.screen
+        assert isinstance(live, LiveCallsScreen)
+        await until(pilot, lambda: any(r.call and r.call.attempt_id == call.attempt_id for r in live.rows), "the call")
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MarkEnded), "the question")
+        app.screen.query_one("#mark-reason", Input).insert_text_at_cursor("IBM said nothing; the agent confirmed")
+        await pilot.press("enter")
+        await until(pilot, lambda: live_store.call(call.attempt_id).status is CallStatus.UNKNOWN, "closed")
+        assert "the agent confirmed" in live_store.call(call.attempt_id).error
+
+
 async def test_f9_marks_a_hung_up_call_ending_offers_it_once_and_settles_what_the_gateway_says(
         live_store: Store) -> None:
     async with console(live_store, speed=10, ui={"live_poll_s": 60}, reconcile={"enabled": False},
