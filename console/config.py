@@ -404,6 +404,7 @@ class SimulatorSettings(_Strict):
     speed: float = Field(1.0, gt=0, le=100_000)  # 10 makes every simulated call ten times faster
     # Lose this share (0 to 1) of the status and AMD webhooks, to watch reconciliation settle the calls.
     drop_webhooks: float = Field(0.0, ge=0, le=1)
+    drop_seed: int | None = None  # the same webhooks lost every run
 
 
 DEMO_ACCOUNT_SID = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"

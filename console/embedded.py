@@ -59,11 +59,12 @@ def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None, secre
 
 class EmbeddedGateways:
     def __init__(self, speed: float = 1.0, seed: Callable[[str], Seed] | None = None,
-                 log: Callable[[str], None] | None = None, secret: str | None = None, drop_webhooks: float = 0.0):
+                 log: Callable[[str], None] | None = None, secret: str | None = None, drop_webhooks: float = 0.0,
+                 drop_seed: int | None = None):
         self._speed = speed
         self._seed = seed or (lambda mode: Seed(webhook_secret=secret) if secret else Seed())
         self._log = log
-        self._drop = drop_webhooks
+        self._drop, self._drop_seed = drop_webhooks, drop_seed
         self._running: dict[str, Simulator] = {}
         self._lock = asyncio.Lock()
 
@@ -74,7 +75,7 @@ class EmbeddedGateways:
             sim = self._running.get(mode)
             if sim is None:
                 sim = Simulator(SimulatorOptions(port=0, speed=self._speed, mode=mode, seed=self._seed(mode),
-                                                 drop_webhooks=self._drop), log=self._log)
+                                                 drop_webhooks=self._drop, drop_seed=self._drop_seed), log=self._log)
                 await sim.start()
                 self._running[mode] = sim
             return sim

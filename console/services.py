@@ -50,6 +50,7 @@ class Services:
         secret = embedded_secret(key)
         holder: list[Receiver] = []
         embedded = EmbeddedGateways(speed=speed, secret=secret, drop_webhooks=settings.simulator.drop_webhooks,
+                                    drop_seed=settings.simulator.drop_seed,
                                     seed=lambda mode: seed_for(settings, mode, holder[0].hook_urls, secret))
         feed = HistoryFeed(store, on_event)
         receiver = Receiver(settings, store, key=key, on_event=feed.hand_on, only_profile=only_profile,
