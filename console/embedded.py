@@ -83,6 +83,10 @@ class EmbeddedGateways:
     def running(self) -> dict[str, dict[str, Any]]:
         return {mode: sim.info() for mode, sim in self._running.items()}
 
+    def live_calls(self) -> int:
+        """Calls still going on in the simulators of this process (they end when it stops)."""
+        return sum(1 for sim in self._running.values() for call in sim.engine.calls.values() if not call.final)
+
     def secrets(self) -> list[str]:
         """The running simulators' webhook secrets, which the receiver trusts for embedded profiles."""
         return [sim.options.seed.webhook_secret for sim in self._running.values()]

@@ -191,6 +191,8 @@ class ConsoleApp(App[None]):
             return
         self.show_status()
         receiver = self.services.receiver
+        if receiver.state is self._receiver_seen:
+            return  # told twice (as the services start): said once
         if receiver.state is ReceiverState.LISTENING:
             if self._receiver_seen is ReceiverState.SHARED:
                 self.notify(f"this console now receives the webhooks ({receiver.detail})", title="receiver", timeout=6)
@@ -626,17 +628,19 @@ class ConsoleApp(App[None]):
             self.exit()
             return
         live = len(await asyncio.to_thread(self.store.live))  # history's, not the log's few hundred rows
+        carried = self.services.embedded.live_calls()
         receiving = self.services.receiver.state is ReceiverState.LISTENING
-        if not live or not (self.services.embedded.running() or receiving):
+        if not carried and not (live and receiving):
             self.exit()
             return
-        if self.services.embedded.running():
-            where = "this console's demo gateway stops with it and ends the calls it carries"
-        else:
-            where = ("this console receives their webhooks: until another vgconsole takes the port over, their "
-                     "outcome comes later, from the gateway's own records")
-        self.push_screen(Confirm(f"{live} call(s) still live: {where}. Leave anyway?", yes="Leave"),
-                         lambda yes: self.exit() if yes else None)
+        said = []
+        if carried:
+            said.append(f"{carried} of them run on this console's demo gateway, which ends them as it stops")
+        if receiving:
+            said.append("this console receives their webhooks: until another vgconsole takes the port over, their "
+                        "outcome comes later, from the gateway's own records")
+        self.push_screen(Confirm(f"{max(live, carried)} call(s) still live; {'; '.join(said)}. Leave anyway?",
+                                 yes="Leave"), lambda yes: self.exit() if yes else None)
 
     # ------------------------------------------------------------ toasts
 
