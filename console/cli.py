@@ -393,7 +393,7 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
     from console.compose import compose, parse_header, parse_tag
     from console.gateways.errors import GatewayError
     from console.problems import InvalidInput
-    from console.receiver import ReceiverState, load_key
+    from console.receiver import load_key
     from console.services import Services
     from console.status import CallStatus, EventSource, advance
 

@@ -24,15 +24,17 @@ class HistoryFeed:
         self.cursor: int | None = None  # every event up to this id has been handed on
         self._handed: set[int] = set()  # ids above the cursor handed on already (by the local receiver)
 
-    def hand_on(self, event: CallEvent, ingested: Ingested) -> None:
-        """The one door to `on_event`: a stored event is handed on once; a duplicate is not handed on."""
+    def hand_on(self, event: CallEvent, ingested: Ingested) -> bool:
+        """The one door to `on_event`: a stored event is handed on once (False: it was already); a gateway's
+        retry, stored as a duplicate, is handed on as it comes (the receiver's log shows it)."""
         event_id = ingested.event_id
         if event_id is not None:
             if event_id in self._handed or (self.cursor is not None and event_id <= self.cursor):
-                return
+                return False
             self._handed.add(event_id)
         if self.on_event is not None:
             self.on_event(event, ingested)
+        return True
 
     async def start(self) -> None:
         """Follow from now on (what history already holds, whoever needs it reads)."""
@@ -54,9 +56,7 @@ class HistoryFeed:
             assert self.cursor is not None
             found, last = await asyncio.to_thread(self.store.events_since, self.cursor, BATCH, self._handed.__contains__)
             for followed in found:
-                before = len(self._handed)
-                self.hand_on(followed.event, Ingested(False, followed.call, followed.event_id))
-                handed += len(self._handed) - before
+                handed += self.hand_on(followed.event, Ingested(False, followed.call, followed.event_id))
             if last == self.cursor:
                 return handed
             self.cursor = last

@@ -604,8 +604,8 @@ def _json(value: Any) -> str:
 
 def _prepare_schema(db: Database, patience_s: float = 10.0) -> None:
     """WAL and the newest schema. Two processes opening a new history at once (a console and a receiver
-    started together) contend for the switch to WAL, which SQLite refuses at once rather than waiting:
-    the loser waits its turn here, a bounded while."""
+    started together) can be told "database is locked" while the other switches it to WAL and migrates
+    it, busy timeout or not (seen in about one start in ten): the loser tries again, a bounded while."""
     deadline = time.monotonic() + patience_s
     while True:
         try:

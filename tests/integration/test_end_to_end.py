@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from console.calls import DialRequest
-from console.config import DEMO_APPLICATION_SID, load_settings
+from console.config import load_settings
 from console.receiver import ReceiverState
 from console.services import Services
 from console.status import AmdResult, CallStatus, EventSource
 from console.store import Store
+from tests.integration.demo import request
 
 
 @pytest.fixture
@@ -28,16 +28,6 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
     yield s
     await s.stop()
     store.close()
-
-
-def request(profile: str, number: str, **extra: Any) -> DialRequest:
-    base: dict[str, Any] = {
-        "demo-cognigy": {"provider": "cognigy", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID},
-        "demo-jambonz": {"provider": "jambonz", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID},
-        "demo-ibm": {"provider": "ibm", "from": "+12125550150"},
-        "demo-mobtexting": {"provider": "mobtexting", "from": "+918068280000", "mobtexting": {"flow_id": "351"}},
-    }[profile]
-    return DialRequest.build({**base, "to": {"type": "phone", "number": number}, **extra}, region="US")
 
 
 async def settled(store: Store, attempt: str, timeout: float = 20) -> Any:

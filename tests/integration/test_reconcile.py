@@ -12,33 +12,25 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from console.calls import DialRequest
 from console.clock import iso
 from console.config import DEMO_APPLICATION_SID, load_settings
 from console.services import Services
 from console.simulator import Seed, Simulator, SimulatorOptions
+from console.simulator.ratelimit import RateLimit
 from console.status import CallStatus, EventSource
 from console.store import CallRecord, Store
 from tests.conftest import ROOT
+from tests.integration.demo import request
 
 SPEED = 500.0
 TICK = 0.05
-
-
-def request(profile: str, number: str, **extra: Any) -> DialRequest:
-    base: dict[str, Any] = {
-        "demo-cognigy": {"provider": "cognigy", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID},
-        "demo-jambonz": {"provider": "jambonz", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID},
-        "demo-ibm": {"provider": "ibm", "from": "+12125550150"},
-        "demo-mobtexting": {"provider": "mobtexting", "from": "+918068280000", "mobtexting": {"flow_id": "351"}},
-    }[profile]
-    return DialRequest.build({**base, "to": {"type": "phone", "number": number}, **extra}, region="US")
 
 
 @pytest.fixture
@@ -147,57 +139,50 @@ class Ticking:
         return self.now
 
 
-async def test_the_budget_allows_at_most_its_requests_a_minute_one_at_a_time(tmp_path: Path) -> None:
-    settings = load_settings(receiver={"port": 0}, simulator={"drop_webhooks": 1.0}, reconcile={"enabled": False})
-    assert settings.reconcile.requests_per_minute == 12  # the default
+@asynccontextmanager
+async def unsettled(tmp_path: Path, calls: int, **reconcile: Any) -> AsyncIterator[tuple[Services, Simulator, list]]:
+    """`calls` answered calls, over at the gateway, whose webhooks were all lost: reconciliation not started."""
+    settings = load_settings(receiver={"port": 0}, simulator={"drop_webhooks": 1.0},
+                             reconcile={"enabled": False, **reconcile})
     with Store(tmp_path / "h.db") as store:
         services = Services.build(settings, store, key=b"k", speed=SPEED)
+        services.reconciler.tick_s = TICK
         await services.start()
         try:
-            calls = [(await services.dialer.place("demo-cognigy", request("demo-cognigy", f"+121255501{n:02d}"))).call
-                     for n in range(10, 30)]
+            placed = [(await services.dialer.place("demo-cognigy", request("demo-cognigy", f"+121255501{n:02d}"))).call
+                      for n in range(10, 10 + calls)]
             sim = await services.embedded.for_provider("cognigy")
             await sim.engine.idle()
             await asyncio.sleep(0.3)  # every call is past its deadline
-            lookups = lambda: [s for s in sim.requests if s.method == "GET" and "/Calls/" in s.path]  # noqa: E731
-            minute = Ticking()
-            services.reconciler.monotonic = minute
-            services.reconciler.tick_s = TICK
-            runner = asyncio.create_task(services.reconciler.run())
-            await asyncio.sleep(2.0)
-            assert len(lookups()) == 12  # all the budget allows in this minute, whatever is due
-            minute.now += 61
-            async with asyncio.timeout(10):
-                while len([c for c in calls if store.call(c.attempt_id).status.final]) < 20:
-                    await asyncio.sleep(0.05)
-            runner.cancel()
-            assert len(lookups()) == 20 and max(s.in_flight for s in lookups()) == 1
+            yield services, sim, placed
         finally:
             await services.stop()
+
+
+async def test_the_budget_allows_at_most_its_requests_a_minute_one_at_a_time(tmp_path: Path) -> None:
+    async with unsettled(tmp_path, 20) as (services, sim, calls):
+        assert services.settings.reconcile.requests_per_minute == 12  # the default
+        lookups = lambda: [s for s in sim.requests if s.method == "GET" and "/Calls/" in s.path]  # noqa: E731
+        minute = Ticking()
+        services.reconciler.monotonic = minute
+        runner = asyncio.create_task(services.reconciler.run())
+        await asyncio.sleep(2.0)
+        assert len(lookups()) == 12  # all the budget allows in this minute, whatever is due
+        minute.now += 61
+        finals = [await settled(services.store, c.attempt_id) for c in calls]
+        runner.cancel()
+        assert all(c.status is CallStatus.COMPLETED for c in finals)
+        assert len(lookups()) == 20 and max(s.in_flight for s in lookups()) == 1
 
 
 async def test_a_429_slows_reconciliation_and_never_fails_a_call(tmp_path: Path) -> None:
-    settings = load_settings(receiver={"port": 0}, simulator={"drop_webhooks": 1.0},
-                             reconcile={"enabled": False, "requests_per_minute": 600})
-    with Store(tmp_path / "h.db") as store:
-        services = Services.build(settings, store, key=b"k", speed=SPEED)
-        await services.start()
-        try:
-            calls = [(await services.dialer.place("demo-cognigy", request("demo-cognigy", f"+121255501{n:02d}"))).call
-                     for n in range(10, 16)]
-            sim = await services.embedded.for_provider("cognigy")
-            await sim.engine.idle()
-            from console.simulator.ratelimit import RateLimit
-
-            sim.jambonz.rate_limit = RateLimit(2, 1.0)  # two requests a second for the whole server
-            services.reconciler.tick_s = TICK
-            runner = asyncio.create_task(services.reconciler.run())
-            finals = [await settled(store, c.attempt_id, timeout=40) for c in calls]
-            runner.cancel()
-            assert all(c.status is CallStatus.COMPLETED for c in finals)
-            assert services.reconciler.stats.limited > 0 and services.reconciler.stats.unknown == 0
-        finally:
-            await services.stop()
+    async with unsettled(tmp_path, 6, requests_per_minute=600) as (services, sim, calls):
+        sim.jambonz.rate_limit = RateLimit(2, 1.0)  # two requests a second for the whole server
+        runner = asyncio.create_task(services.reconciler.run())
+        finals = [await settled(services.store, c.attempt_id, timeout=40) for c in calls]
+        runner.cancel()
+        assert all(c.status is CallStatus.COMPLETED for c in finals)
+        assert services.reconciler.stats.limited > 0 and services.reconciler.stats.unknown == 0
 
 
 KILLED_CONSOLE = textwrap.dedent("""

@@ -162,7 +162,6 @@ class LiveCallsScreen(Screen[None]):
 
     def calls_changed(self, calls: dict[str, CallRecord]) -> None:
         """The receiver stored new events: our column follows at once, the gateway's at the next poll."""
-        table = self.query_one("#live-table", DataTable)
         for i, row in enumerate(self.rows):
             if row.call and row.call.attempt_id in calls:
                 call = calls[row.call.attempt_id]
