@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from console.clock import iso, utc_now
-from console.config import ReconcileSettings, Settings
+from console.config import ConfigError, ReconcileSettings, Settings
 from console.gateways import GatewayPool
 from console.gateways.base import CallLookup, Gateway
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
@@ -135,7 +135,7 @@ class Reconciler:
             deadline = heard + self.window(call)
             if now < deadline:
                 continue
-            watch = self._watch.setdefault(call.id, _Watch(overdue_since=deadline))
+            self._watch.setdefault(call.id, _Watch(overdue_since=deadline))
             due.setdefault(self.gateway_key(call.profile), []).append(call)
             self._busy.add(call.id)
         for key, calls in due.items():
@@ -203,7 +203,9 @@ class Reconciler:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - one call's surprise must not stop the others
-                    self._problem(call, f"{type(exc).__name__}: {exc}")
+                    self.stats.errors += 1
+                    self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                    self._watch.setdefault(call.id, _Watch()).next_at = self.monotonic() + self._again_s(call)
                 finally:
                     self._busy.discard(call.id)
         finally:
@@ -228,13 +230,16 @@ class Reconciler:
         watch = self._watch.setdefault(call.id, _Watch(overdue_since=self.clock()))
         watch.tries += 1
         silent = _span(self.window(call).total_seconds() * self._scale(call.profile))
-        if call.profile not in self.settings.profiles:
-            return await self._unknown(call, f"no final word within {silent}, and profile {call.profile} is not "
-                                             "configured here, so its gateway cannot be asked")
+        if call.profile not in self.settings.profiles:  # another configuration's: its owner may settle it yet
+            return await self._later(call, watch, f"no final word within {silent}, and profile {call.profile} is "
+                                                  "not configured here, so its gateway cannot be asked")
         if not call.call_sid:
             return await self._unknown(call, "the gateway never answered the create request, so the call has no id "
                                              "to ask about (it may or may not have been placed)")
-        gateway = await self.gateways.get(call.profile)
+        try:
+            gateway = await self.gateways.get(call.profile)
+        except (ConfigError, GatewayError) as exc:  # a credential missing here, say
+            return await self._later(call, watch, f"cannot reach the gateway of profile {call.profile}: {exc}")
         try:
             lookup = await self._ask(budget, gateway.lookup_live, call.call_sid)
             if not lookup.found:
@@ -263,26 +268,20 @@ class Reconciler:
         if lookup.status.final:
             self.stats.settled += 1
             return None
-        watch.overdue_since = None  # the gateway holds it as going on: a fresh deadline
+        watch.overdue_since, watch.tries = None, 0  # the gateway holds it as going on: a fresh deadline
         watch.next_at = self.monotonic() + self._again_s(call)
         return None
 
     async def _later(self, call: CallRecord, watch: _Watch, problem: str) -> None:
         """Nothing settled this time: look again later, or give up with the reason once it is long overdue."""
         watch.last_problem = problem
-        overdue = watch.overdue_since or self.clock()
+        overdue = watch.overdue_since = watch.overdue_since or self.clock()
         give_up = timedelta(seconds=self.config.give_up_s / self._scale(call.profile))
         if self.clock() - overdue >= give_up:
             return await self._unknown(call, f"{problem} (asked {watch.tries} times over "
                                              f"{_span((self.clock() - overdue).total_seconds() * self._scale(call.profile))})")
         watch.next_at = self.monotonic() + min(self._again_s(call) * 2 ** max(0, watch.tries - 1),
                                                self.config.give_up_s / self._scale(call.profile))
-
-    def _problem(self, call: CallRecord, problem: str) -> None:
-        self.stats.errors += 1
-        self.stats.last_error = problem
-        watch = self._watch.setdefault(call.id, _Watch())
-        watch.next_at = self.monotonic() + self._again_s(call)
 
     async def _store(self, call: CallRecord, lookup: CallLookup) -> None:
         details: dict[str, Any] = {"asked": lookup.where}

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from console.clock import iso
+from console.clock import iso, utc_now
 from console.config import DEMO_APPLICATION_SID, load_settings
 from console.services import Services
 from console.simulator import Seed, Simulator, SimulatorOptions
@@ -101,6 +101,36 @@ async def test_ibm_has_no_api_to_ask_so_its_call_becomes_unknown_with_the_reason
     assert final.status is CallStatus.UNKNOWN
     assert final.error == "no final webhook within 90 s; IBM has no API to ask"
     assert lost.store.events(final.id)[-1].source is EventSource.DEADLINE
+
+
+async def test_what_no_record_can_settle_becomes_unknown_after_giving_up_with_the_reason(lost: Services) -> None:
+    lost.settings.reconcile.give_up_s = 10
+    lost.reconciler.clock = lambda: utc_now() + timedelta(seconds=200)  # long past every deadline
+
+    async def call(profile: str, sid: str) -> CallRecord:
+        attempt = await lost.store.begin_attempt(profile=profile, provider="cognigy", from_number="+12125550100",
+                                                 to_number="+12125550101")
+        return await lost.store.attempt_placed(attempt.attempt_id, call_sid=sid)
+
+    stranger = await call("demo-cognigy", "00000000-0000-4000-8000-00000000dead")  # the gateway never had it
+    orphan = await call("gone", "00000000-0000-4000-8000-00000000beef")  # a profile no longer configured
+    stranger, orphan = await settled(lost.store, stranger.attempt_id), await settled(lost.store, orphan.attempt_id)
+    assert stranger.status is CallStatus.UNKNOWN and stranger.error.startswith(
+        "the gateway no longer lists the call, and its recent calls hold no record of it (asked ")
+    assert orphan.status is CallStatus.UNKNOWN and orphan.error.startswith(
+        "no final word within 90 s, and profile gone is not configured here, so its gateway cannot be asked (asked ")
+
+
+async def test_a_call_that_was_live_and_then_vanished_without_a_record_is_given_up_in_time(lost: Services) -> None:
+    lost.settings.reconcile.give_up_s = 10  # 20 ms at this speed
+    stay = (await lost.dialer.place("demo-cognigy", request("demo-cognigy", "+12125550106"))).call
+    async with asyncio.timeout(10):
+        while lost.store.call(stay.attempt_id).status is not CallStatus.ANSWERED:  # the gateway said so, asked
+            await asyncio.sleep(0.02)
+    sim = await lost.embedded.for_provider("cognigy")
+    sim.engine.find(stay.call_sid).deleted = True  # its record is gone (DELETE /Calls/{sid}); the call is not over
+    final = await settled(lost.store, stay.attempt_id)
+    assert final.status is CallStatus.UNKNOWN and "the gateway no longer lists the call" in final.error
 
 
 async def test_a_call_the_gateway_no_longer_lists_is_found_in_its_recent_calls(tmp_path: Path) -> None:
