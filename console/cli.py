@@ -588,7 +588,8 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
                 click.echo(f"{receiver.detail.removeprefix('shared: ')}: following its events in {store.path}; this "
                            "command takes the port over when it stops")
             else:
-                click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); history in {store.path}")
+                click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); "
+                           f"history in {store.path}")
             sys.stdout.flush()
             await _until_signalled()
         finally:
@@ -616,7 +617,8 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
 @click.option("--status-hook", help="URL the seeded applications send call status to.")
 @click.option("--mobtexting-webhook", help="URL of MOBtexting portal webhook 1.")
 @click.option("--drop-webhooks", default=0.0, show_default=True, type=click.FloatRange(0, 1), metavar="RATE",
-              help="Lose this share (0 to 1) of status and AMD webhooks, as a network or a receiver that is down would.")
+              help="Lose this share (0 to 1) of status and AMD webhooks, as a network or a receiver that is down "
+                   "would.")
 @click.option("--drop-seed", type=int, help="With --drop-webhooks: lose the same webhooks every run.")
 @click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the URL and credentials.")
 def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no_capacity: bool,

@@ -54,7 +54,8 @@ class HistoryFeed:
         handed = 0
         while True:
             assert self.cursor is not None
-            found, last = await asyncio.to_thread(self.store.events_since, self.cursor, BATCH, self._handed.__contains__)
+            found, last = await asyncio.to_thread(self.store.events_since, self.cursor, BATCH,
+                                                  self._handed.__contains__)
             for followed in found:
                 handed += self.hand_on(followed.event, Ingested(False, followed.call, followed.event_id))
             if last == self.cursor:

@@ -277,9 +277,10 @@ class Reconciler:
         watch.last_problem = problem
         overdue = watch.overdue_since = watch.overdue_since or self.clock()
         give_up = timedelta(seconds=self.config.give_up_s / self._scale(call.profile))
-        if self.clock() - overdue >= give_up:
-            return await self._unknown(call, f"{problem} (asked {watch.tries} times over "
-                                             f"{_span((self.clock() - overdue).total_seconds() * self._scale(call.profile))})")
+        waited = self.clock() - overdue
+        if waited >= give_up:
+            span = _span(waited.total_seconds() * self._scale(call.profile))
+            return await self._unknown(call, f"{problem} (asked {watch.tries} times over {span})")
         watch.next_at = self.monotonic() + min(self._again_s(call) * 2 ** max(0, watch.tries - 1),
                                                self.config.give_up_s / self._scale(call.profile))
 
@@ -320,8 +321,11 @@ def unknown_event(call: CallRecord, why: str, source: EventSource, now: datetime
                      details={"why": why}, source=source)
 
 
+NAMES = {"ibm": "IBM", "mobtexting": "MOBtexting", "jambonz": "jambonz", "cognigy": "Cognigy"}
+
+
 def _name(gateway: Gateway) -> str:
-    return {"ibm": "IBM", "mobtexting": "MOBtexting", "jambonz": "jambonz", "cognigy": "Cognigy"}[gateway.provider.value]
+    return NAMES[gateway.provider.value]
 
 
 def _span(seconds: float) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from console.clock import utc_now
 from console.config import Settings
@@ -103,8 +104,8 @@ class Services:
         if self.on_state is not None:
             self.on_state()
 
-    def _spawn(self, name: str, work: object) -> None:
-        self._tasks[name] = asyncio.get_running_loop().create_task(work, name=f"services-{name}")  # type: ignore[arg-type]
+    def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
+        self._tasks[name] = asyncio.get_running_loop().create_task(work, name=f"services-{name}")
 
     async def stop(self) -> None:
         for task in self._tasks.values():

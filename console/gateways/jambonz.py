@@ -235,7 +235,8 @@ class JambonzGateway(Gateway):
     async def lookup_live(self, call_sid: str) -> CallLookup:
         """GET /Calls/{sid}: the call while it lives, and for about an hour after it ends (redis)."""
         try:
-            response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Calls/{call_sid}", explain=self.explain)
+            response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Calls/{call_sid}",
+                                            explain=self.explain)
         except GatewayNotFound:  # 404 with an empty body: the gateway holds no such call (any more)
             return CallLookup(False, "live calls")
         row = parse_json(response, "the call")

@@ -111,8 +111,8 @@ class MobtextingGateway(Gateway):
             duration = clock_seconds(row.get("duration"))
             if duration is None and start and end:
                 duration = int((end - start).total_seconds())
-        return CallLookup(True, "callstatus", status, word, None, None, duration, start if duration is not None else None,
-                          end if status is not None and status.final else None,
+        return CallLookup(True, "callstatus", status, word, None, None, duration,
+                          start if duration is not None else None, end if status is not None and status.final else None,
                           raw=json.dumps(row, separators=(",", ":"), ensure_ascii=False))
 
 

@@ -368,8 +368,8 @@ class ConsoleApp(App[None]):
             return
         ago = max(0, int((self.clock() - message.recent.created_at).total_seconds()))
         who = "" if message.recent.profile == message.profile else f" on {message.recent.profile}"
-        question = (f"{message.request.destination} was dialled {ago} s ago{who} ({message.recent.status.value.replace('_', ' ')}). "
-                    "Dial it again?")
+        status = message.recent.status.value.replace("_", " ")
+        question = f"{message.request.destination} was dialled {ago} s ago{who} ({status}). Dial it again?"
 
         def answered(yes: bool | None) -> None:
             if yes:
