@@ -127,7 +127,8 @@ def dialer_process(cfg: str, db: str, receiver_port: int, per_s: float, seconds:
     settings = load_settings(cfg)
     store = Store(Path(db))
     services = Services.build(settings, store, key=KEY)
-    services.gateways.hook_urls = HookUrls(f"http://127.0.0.1:{receiver_port}", KEY)
+    urls = HookUrls(f"http://127.0.0.1:{receiver_port}", KEY)
+    services.gateways.hooks = lambda: urls
     request = compose(settings, "bench", to="+12125550105", amd=True)
 
     async def run() -> None:
