@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from textual import events
 from textual.widgets import DataTable, Input, Static
 
 from console import paths
@@ -75,7 +77,10 @@ async def test_two_consoles_and_a_receiver_on_one_history_see_every_call_and_the
 async def test_ten_quick_dials_place_one_call(live_store: Store) -> None:
     async with console(live_store, ui={"redial_guard_s": 30}) as (app, pilot):
         await type_into(pilot, "to", "+12125550106")
-        await pilot.press(*["ctrl+g"] * 10)
+        started = time.perf_counter()
+        for _ in range(10):  # as a terminal delivers them: all in the queue at once, not one per frame
+            app.post_message(events.Key("ctrl+g", None))
+        assert time.perf_counter() - started < 0.1
         await until(pilot, lambda: live_store.count() == 1, "the one call")
         await pilot.pause(0.3)
         if isinstance(app.screen, Confirm):  # a press that came after the call was placed asks first
