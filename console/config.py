@@ -102,6 +102,16 @@ class DialDefaults(_Strict):
     headers: SipHeaders = Field(default_factory=dict)
 
 
+def _not_blank(value: SecretStr) -> SecretStr:
+    if not value.get_secret_value().strip():
+        raise ValueError("is empty: a blank secret would let anyone through")
+    return value
+
+
+# A secret that is there at all: an empty webhook secret would make an HMAC anyone can compute.
+Secret = Annotated[SecretStr, AfterValidator(_not_blank)]
+
+
 def _env_name(value: str | None) -> str | None:
     if value is not None and not _ENV_NAME.match(value):
         raise ValueError(f"{value!r} is not an environment variable name")
@@ -114,7 +124,7 @@ class _Profile(_Strict):
     read_only: bool = False
     region: Annotated[str, AfterValidator(check_region)] | None = None  # for numbers typed without +CC
     base_url: str | None = None
-    api_key: SecretStr | None = None
+    api_key: Secret | None = None
     api_key_env: Annotated[str, AfterValidator(_env_name)] | None = None  # read the key from this variable
     numbers: list[NumberEntry] = Field(default_factory=list)
     applications: list[AppEntry] = Field(default_factory=list)
@@ -124,7 +134,7 @@ class _Profile(_Strict):
     # Unset: require whenever a secret or credentials are configured for them.
     webhook_auth: Literal["require", "flag", "off"] | None = None
     # jambonz/Cognigy: the account's webhook secret(s); MOBtexting: the portal webhook's secret.
-    webhook_secrets: list[SecretStr] = Field(default_factory=list)
+    webhook_secrets: list[Secret] = Field(default_factory=list)
     connect_timeout_s: float = Field(5.0, gt=0, le=120)
     read_timeout_s: float = Field(15.0, gt=0, le=300)
 
@@ -194,7 +204,7 @@ class _Profile(_Strict):
         """The API key; from the named environment variable when api_key_env is used."""
         if self.api_key_env:
             value = os.environ.get(self.api_key_env)
-            if not value:
+            if not value or not value.strip():
                 raise ConfigError(None, [Problem("api_key_env", f"{self.api_key_env} is not set in the environment")])
             return SecretStr(value)
         return self.api_key
@@ -321,10 +331,10 @@ class ReceiverSettings(_Strict):
     host: str = "127.0.0.1"  # loopback unless told otherwise
     port: int = Field(8765, ge=0, le=65535)
     public_url: str | None = None  # how gateways reach the receiver (a tunnel or reverse proxy)
-    webhook_secrets: list[SecretStr] = Field(default_factory=list)  # Jambonz-Signature; several for rotation
+    webhook_secrets: list[Secret] = Field(default_factory=list)  # Jambonz-Signature; several for rotation
     basic_username: str | None = None
-    basic_password: SecretStr | None = None
-    bearer_secret: SecretStr | None = None  # MOBtexting's "Authorization: Bearer <secret>"
+    basic_password: Secret | None = None
+    bearer_secret: Secret | None = None  # MOBtexting's "Authorization: Bearer <secret>"
     max_body_bytes: int = Field(65_536, ge=1024, le=16 * 1024 * 1024)
     signature_tolerance_s: int = Field(300, ge=1, le=3600)  # how old (or how far ahead) a signature may be
     body_timeout_s: float = Field(10.0, gt=0, le=120)  # a client slower than this sending its body is cut off

@@ -219,3 +219,23 @@ def test_secrets_lists_every_configured_secret(tmp_path: Path, monkeypatch: pyte
                           'bearer_secret = "bs"\n[profiles.m]\nprovider = "mobtexting"\napi_key_env = "K"\n'
                           '[profiles.n]\nprovider = "mobtexting"\napi_key = "inline-key"\n')
     assert sorted(load_settings(cfg).secrets()) == sorted(["wh_a", "wh_b", "bp", "bs", "from-env-secret", "inline-key"])
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('[receiver]\nwebhook_secrets = [""]\n', "receiver.webhook_secrets.0"),
+    ('[receiver]\nwebhook_secrets = ["wh_ok", "   "]\n', "receiver.webhook_secrets.1"),
+    ('[receiver]\nbearer_secret = " "\n', "receiver.bearer_secret"),
+    ('[receiver]\nbasic_username = "u"\nbasic_password = ""\n', "receiver.basic_password"),
+    (COGNIGY + 'webhook_secrets = [""]\n', "profiles.prod.webhook_secrets.0"),
+    (COGNIGY.replace('api_key = "file-key-0123456789abcdef"', 'api_key = "  "'), "profiles.prod.api_key"),
+])
+def test_a_blank_secret_is_refused_with_its_key_named(tmp_path: Path, text: str, key: str) -> None:
+    found = errors(write(tmp_path, text))
+    assert any(line.startswith(f"{key}: is empty: a blank secret would let anyone through") for line in found), found
+
+
+def test_a_blank_secret_from_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VGCONSOLE_RECEIVER__WEBHOOK_SECRETS", '[""]')
+    found = errors()
+    assert any("receiver.webhook_secrets.0: is empty" in line and "$VGCONSOLE_RECEIVER__WEBHOOK_SECRETS" in line
+               for line in found), found
