@@ -314,3 +314,20 @@ async def test_health_says_which_history_and_key_and_nothing_else(rig: Rig) -> N
     assert (await rig.client.get("/healthz")).json() == {
         "service": "vgconsole-receiver", "history": rig.store.history_id(), "key": key_id(rig.receiver._key),
         "pid": os.getpid()}
+
+
+@pytest.mark.parametrize("header", [
+    ("Jambonz-Signature", "t=\u00b2\u00b3\u00b9\u2074,v1=" + "0" * 64),  # digits to isdigit(), not to int()
+    ("Jambonz-Signature", "t=" + "9" * 400 + ",v1=" + "0" * 64),
+    ("Jambonz-Signature", "t=" + "1" * 5000 + ",v1=" + "0" * 64),  # past int()'s 4,300 digits
+    ("Authorization", "Basic \u00e9"),
+    ("Authorization", "Basic " + base64.b64encode("\u00e9t\u00e9:x".encode("latin-1")).decode()),
+], ids=["superscript t", "400-digit t", "5000-digit t", "non-ASCII basic", "latin-1 basic"])
+async def test_a_malformed_credential_is_refused_never_a_500(rig: Rig, header: tuple[str, str]) -> None:
+    name, value = header
+    body = json.dumps(COMPLETED).encode()
+    for path in ("/hooks/cog/status", "/hooks/watson/ibm/tok"):
+        r = await rig.client.post(path, content=body, headers={"Content-Type": "application/json",
+                                                               name: value.encode("utf-8")})
+        assert r.status_code == 401, (path, r.status_code, r.text)
+    assert events(rig.store) == [] and rig.store.rejected() == []
