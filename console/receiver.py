@@ -287,8 +287,12 @@ class Receiver:
             return await self._reject(request, name, str(exc), raw)
         try:
             ingested = await self.store.ingest(event)
-        except Exception as exc:  # noqa: BLE001 - the gateway must not get 2xx for what was not stored
-            return web.Response(status=503, text=f"not stored: {exc}")
+        except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+            # this event can never be stored: refused once with the reason and kept, so a retrying gateway
+            # does not loop and a non-retrying one leaves a trace
+            return await self._reject(request, name, f"history cannot hold this event ({type(exc).__name__})", raw)
+        except Exception:  # noqa: BLE001 - the gateway must not get 2xx for what was not stored; it may retry
+            return web.Response(status=503, text="not stored: history is unavailable for now; send it again")
         if ingested.duplicate:
             self.stats.duplicates += 1
         else:

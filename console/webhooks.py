@@ -24,16 +24,45 @@ class BadPayload(ValueError):
     """A webhook body that cannot be read as this provider's event; the message says why."""
 
 
+MAX_DEPTH = 32  # webhooks nest two or three levels; deeper is a body made to hurt
+INT_LIMIT = 2**63  # what SQLite's INTEGER holds
+_LONG_NUMBER = re.compile(rb"\d{19}")  # 2**63 has 19 digits: a body without such a run holds no larger integer
+
+
 def parse_json_object(raw: bytes, lenient: bool = False) -> dict[str, Any]:
     if not raw.strip():
         raise BadPayload("the body is empty")
     try:
         value = orjson.loads(raw)
+        # the usual body: few brackets and no long number cannot be too deep or too big to store
+        checked = raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH and not _LONG_NUMBER.search(raw)
     except orjson.JSONDecodeError:
         # json says where the body goes wrong, and reads what orjson refuses (NaN, integers past 64 bits)
-        value = _parse_slowly(raw, lenient)
+        value, checked = _parse_slowly(raw, lenient), False
     if not isinstance(value, dict):
         raise BadPayload(f"the body is JSON but not an object (it is a {type(value).__name__})")
+    return value if checked else storable(value)
+
+
+def storable(value: dict[str, Any]) -> dict[str, Any]:
+    """`value`, if history can hold every part of it; otherwise BadPayload saying which part it cannot hold,
+    so the body is refused once with a reason and kept, rather than failing to store for ever."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise BadPayload(f"the body nests deeper than {MAX_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, int) and not isinstance(item, bool) and not -INT_LIMIT <= item < INT_LIMIT:
+            raise BadPayload(f"the body holds an integer of {item.bit_length()} bits; history stores signed "
+                             "64-bit integers")
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadPayload("the body holds a lone UTF-16 surrogate (\\ud800 to \\udfff), which is not text") from None
     return value
 
 
@@ -50,6 +79,8 @@ def _parse_slowly(raw: bytes, lenient: bool) -> Any:
         value = _repair(text)
     except RecursionError:
         raise BadPayload("the body is nested too deeply") from None
+    except ValueError:  # Python reads no integer of more than 4,300 digits
+        raise BadPayload("the body holds a number too long to read") from None
     return value
 
 
@@ -99,18 +130,19 @@ def _repair(text: str) -> Any:
         return json.loads("".join(out))
     except (json.JSONDecodeError, RecursionError) as exc:
         raise BadPayload(f"the body is not JSON, even read leniently: {getattr(exc, 'msg', exc)}") from None
+    except ValueError:
+        raise BadPayload("the body holds a number too long to read") from None
 
 
 def _int(value: Any) -> int | None:
+    """A whole number history can store (a signed 64-bit integer), however it came; None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < INT_LIMIT:
+        value = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+        value = int(value)
+    return value if isinstance(value, int) and -INT_LIMIT <= value < INT_LIMIT else None
 
 
 def _text(value: Any, limit: int = 500) -> str | None:
@@ -193,7 +225,7 @@ def mobtexting_payload(raw: bytes, content_type: str) -> dict[str, Any]:
     """JSON (leniently), or the form a "Compose Webhook" may send."""
     if "form" in content_type:
         try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            return storable(dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)))
         except UnicodeDecodeError:
             raise BadPayload("the form body is not UTF-8 text") from None
     return parse_json_object(raw, lenient=True)

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from console.config import Settings, load_settings
+from console.hooks import HookUrls
 from console.receiver import Receiver, ReceiverState
 from console.sharing import key_id
 from console.status import AmdResult, CallStatus
@@ -28,7 +29,7 @@ CONFIG = """
 demo_profiles = true
 [receiver]
 port = 0
-max_body_bytes = 2048
+max_body_bytes = 16384
 signature_tolerance_s = 300
 body_timeout_s = 0.5
 [profiles.cog]
@@ -254,12 +255,12 @@ async def test_receiver_basic_credentials_authenticate_jambonz_hooks(tmp_path: P
 
 
 async def test_limits_and_bad_bodies(rig: Rig) -> None:
-    big = json.dumps({**COMPLETED, "pad": "x" * 3000}).encode()
+    big = json.dumps({**COMPLETED, "pad": "x" * 20000}).encode()
     assert (await rig.jambonz("/hooks/cog/status", big)).status_code == 413
 
     async def chunks():
         for _ in range(5):
-            yield b"x" * 1000
+            yield b"x" * 5000
 
     r = await rig.client.post("/hooks/cog/status", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and rig.receiver.stats.too_large == 2
@@ -331,3 +332,52 @@ async def test_a_malformed_credential_is_refused_never_a_500(rig: Rig, header: t
                                                                name: value.encode("utf-8")})
         assert r.status_code == 401, (path, r.status_code, r.text)
     assert events(rig.store) == [] and rig.store.rejected() == []
+
+
+def nested(depth: int) -> str:
+    """JSON nested `depth` objects deep (json.dumps itself would stop short of it)."""
+    return '{"n":' * depth + '{"leaf":1}' + "}" * depth
+
+
+def with_field(payload: dict[str, Any], name: str, json_text: str) -> bytes:
+    return json.dumps(payload)[:-1].encode() + f',"{name}":{json_text}}}'.encode()
+
+
+POISON = {
+    "sip_status 2^63": ("/hooks/cog/status", json.dumps({**COMPLETED, "sip_status": 2**63}).encode()),
+    "duration 2^63+5": ("/hooks/cog/status", json.dumps({**COMPLETED, "duration": 2**63 + 5}).encode()),
+    "customerData 1000 deep": ("/hooks/cog/status", with_field({k: v for k, v in COMPLETED.items()
+                                                                if k != "customerData"}, "customerData", nested(1000))),
+    "detail 200 deep": ("/hooks/cog/amd", with_field({**COMPLETED, "type": "amd_machine_detected"}, "hint",
+                                                     nested(200))),
+    "lone surrogate": ("/hooks/cog/status", json.dumps(COMPLETED)[:-1].encode() + b',"x":"\\ud800"}'),
+    "5000-digit number": ("/hooks/cog/status", json.dumps(COMPLETED)[:-1].encode() + b',"x":' + b"7" * 5000 + b"}"),
+}
+
+
+@pytest.mark.parametrize("case", list(POISON))
+async def test_a_poison_webhook_is_refused_once_with_a_reason_and_kept(rig: Rig, case: str) -> None:
+    path, body = POISON[case]
+    answers = [await rig.jambonz(path, body) for _ in range(2)]  # the gateway's retry gets the same answer
+    assert [a.status_code for a in answers] == [400, 400], [(a.status_code, a.text) for a in answers]
+    assert "Error" not in answers[0].text and "Traceback" not in answers[0].text
+    assert events(rig.store) == []
+    kept = rig.store.rejected()
+    assert len(kept) == 2 and kept[0]["reason"] == answers[0].text and kept[0]["route"] == path
+
+
+@pytest.mark.parametrize("duration", ["9" * 30, 1e30, -1.5e19])
+async def test_a_duration_history_cannot_hold_is_dropped_and_the_event_kept(rig: Rig, duration: Any) -> None:
+    r = await rig.jambonz("/hooks/cog/status", {**COMPLETED, "duration": duration})
+    assert r.status_code == 200
+    (stored,) = events(rig.store)
+    assert (stored["status"], stored["duration"]) == ("completed", None)
+
+
+async def test_an_ibm_status_code_past_64_bits_is_refused_with_a_reason(rig: Rig) -> None:
+    body = json.dumps({"vgwSessionID": "s-1", "event": "completed", "sipStatusCode": 2**64 - 1}).encode()
+    hooks = HookUrls("http://x", b"k" * 32)
+    r = await rig.client.post("/hooks/watson/ibm/tok", content=body, headers={
+        "Content-Type": "application/json", "Authorization": basic("vgconsole", hooks.ibm_password("watson", "tok"))})
+    assert r.status_code == 400 and "signed 64-bit integers" in r.text
+    assert rig.store.rejected()[0]["route"] == "/hooks/watson/ibm/tok"
