@@ -338,6 +338,9 @@ class ReceiverSettings(_Strict):
     max_body_bytes: int = Field(65_536, ge=1024, le=16 * 1024 * 1024)
     signature_tolerance_s: int = Field(300, ge=1, le=3600)  # how old (or how far ahead) a signature may be
     body_timeout_s: float = Field(10.0, gt=0, le=120)  # a client slower than this sending its body is cut off
+    # Webhooks from a known sender that could not be understood are kept for the operator (the first 4 KB
+    # of each): the newest this many.
+    max_rejected: int = Field(10_000, ge=10, le=1_000_000)
 
     @field_validator("public_url")
     @classmethod

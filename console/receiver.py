@@ -266,23 +266,27 @@ class Receiver:
         if isinstance(raw, web.Response):
             return raw
         if request.method == "GET":
-            if kind == "mobtexting" or not request.query.get("call_sid"):
-                return await self._reject(request, name, "a GET webhook carries no call data: configure the hook as POST")
-            raw = b""
-        if provider is Provider.MOBTEXTING:
+            raw = b""  # a GET hook's data is its query; jambonz signs the empty body
+        payload: dict[str, Any] | BadPayload | None = None
+        if provider is Provider.MOBTEXTING and request.method == "POST":
             try:
                 payload = mobtexting_payload(raw, request.content_type or "")
             except BadPayload as exc:
-                return await self._reject(request, name, str(exc), raw)
-            if is_challenge(payload):
-                self.stats.challenges += 1  # only echoed, nothing stored
-                return web.json_response({"challenge": payload["challenge"]})
+                payload = exc  # said once the sender is known: nothing is written for a stranger
+            else:
+                if is_challenge(payload):
+                    self.stats.challenges += 1  # the portal verifying the hook: only echoed, nothing stored
+                    return web.json_response({"challenge": payload["challenge"]})
         verified = self._authenticate(request, name, profile, provider, kind, token, raw)
         if verified is None:
             self.stats.unauthorized += 1
             return web.Response(status=401, text="Unauthorized")
+        if request.method == "GET" and (kind == "mobtexting" or not request.query.get("call_sid")):
+            return await self._reject(request, name, "a GET webhook carries no call data: configure the hook as POST")
         try:
-            event = self._parse(request, provider, kind, name, token, raw, verified)
+            if isinstance(payload, BadPayload):
+                raise payload
+            event = self._parse(request, provider, kind, name, token, raw, verified, payload)
         except BadPayload as exc:
             return await self._reject(request, name, str(exc), raw)
         try:
@@ -369,14 +373,14 @@ class Receiver:
         return signing
 
     def _parse(self, request: web.Request, provider: Provider, kind: str, name: str, token: str | None,
-               raw: bytes, verified: bool) -> CallEvent:
+               raw: bytes, verified: bool, mobtexting: dict[str, Any] | None = None) -> CallEvent:
         now = datetime.fromtimestamp(self._clock(), UTC)
         text = raw.decode("utf-8", errors="replace")
         if provider is Provider.IBM:
             return ibm_event(parse_json_object(raw, lenient=True), profile=name, token=token, raw=text,
                              verified=verified, received_at=now)
         if provider is Provider.MOBTEXTING:
-            payload = mobtexting_payload(raw, request.content_type or "")
+            payload = mobtexting if mobtexting is not None else mobtexting_payload(raw, request.content_type or "")
             return mobtexting_event(payload, profile=name, raw=text, verified=verified, received_at=now)
         payload = dict(request.query) if request.method == "GET" else parse_json_object(raw)
         if request.method == "GET":
@@ -385,10 +389,13 @@ class Receiver:
                              verified=verified, received_at=now)
 
     async def _reject(self, request: web.Request, profile: str, reason: str, raw: bytes = b"") -> web.Response:
+        """Keep what a known sender sent that could not be understood (its first 4 KB, the newest
+        `max_rejected` of them), and say why."""
         self.stats.rejected += 1
         try:
-            await self.store.reject(profile=profile, route=request.path, reason=reason, remote=request.remote,
-                                    content_type=request.content_type, body=raw[:4096].decode("utf-8", "replace"))
+            await self.store.reject(profile=profile, route=request.path[:256], reason=reason, remote=request.remote,
+                                    content_type=(request.content_type or "")[:100],
+                                    body=raw[:4096].decode("utf-8", "replace"), keep=self.settings.receiver.max_rejected)
         except Exception:  # noqa: BLE001 - the 400 says why either way
             pass
         return web.Response(status=400, text=reason)

@@ -327,11 +327,13 @@ class Store:
         job.add_done_callback(lambda done: loop.call_soon_threadsafe(resolve, done))
 
     async def reject(self, *, profile: str | None, route: str, reason: str, remote: str | None,
-                     content_type: str | None, body: str, received_at: datetime | None = None) -> int:
-        """Keep a webhook the receiver could not understand, for the operator to look at."""
+                     content_type: str | None, body: str, received_at: datetime | None = None,
+                     keep: int = 10_000) -> int:
+        """Keep a webhook the receiver could not understand, for the operator to look at: the newest `keep`
+        of them, so a sender that keeps sending nonsense cannot fill the disk."""
         row = {"received_at": iso(received_at or self._clock()), "profile": profile, "route": route, "reason": reason,
                "remote": remote, "content_type": content_type, "body": self._redact(body)}
-        return await self._writer.run(_reject, row)
+        return await self._writer.run(_reject, row, keep)
 
     # ------------------------------------------------------------ reads (call from a worker thread)
 
@@ -672,8 +674,10 @@ def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, stat
     db["events"].insert(row)
 
 
-def _reject(db: Database, row: dict[str, Any]) -> int:
-    return db["rejected_events"].insert(row).last_pk
+def _reject(db: Database, row: dict[str, Any], keep: int) -> int:
+    kept = db["rejected_events"].insert(row).last_pk
+    db.execute("DELETE FROM rejected_events WHERE id <= ?", [kept - keep])  # ids grow: the oldest go first
+    return kept
 
 
 

@@ -272,7 +272,7 @@ async def test_limits_and_bad_bodies(rig: Rig) -> None:
     assert r.status_code == 400 and "no call_sid" in r.text
     r = await rig.jambonz("/hooks/cog/status", b"\xff\xfe")
     assert r.status_code == 400 and "not UTF-8" in r.text
-    r = await rig.client.get("/hooks/cog/status")
+    r = await rig.client.get("/hooks/cog/status", headers={"Jambonz-Signature": sign(b"", "wh_secret_new")})
     assert r.status_code == 400 and "configure the hook as POST" in r.text
     rejected = rig.store.rejected()
     assert len(rejected) == 5 and rejected[-1]["reason"].startswith("the body is not JSON")
@@ -381,3 +381,40 @@ async def test_an_ibm_status_code_past_64_bits_is_refused_with_a_reason(rig: Rig
         "Content-Type": "application/json", "Authorization": basic("vgconsole", hooks.ibm_password("watson", "tok"))})
     assert r.status_code == 400 and "signed 64-bit integers" in r.text
     assert rig.store.rejected()[0]["route"] == "/hooks/watson/ibm/tok"
+
+
+async def test_nothing_is_written_for_a_sender_that_did_not_authenticate(rig: Rig) -> None:
+    token = "t" * 7900  # as long a path as aiohttp takes
+    for path in (f"/hooks/cog/status/{token}", "/hooks/cog/call", f"/hooks/watson/ibm/{token}"):
+        assert (await rig.client.get(path)).status_code == 401
+    garbage = b"\x00not json, not a form" * 50
+    for content_type in ("application/json", "application/x-www-form-urlencoded"):
+        r = await rig.client.post("/hooks/obd/mobtexting", content=garbage, headers={"Content-Type": content_type})
+        assert r.status_code == 401
+    assert rig.store.rejected() == [] and events(rig.store) == [] and rig.receiver.stats.unauthorized == 5
+    # the portal's verification challenge is still answered (it writes nothing)
+    r = await rig.client.post("/hooks/obd/mobtexting", json={"validation_key": "k", "challenge": "c-1"})
+    assert r.json() == {"challenge": "c-1"}
+    # a known sender's nonsense is kept, with the reason
+    r = await rig.client.post("/hooks/obd/mobtexting", content=garbage, headers={"Authorization": "Bearer mob-secret",
+                                                                                 "Content-Type": "application/json"})
+    assert r.status_code == 400 and rig.store.rejected()[0]["reason"] == r.text
+
+
+async def test_only_the_newest_refused_bodies_are_kept(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG.replace("[receiver]\n", "[receiver]\nmax_rejected = 10\n"))
+    with Store(tmp_path / "h.db") as store:
+        receiver = Receiver(load_settings(cfg), store, key=b"k" * 32)
+        await receiver.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as client:
+                for n in range(25):
+                    body = json.dumps({"n": n, "no": "call_sid"}).encode()
+                    r = await client.post("/hooks/cog/status", content=body, headers={
+                        "Content-Type": "application/json", "Jambonz-Signature": sign(body, "wh_secret_new")})
+                    assert r.status_code == 400
+        finally:
+            await receiver.stop()
+        kept = store.rejected(limit=100)
+    assert [json.loads(k["body"])["n"] for k in kept] == list(range(24, 14, -1))
