@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -189,7 +190,7 @@ class Store:
 
     def _prepare(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             db = self._connect()
         except (OSError, sqlite3.OperationalError) as exc:
             raise StoreError(f"cannot open the history database {self.path}: {exc}") from None
@@ -602,6 +603,21 @@ def _json(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- writer jobs (module level: the writer may be a process)
+
+
+def private_file(path: Path) -> None:
+    """History holds numbers, tags and call outcomes: its folder (when made here) is the owner's only, and so
+    are the file and the -wal and -shm files beside it, which SQLite creates with the file's own mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for side in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if side.stat().st_mode & 0o077:
+                side.chmod(0o600)  # made readable to others by an earlier version: tightened
+        except FileNotFoundError:
+            pass
+        except PermissionError:
+            pass  # not ours to change (a shared history set up on purpose): left as it is
 
 
 def _prepare_schema(db: Database, patience_s: float = 10.0) -> None:

@@ -136,3 +136,19 @@ async def test_live_counts_every_unfinished_call_however_old(store: Store, clock
     await store.ingest(said(clock, old, CallStatus.UNKNOWN, source=EventSource.OPERATOR, details={"why": "closed"}))
     assert store.counts_since(clock.now)["live"] == 1
 
+
+
+def test_history_and_its_side_files_are_the_owners_only(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    path = tmp_path / "new" / "folder" / "h.db"
+    with Store(path, writer="thread") as store:
+        store.history_id()
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    assert modes == {"h.db": 0o600, "h.db-wal": 0o600, "h.db-shm": 0o600}, modes
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    os.chmod(path, 0o644)  # as an earlier version left it
+    with Store(path, writer="thread"):
+        pass
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
