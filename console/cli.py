@@ -44,6 +44,10 @@ class _Ctx:
             raise click.ClickException(str(exc)) from None
 
 
+def warn(text: str) -> None:
+    click.echo(f"vgconsole: warning: {text}", err=True)
+
+
 def _fail_config(exc: ConfigError) -> NoReturn:
     click.echo("vgconsole: the configuration cannot be used:", err=True)
     for problem in exc.problems:
@@ -88,7 +92,10 @@ def _run_console(c: _Ctx) -> None:
     try:
         from console.ui.app import run  # Textual loads only for the console itself
 
-        run(settings, Services.build(settings, store, key=load_key(paths.receiver_key_file())))
+        notes: list[str] = []
+        services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), notes.append))
+        services.notes.extend(notes)
+        run(settings, services)
     finally:
         store.close()
 
@@ -446,7 +453,7 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
             if call.status.final:
                 finished.set()
 
-        services = Services.build(settings, store, key=load_key(paths.receiver_key_file()), on_event=on_event)
+        services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), warn), on_event=on_event)
         try:
             if wait:  # own the receiver port, or follow history while the vgconsole that owns it records the call
                 await services.start()
@@ -563,7 +570,7 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
     store = c.store(settings)
 
     async def serve() -> None:
-        services = Services.build(settings, store, key=load_key(paths.receiver_key_file()), only_profile=profile,
+        services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), warn), only_profile=profile,
                                   on_event=event_logger(sys.stdout))
         receiver = services.receiver
 

@@ -77,10 +77,10 @@ class ReceiverStats:
     challenges: int = 0
 
 
-def load_key(path: Path) -> bytes:
+def load_key(path: Path, warn: Callable[[str], None] = lambda text: None) -> bytes:
     """The host's receiver key (IBM hook credentials, the embedded simulators' webhook secret), kept across
     restarts and shared by every vgconsole process: created 0600 on first use, complete or not at all, and
-    by one process only when several start at once."""
+    by one process only when several start at once. `warn` hears when a broken one was replaced."""
     key = _read_key(path)
     if key is not None:
         return key
@@ -98,6 +98,8 @@ def load_key(path: Path) -> bytes:
         except FileExistsError:
             if _read_key(path) is None:  # there, but not a key (a first write cut short): replaced
                 os.replace(staged, path)
+                warn(f"{path} held no usable key (a first write cut short, a full disk?); a new one replaces it. "
+                     "IBM calls placed before now will not pass the receiver's check of their status webhooks.")
         finally:
             staged.unlink(missing_ok=True)
     except OSError:

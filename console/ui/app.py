@@ -163,6 +163,8 @@ class ConsoleApp(App[None]):
         self.query_one("#log-box").border_title = "calls"
         self.show_status()
         self.show_read_only()
+        for note in self.services.notes:
+            self.notify(note, title="note", severity="warning", timeout=15)
         self.start_services()
         self.load_recent()
         self.refresh_counters()

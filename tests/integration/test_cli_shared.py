@@ -163,3 +163,16 @@ def test_two_receivers_started_at_once_on_a_new_host_end_as_one_owner_and_one_fo
     finally:
         for proc in both:
             stop(proc)
+
+
+def test_an_empty_key_file_is_replaced_with_a_warning_and_the_command_goes_on(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    key = data / "vgconsole" / "receiver.key"
+    key.parent.mkdir(parents=True)
+    key.write_text("")  # a first write cut short
+    result = subprocess.run([sys.executable, "-m", "console", "--db", str(tmp_path / "h.db"), "dial", "--to",
+                             "+12125550101", "--wait"], capture_output=True, text=True, timeout=120,
+                            env={**env(), "XDG_DATA_HOME": str(data), "VGCONSOLE_SIMULATOR__SPEED": "50"})
+    assert result.returncode == 0, result.stderr
+    assert f"vgconsole: warning: {key} held no usable key" in result.stderr and "Traceback" not in result.stderr
+    assert len(bytes.fromhex(key.read_text())) == 32

@@ -177,5 +177,7 @@ def test_the_host_key_is_made_once_whoever_asks_first_and_a_broken_one_is_replac
     assert len(set(keys)) == 1 and path.read_text() == keys[0].hex() and oct(path.stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in path.parent.iterdir()] == ["receiver.key"]  # nothing staged is left behind
     path.write_text("")  # a first write cut short (a full disk)
-    fresh = load_key(path)
-    assert fresh != keys[0] and len(fresh) == 32 and load_key(path) == fresh
+    said: list[str] = []
+    fresh = load_key(path, said.append)
+    assert fresh != keys[0] and len(fresh) == 32 and load_key(path, said.append) == fresh
+    assert len(said) == 1 and said[0].startswith(f"{path} held no usable key")
