@@ -136,7 +136,27 @@ def config_check(c: _Ctx, file: Path | None) -> None:
     state = "on" if r.enabled else "off"
     click.echo(f"  receiver: {state}, {r.host}:{r.port}, public URL {r.public_url or '(local address)'}; "
                f"{'; '.join(auth) or 'no webhook authentication configured'}")
+    for line in _auth_warnings(settings):
+        click.echo(f"  warning: {line}")
     click.echo(f"  history: {settings.storage.path}")
+
+
+def _auth_warnings(settings: Settings) -> list[str]:
+    """What the receiver would do that the operator may not expect: store strangers' webhooks beyond
+    loopback (it refuses to start), or refuse every webhook of a profile for want of a secret."""
+    from console.receiver import auth_mode, exposed, is_loopback
+
+    r, said = settings.receiver, []
+    open_to = [name for name, p in settings.profiles.items() if auth_mode(settings, p) != "require"]
+    if open_to and r.enabled and not is_loopback(r.host):
+        said.append(exposed(r.host, open_to) if not r.insecure else
+                    f"listening on {r.host} with insecure = true: webhooks for {', '.join(open_to)} are stored "
+                    "from anyone who can reach it")
+    for name, p in settings.profiles.items():
+        if p.webhook_auth == "require" and auth_mode(settings, p.model_copy(update={"webhook_auth": None})) != "require":
+            said.append(f"profile {name}: webhook_auth = \"require\" with no secret or credentials to check "
+                        "against: every webhook for it will be refused (401)")
+    return said
 
 
 def _where(profile: Any) -> str:
@@ -545,8 +565,10 @@ def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:
 @click.option("--host", help="Address to listen on (default: receiver.host).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: receiver.port; 0 picks a free one).")
 @click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the address.")
+@click.option("--insecure", is_flag=True, help="Listen beyond loopback even though some profile's webhooks would be "
+                                               "stored without authentication ([receiver] insecure).")
 @click.pass_obj
-def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as_json: bool) -> None:
+def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as_json: bool, insecure: bool) -> None:
     """Run the webhook receiver without the console, filling the same history.
 
     One receiver serves a host's history: when a console already owns the port, this follows history
@@ -564,7 +586,7 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
             settings.profile(profile)
         except ConfigError as exc:
             _fail_config(exc)
-    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    changes = {k: v for k, v in (("host", host), ("port", port), ("insecure", insecure or None)) if v is not None}
     if changes:
         settings.receiver = settings.receiver.model_copy(update=changes)
     store = c.store(settings)

@@ -341,6 +341,9 @@ class ReceiverSettings(_Strict):
     # Webhooks from a known sender that could not be understood are kept for the operator (the first 4 KB
     # of each): the newest this many.
     max_rejected: int = Field(10_000, ge=10, le=1_000_000)
+    # Listen beyond loopback although some profile's webhooks would be stored unauthenticated (refused
+    # unless this is set; `vgconsole config check` says which profiles).
+    insecure: bool = False
 
     @field_validator("public_url")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import os
 import secrets
 import time
@@ -75,6 +76,38 @@ class ReceiverStats:
     too_large: int = 0
     timed_out: int = 0
     challenges: int = 0
+
+
+def auth_mode(settings: Settings, profile: Any) -> str:
+    """How a profile's webhooks are checked: as configured, else "require" whenever there is something to
+    check them against, else "off" (anyone's webhook is stored, marked unverified)."""
+    if profile.webhook_auth:
+        return profile.webhook_auth
+    r = settings.receiver
+    if profile.provider == Provider.IBM.value or profile.embedded:
+        known = True  # IBM's credentials are made per call; an embedded simulator signs with the host's secret
+    elif profile.provider == Provider.MOBTEXTING.value:
+        known = bool(profile.webhook_secrets) or r.bearer_secret is not None
+    else:
+        known = bool(profile.webhook_secrets) or bool(r.webhook_secrets) or r.basic_username is not None
+    return "require" if known else "off"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may well resolve beyond this machine
+
+
+def exposed(host: str, profiles: list[str]) -> str:
+    """Why a receiver beyond loopback with no authentication is not started, and the ways out."""
+    return (f"not listening on {host}: webhooks for {', '.join(profiles)} would be stored without authentication "
+            "from anyone who can reach this address. Give those profiles webhook_secrets (or set "
+            "[receiver] basic_username/basic_password), listen on 127.0.0.1, or, if that is what you want, set "
+            "[receiver] insecure = true (vgconsole receive --insecure)")
 
 
 def load_key(path: Path, warn: Callable[[str], None] = lambda text: None) -> bytes:
@@ -156,6 +189,10 @@ class Receiver:
         r = self.settings.receiver
         if not r.enabled:
             self._set(ReceiverState.DISABLED, "disabled in the configuration")
+            return self.state
+        open_to = self.unguarded()
+        if open_to and not is_loopback(r.host) and not r.insecure:
+            self._set(ReceiverState.FAILED, exposed(r.host, open_to))
             return self.state
         self.history_id = await asyncio.to_thread(self.store.history_id)
         self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
@@ -336,22 +373,25 @@ class Receiver:
             ok = creds is not None and (
                 (token is not None and self.hook_urls is not None and self.hook_urls.check_ibm(name, token, *creds))
                 or self._receiver_basic(creds))
-            required = True
         elif provider is Provider.MOBTEXTING:
-            secrets_ = self._secrets(profile) + ([r.bearer_secret.get_secret_value()] if r.bearer_secret else [])
-            ok = bearer_matches(header, secrets_)
-            required = bool(secrets_)
+            ok = bearer_matches(header, self._bearer_secrets(profile))
         else:
             signing = self._signing_secrets(profile)
             ok = bool(signing) and check_jambonz_signature(raw, request.headers.get("Jambonz-Signature"), signing,
                                                            self._clock(), r.signature_tolerance_s) is None
             if not ok and header is not None:
                 ok = self._receiver_basic(basic_credentials(header))
-            required = bool(signing) or r.basic_username is not None
         if ok:
             return True
-        mode = profile.webhook_auth or ("require" if required else "off")
-        return None if mode == "require" else False
+        return None if auth_mode(self.settings, profile) == "require" else False
+
+    def unguarded(self) -> list[str]:
+        """The profiles whose webhooks this receiver would store without authenticating them."""
+        return [name for name, (profile, _, _) in self._routes.items() if auth_mode(self.settings, profile) != "require"]
+
+    def _bearer_secrets(self, profile: Any) -> list[str]:
+        r = self.settings.receiver
+        return self._secrets(profile) + ([r.bearer_secret.get_secret_value()] if r.bearer_secret else [])
 
     def _receiver_basic(self, creds: tuple[str, str] | None) -> bool:
         r = self.settings.receiver

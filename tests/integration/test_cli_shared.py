@@ -176,3 +176,18 @@ def test_an_empty_key_file_is_replaced_with_a_warning_and_the_command_goes_on(tm
     assert result.returncode == 0, result.stderr
     assert f"vgconsole: warning: {key} held no usable key" in result.stderr and "Traceback" not in result.stderr
     assert len(bytes.fromhex(key.read_text())) == 32
+
+
+def test_receive_beyond_loopback_without_authentication_refuses_loudly_unless_insecure(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[profiles.open]\nprovider = "jambonz"\nbase_url = "https://jz.example"\n'
+                   'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\n')
+    args = [sys.executable, "-m", "console", "--config", str(cfg), "--db", str(tmp_path / "h.db"), "receive",
+            "--host", "0.0.0.0", "--port", "0", "--json"]
+    refused = subprocess.run(args, capture_output=True, text=True, env=env(), timeout=60)
+    assert refused.returncode == 1 and "not listening on 0.0.0.0: webhooks for open" in refused.stderr
+    allowed = start(*args[3:], "--insecure")
+    try:
+        assert allowed.stdout is not None and json.loads(allowed.stdout.readline())["state"] == "listening"
+    finally:
+        stop(allowed)

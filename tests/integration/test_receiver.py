@@ -418,3 +418,47 @@ async def test_only_the_newest_refused_bodies_are_kept(tmp_path: Path) -> None:
             await receiver.stop()
         kept = store.rejected(limit=100)
     assert [json.loads(k["body"])["n"] for k in kept] == list(range(24, 14, -1))
+
+
+OPEN_PROFILE = """
+[profiles.open]
+provider = "jambonz"
+base_url = "https://jz.example"
+account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"
+api_key = "k"
+"""
+
+
+@pytest.mark.parametrize(("host", "extra", "expected"), [
+    ("0.0.0.0", "", ReceiverState.FAILED),
+    ("0.0.0.0", "insecure = true\n", ReceiverState.LISTENING),
+    ("0.0.0.0", 'webhook_secrets = ["wh_for_everyone"]\n', ReceiverState.LISTENING),
+    ("127.0.0.1", "", ReceiverState.LISTENING),
+    ("::1", "", ReceiverState.LISTENING),
+])
+async def test_beyond_loopback_without_authentication_it_refuses_to_listen(tmp_path: Path, host: str, extra: str,
+                                                                           expected: ReceiverState) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[receiver]\nport = 0\nhost = "{host}"\n{extra}' + OPEN_PROFILE)
+    with Store(tmp_path / "h.db") as store:
+        receiver = Receiver(load_settings(cfg), store, key=b"k" * 32)
+        try:
+            assert await receiver.start() is expected, receiver.detail
+        finally:
+            await receiver.stop()
+    if expected is ReceiverState.FAILED:
+        assert receiver.detail.startswith("not listening on 0.0.0.0: webhooks for open would be stored without "
+                                          "authentication") and "insecure = true" in receiver.detail
+
+
+def test_config_check_says_what_the_receiver_will_refuse(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nhost = "0.0.0.0"\n' + OPEN_PROFILE + 'webhook_auth = "require"\n'
+                   + OPEN_PROFILE.replace("[profiles.open]", "[profiles.lax]"))
+    out = CliRunner().invoke(cli, ["config", "check", str(cfg)]).stdout
+    assert "warning: not listening on 0.0.0.0: webhooks for lax would be stored without authentication" in out
+    assert 'warning: profile open: webhook_auth = "require" with no secret or credentials' in out
