@@ -538,10 +538,10 @@ def event_line(event: Any, ingested: Any) -> str:
     return f"{iso(event.received_at)} {event.profile} {event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}"
 
 
-def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:
+def event_logger(writer: Any) -> Callable[[Any, Any], None]:
     """The receiver's on_event for a log: one line per event, visible at once (tail -f, journald).
-    Lines are gathered and written at the end of the event loop's turn, so a burst of webhooks costs
-    one write, however the stream is buffered (PYTHONUNBUFFERED makes every write a system call)."""
+    Lines are gathered and handed to `writer` (a LineWriter: it never blocks the event loop) at the end of
+    the loop's turn, so a burst of webhooks costs one write however the stream is buffered."""
     import asyncio
 
     lines: list[str] = []
@@ -549,8 +549,7 @@ def event_logger(stream: TextIO) -> Callable[[Any, Any], None]:
     def flush() -> None:
         text = "".join(lines)
         lines.clear()
-        stream.write(text)
-        stream.flush()
+        writer.write(text)
 
     def log(event: Any, ingested: Any) -> None:
         if not lines:
@@ -577,6 +576,7 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
     import asyncio
 
     from console.clock import utc_now
+    from console.logwriter import LineWriter
     from console.receiver import ReceiverState, load_key
     from console.services import Services
 
@@ -591,15 +591,16 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
         settings.receiver = settings.receiver.model_copy(update=changes)
     store = c.store(settings)
 
+    lines = LineWriter(sys.stdout)
+
     async def serve() -> None:
         services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), warn), only_profile=profile,
-                                  on_event=event_logger(sys.stdout))
+                                  on_event=event_logger(lines))
         receiver = services.receiver
 
         def took_over() -> None:
             if receiver.state is ReceiverState.LISTENING and shown.get("state") is ReceiverState.SHARED:
-                click.echo(f"{iso(utc_now())} took the receiver port over: listening on {receiver.address}")
-                sys.stdout.flush()
+                lines.write(f"{iso(utc_now())} took the receiver port over: listening on {receiver.address}\n")
             shown["state"] = receiver.state
 
         shown: dict[str, Any] = {}
@@ -610,16 +611,16 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
             shown["state"] = state
             services.on_state = took_over
             base = receiver.hook_urls.public_url if receiver.hook_urls else ""
+            # every line to stdout goes through the writer: in order, and never waiting on the reader
             if as_json:
-                click.echo(json.dumps({"address": receiver.address, "public_url": base, "db": str(store.path),
-                                       "state": state.value, "owner_pid": receiver.owner_pid}))
+                lines.write(json.dumps({"address": receiver.address, "public_url": base, "db": str(store.path),
+                                        "state": state.value, "owner_pid": receiver.owner_pid}) + "\n")
             elif state is ReceiverState.SHARED:
-                click.echo(f"{receiver.detail.removeprefix('shared: ')}: following its events in {store.path}; this "
-                           "command takes the port over when it stops")
+                lines.write(f"{receiver.detail.removeprefix('shared: ')}: following its events in {store.path}; "
+                            "this command takes the port over when it stops\n")
             else:
-                click.echo(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); "
-                           f"history in {store.path}")
-            sys.stdout.flush()
+                lines.write(f"receiving webhooks on {receiver.address} (hooks under {base}/hooks/); "
+                            f"history in {store.path}\n")
             await _until_signalled()
         finally:
             await services.stop()
@@ -627,6 +628,7 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
     try:
         asyncio.run(serve())
     finally:
+        lines.close()
         store.close()
 
 

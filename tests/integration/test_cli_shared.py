@@ -191,3 +191,39 @@ def test_receive_beyond_loopback_without_authentication_refuses_loudly_unless_in
         assert allowed.stdout is not None and json.loads(allowed.stdout.readline())["state"] == "listening"
     finally:
         stop(allowed)
+
+
+def test_receive_answers_on_when_nobody_reads_its_log_and_says_nothing_when_the_reader_is_gone(tmp_path: Path) -> None:
+    import hashlib
+    import hmac
+
+    import httpx
+
+    secret = "wh_secret_for_a_stalled_log"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nport = 0\n[profiles.prod]\nprovider = "jambonz"\nbase_url = "https://jz.example"\n'
+                   'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\n'
+                   f'webhook_secrets = ["{secret}"]\n')
+    proc = start("--config", str(cfg), "--db", str(tmp_path / "h.db"), "receive", "--json")
+    try:
+        assert proc.stdout is not None
+        address = json.loads(proc.stdout.readline())["address"]  # then nobody reads: the pipe fills
+
+        def send(client: httpx.Client, n: int) -> int:
+            raw = json.dumps({"call_sid": f"sid-{n}", "call_status": "ringing", "sip_status": 180}).encode()
+            t = int(time.time())
+            signature = hmac.new(secret.encode(), f"{t}.".encode() + raw, hashlib.sha256).hexdigest()
+            return client.post(f"http://{address}/hooks/prod/status", content=raw, headers={
+                "Content-Type": "application/json", "Jambonz-Signature": f"t={t},v1={signature}"}).status_code
+
+        with httpx.Client(timeout=5) as client:
+            assert {send(client, n) for n in range(3000)} == {200}  # 3000 log lines: far past a pipe's 64 KB
+            assert client.get(f"http://{address}/healthz").status_code == 200
+            proc.stdout.close()  # the reader dies
+            assert {send(client, n) for n in range(3000, 3100)} == {200}
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
