@@ -341,6 +341,11 @@ class ReceiverSettings(_Strict):
     # Webhooks from a known sender that could not be understood are kept for the operator (the first 4 KB
     # of each): the newest this many.
     max_rejected: int = Field(10_000, ge=10, le=1_000_000)
+    # A connection that sends nothing (or not its request's headers) for this long is closed.
+    idle_timeout_s: float = Field(15.0, gt=0, le=3600)
+    # Open connections at most (and always well below the process's open-file limit); past it, the oldest
+    # idle one is closed for each new one.
+    max_connections: int = Field(512, ge=8, le=65_536)
     # Listen beyond loopback although some profile's webhooks would be stored unauthenticated (refused
     # unless this is set; `vgconsole config check` says which profiles).
     insecure: bool = False

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import ipaddress
 import os
+import resource
 import secrets
 import time
 from collections.abc import Callable
@@ -76,6 +77,34 @@ class ReceiverStats:
     too_large: int = 0
     timed_out: int = 0
     challenges: int = 0
+
+
+def connection_cap(wanted: int) -> int:
+    """At most `wanted` connections, and always well below the open-file limit: past it, accept() fails and
+    asyncio logs the failure on every turn of the loop."""
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return wanted
+    return max(8, min(wanted, soft - 128)) if soft != resource.RLIM_INFINITY else wanted
+
+
+def cap_connections(server: web.Server, cap: int) -> None:
+    """Past `cap` open connections, each new one closes the oldest that is not serving a request: a crowd of
+    silent sockets cannot keep a gateway out, and a webhook being handled is never cut."""
+    made = server.connection_made
+
+    def connection_made(handler: Any, transport: asyncio.Transport) -> None:
+        made(handler, transport)
+        if len(server.connections) <= cap:
+            return
+        for old in server.connections:  # oldest first; a closed one stays listed until its task ends
+            if old is not handler and not old._force_close and not old._request_in_progress and not old._messages:
+                old.force_close()
+                return
+        handler.force_close()  # every other connection is busy: this one waits for none of them
+
+    server.connection_made = connection_made  # type: ignore[method-assign]
 
 
 def auth_mode(settings: Settings, profile: Any) -> str:
@@ -195,8 +224,12 @@ class Receiver:
             self._set(ReceiverState.FAILED, exposed(r.host, open_to))
             return self.state
         self.history_id = await asyncio.to_thread(self.store.history_id)
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        # An idle connection, or one whose request headers do not arrive, is closed after idle_timeout_s
+        # (aiohttp's own default is an hour: a thousand silent sockets would hold every descriptor).
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False,
+                                     keepalive_timeout=r.idle_timeout_s)
         await self._runner.setup()
+        cap_connections(self._runner.server, connection_cap(r.max_connections))
         if not await self._claim() and self.state is not ReceiverState.FAILED:
             self._watcher = asyncio.get_running_loop().create_task(self._watch_port(), name="receiver-takeover")
         return self.state

@@ -227,3 +227,51 @@ def test_receive_answers_on_when_nobody_reads_its_log_and_says_nothing_when_the_
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_crowd_of_idle_sockets_at_the_open_file_limit_keeps_nobody_out(tmp_path: Path) -> None:
+    import hashlib
+    import hmac
+    import resource
+    import socket
+
+    import httpx
+
+    wanted = 1400
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"this test opens {wanted} sockets; the open-file limit here is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    secret = "wh_secret_for_a_crowd"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nport = 0\nidle_timeout_s = 30\n[profiles.prod]\nprovider = "jambonz"\n'
+                   'base_url = "https://jz.example"\naccount_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\n'
+                   f'api_key = "k"\nwebhook_secrets = ["{secret}"]\n')
+    proc = subprocess.Popen([sys.executable, "-m", "console", "--config", str(cfg), "--db", str(tmp_path / "h.db"),
+                             "receive", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))
+    crowd: list[socket.socket] = []
+    try:
+        assert proc.stdout is not None
+        host, port = json.loads(proc.stdout.readline())["address"].rsplit(":", 1)
+        for n in range(1200):  # connect and say nothing; every tenth starts a request and never ends it
+            s = socket.create_connection((host, int(port)), timeout=5)
+            if n % 10 == 0:
+                s.sendall(b"POST /hooks/prod/status HTTP/1.1\r\nHost: x\r\n")
+            crowd.append(s)
+        raw = json.dumps({"call_sid": "sid-1", "call_status": "ringing"}).encode()
+        with httpx.Client(timeout=10) as client:
+            for _ in range(5):
+                t = int(time.time())
+                sig = hmac.new(secret.encode(), f"{t}.".encode() + raw, hashlib.sha256).hexdigest()
+                answer = client.post(f"http://{host}:{port}/hooks/prod/status", content=raw, headers={
+                    "Content-Type": "application/json", "Jambonz-Signature": f"t={t},v1={sig}"})
+                assert answer.status_code == 200
+                raw = raw.replace(b"ringing", b"ringing ")  # not a duplicate
+    finally:
+        for s in crowd:
+            s.close()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert len(err.encode()) < 100_000, err[-2000:]

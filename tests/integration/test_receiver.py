@@ -462,3 +462,22 @@ def test_config_check_says_what_the_receiver_will_refuse(tmp_path: Path) -> None
     out = CliRunner().invoke(cli, ["config", "check", str(cfg)]).stdout
     assert "warning: not listening on 0.0.0.0: webhooks for lax would be stored without authentication" in out
     assert 'warning: profile open: webhook_auth = "require" with no secret or credentials' in out
+
+
+async def test_a_silent_connection_or_one_whose_headers_never_end_is_closed(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG.replace("[receiver]\n", "[receiver]\nidle_timeout_s = 0.5\n"))
+    with Store(tmp_path / "h.db") as store:
+        receiver = Receiver(load_settings(cfg), store, key=b"k" * 32)
+        await receiver.start()
+        try:
+            host, port = receiver.address.rsplit(":", 1)
+            silent = await asyncio.open_connection(host, int(port))
+            slow = await asyncio.open_connection(host, int(port))
+            slow[1].write(b"POST /hooks/cog/status HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+            await slow[1].drain()
+            for reader, writer in (silent, slow):
+                assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the receiver, well within 5 s
+                writer.close()
+        finally:
+            await receiver.stop()
