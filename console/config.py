@@ -137,6 +137,10 @@ class _Profile(_Strict):
     webhook_secrets: list[Secret] = Field(default_factory=list)
     connect_timeout_s: float = Field(5.0, gt=0, le=120)
     read_timeout_s: float = Field(15.0, gt=0, le=300)
+    # A whole request to the gateway, its answer read to the end, at most this long (a gateway that
+    # trickles its answer a byte at a time cannot hold a dial); and its answer at most this large.
+    deadline_s: float = Field(30.0, gt=0, le=600)
+    max_response_bytes: int = Field(5 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
 
     @field_validator("ca_file")
     @classmethod

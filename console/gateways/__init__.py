@@ -72,7 +72,8 @@ class GatewayPool:
             key = credential.get_secret_value() if credential else None
         http = Http(base_url, auth_headers(profile.provider, key), client=self._client,
                     ca_file=str(profile.ca_file) if profile.ca_file else None,
-                    connect_timeout=profile.connect_timeout_s, read_timeout=profile.read_timeout_s)
+                    connect_timeout=profile.connect_timeout_s, read_timeout=profile.read_timeout_s,
+                    deadline=profile.deadline_s, max_response_bytes=profile.max_response_bytes)
         return CLASSES[profile.provider](name, profile, http, self.attempt_hooks)
 
     async def close(self) -> None:

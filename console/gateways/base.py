@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 import ssl
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from console.status import CallStatus
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0
+DEADLINE_S = 30.0  # a whole request, answer included: a gateway that trickles bytes cannot hold a dial
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024  # a gateway's answer, decompressed: a list of thousands of numbers fits
 READ_RETRIES = 2  # 429 on a read: wait as told, at most this many times
 MAX_RETRY_WAIT_S = 5.0  # a longer wait is the operator's decision, not ours
 
@@ -116,11 +119,15 @@ class Http:
 
     def __init__(self, base_url: str, headers: dict[str, str], *, client: httpx.AsyncClient | None = None,
                  ca_file: str | None = None, connect_timeout: float = CONNECT_TIMEOUT_S,
-                 read_timeout: float = READ_TIMEOUT_S):
+                 read_timeout: float = READ_TIMEOUT_S, deadline: float = DEADLINE_S,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES):
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.read_timeout = read_timeout
-        self._headers = headers
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
+        # Uncompressed answers: a compressed one is read within the same cap, but need not be.
+        self._headers = {"Accept-Encoding": "identity", **headers}
         self._own = client is None
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -154,25 +161,62 @@ class Http:
     async def _once(self, method: str, path: str, json_body: Any, form: dict[str, Any] | None,
                     params: dict[str, Any] | None, creates: bool) -> httpx.Response:
         url = self.base_url + path
+        after = " The call may have been placed: check live calls before dialling again." if creates else ""
         try:
-            return await self.client.request(method, url, json=json_body, data=form, params=params, headers=self._headers)
+            async with asyncio.timeout(self.deadline):
+                return await self._read(method, url, json_body, form, params)
+        except TimeoutError:
+            raise GatewayTimeout(f"{self.host} did not finish answering within {self.deadline:g} s (the profile's "
+                                 f"deadline_s).{after}") from None
         except httpx.ConnectTimeout:
             raise GatewayUnreachable(f"cannot reach {self.host}: no answer to the connection attempt") from None
         except httpx.ConnectError as exc:
             raise _connect_error(exc, self.host) from None
         except httpx.ReadTimeout:
-            after = " The call may have been placed: check live calls before dialling again." if creates else ""
-            raise GatewayTimeout(f"{self.host} took the request but did not answer within {self.read_timeout:g} s.{after}") from None
+            raise GatewayTimeout(f"{self.host} took the request but did not answer within {self.read_timeout:g} s."
+                                 f"{after}") from None
         except httpx.TimeoutException as exc:
             raise GatewayTimeout(f"{self.host} timed out ({type(exc).__name__})") from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            after = " The call may have been placed: check live calls before dialling again." if creates else ""
             raise GatewayDropped(f"the connection to {self.host} dropped before the answer was complete.{after}",
                                  detail=str(exc)) from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise GatewayError(f"{url} is not a usable address: {exc}") from None
         except httpx.HTTPError as exc:
             raise GatewayError(f"talking to {self.host} failed: {exc}") from None
+
+
+    async def _read(self, method: str, url: str, json_body: Any, form: dict[str, Any] | None,
+                    params: dict[str, Any] | None) -> httpx.Response:
+        """The answer, read in full but never past max_response_bytes (decompressed, and decompressed a
+        bounded piece at a time: a small compressed body cannot unfold into gigabytes)."""
+        limit = self.max_response_bytes
+        async with self.client.stream(method, url, json=json_body, data=form, params=params,
+                                      headers=self._headers) as response:
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            if encoding not in ("identity", "gzip", "deflate", ""):
+                raise GatewayBadResponse(f"{self.host} answered in an encoding the console does not read ({encoding})",
+                                         status=response.status_code)
+            unfold = None if encoding in ("identity", "") else zlib.decompressobj(16 + zlib.MAX_WBITS if
+                                                                                  encoding == "gzip" else zlib.MAX_WBITS)
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                while chunk:
+                    if unfold is None:
+                        piece, chunk = chunk, b""
+                    else:
+                        piece = unfold.decompress(chunk, limit + 1 - len(body))
+                        chunk = unfold.unconsumed_tail
+                    body += piece
+                    if len(body) > limit:
+                        raise GatewayBadResponse(f"{self.host} answered with more than {limit:,} bytes (the profile's "
+                                                 "max_response_bytes); the answer was not read further",
+                                                 status=response.status_code)
+                    if unfold is not None and not piece:
+                        break
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
 
 
 def _connect_error(exc: httpx.ConnectError, host: str) -> GatewayError:

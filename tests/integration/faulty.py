@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import zlib
 from typing import Any
+
+
+def gzip_bomb(size: int) -> bytes:
+    """`size` zero bytes, gzip-compressed (a thousandth of the size)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(size >> 20)) + packer.flush()
 
 
 class FaultyServer:
     """mode: "slow" never answers; "cut" sends half a response and closes; "close" closes without a word;
+    "trickle" answers 200 and then one byte of its body every 0.2 s, for ever; "endless" answers 200 with a
+    chunked body that never ends; "bomb" answers 200 with `bomb` gzip-compressed;
     "script" answers each request with the next (status, headers, body) of `script`, the last repeating."""
 
-    def __init__(self, mode: str, script: list[tuple[int, dict[str, str], Any]] | None = None):
+    def __init__(self, mode: str, script: list[tuple[int, dict[str, str], Any]] | None = None, bomb: bytes = b""):
         self.mode = mode
+        self.bomb = bomb
         self.script = list(script or [])
         self.requests: list[tuple[str, bytes]] = []
         self._server: asyncio.base_events.Server | None = None
@@ -40,6 +51,23 @@ class FaultyServer:
                     await asyncio.sleep(3600)  # bounded by the client's read timeout and the test's cleanup
                 if self.mode == "close":
                     break
+                if self.mode == "trickle":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+                    while True:  # bounded by the client's deadline and the test's cleanup
+                        writer.write(b" ")
+                        await writer.drain()
+                        await asyncio.sleep(0.2)
+                if self.mode == "endless":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    chunk = b"%x\r\n%s\r\n" % (65536, b"[" * 65536)
+                    while True:  # bounded by the client's size cap and the test's cleanup
+                        writer.write(chunk)
+                        await writer.drain()
+                if self.mode == "bomb":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % len(self.bomb) + self.bomb)
+                    await writer.drain()
+                    continue
                 if self.mode == "cut":
                     writer.write(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
                                  b'{"sid": "2531329f')

@@ -21,6 +21,7 @@ from console.gateways.errors import (
     GatewayAuthError,
     GatewayBadResponse,
     GatewayDropped,
+    GatewayError,
     GatewayNotFound,
     GatewayRateLimited,
     GatewayRejected,
@@ -35,7 +36,7 @@ from console.simulator import Seed, Simulator, SimulatorOptions
 from console.simulator.seed import ACCOUNT_API_KEY, OTHER_ACCOUNT_API_KEY, SP_API_KEY
 from console.status import CallStatus
 from console.store import Store
-from tests.integration.faulty import FaultyServer
+from tests.integration.faulty import FaultyServer, gzip_bomb
 from tests.integration.sim_helpers import HookRecorder
 
 HOOK_KEY = b"test-hook-key"
@@ -537,3 +538,36 @@ async def test_jambonz_request_bodies_validate_against_the_create_call_schema(wo
     assert len(creates) == len(placed)
     for request in creates:
         openapi.validate_request(OpenApiRequest(request))
+
+
+@pytest.mark.parametrize("mode", ["trickle", "endless", "bomb"])
+async def test_a_gateway_that_never_finishes_or_floods_ends_the_dial_within_its_limits(tmp_path: Path,
+                                                                                      mode: str) -> None:
+    import resource
+    import time
+
+    bomb = gzip_bomb(200 << 20) if mode == "bomb" else b""  # 200 MB of zeros in 200 KB
+    async with FaultyServer(mode, bomb=bomb) as server:
+        pool, name = profile_at(tmp_path, server.base_url, deadline_s=1.5, max_response_bytes=1 << 20)
+        with Store(tmp_path / "h.db") as store:
+            dialer = Dialer(store, pool)
+            grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.monotonic()
+            outcome = await dialer.place(name, jambonz_request())
+            numbers_error = None
+            try:
+                await (await pool.get(name)).list_numbers()
+            except GatewayError as exc:
+                numbers_error = str(exc)
+            took = time.monotonic() - started
+            grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - grown
+            call = store.call(outcome.call.attempt_id)
+        await pool.close()
+    assert took < 5  # two requests, each within its deadline of 1.5 s
+    assert grown < 100_000  # KB: the answer was never held past the 1 MB cap
+    said = {"trickle": "did not finish answering within 1.5 s (the profile's deadline_s)",
+            "endless": "answered with more than 1,048,576 bytes (the profile's max_response_bytes)",
+            "bomb": "answered with more than 1,048,576 bytes (the profile's max_response_bytes)"}[mode]
+    assert call.status is CallStatus.FAILED and said in call.error and said in (numbers_error or "")
+    if mode == "trickle":
+        assert "The call may have been placed" in call.error
