@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from console.calls import DialRequest
 from console.gateways import GatewayPool, Prepared
-from console.gateways.errors import GatewayError
+from console.gateways.errors import GatewayBadResponse, GatewayError
 from console.status import CallStatus
 from console.store import CallRecord, Store, new_attempt_id
 
@@ -56,6 +56,10 @@ class Dialer:
         except GatewayError as exc:
             call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None, raw=exc.detail)
             return DialOutcome(call, prepared.notes, exc)
+        except Exception as exc:  # noqa: BLE001 - an answer no check foresaw: the attempt must not stay queued
+            error = GatewayBadResponse(f"the gateway's answer could not be read ({type(exc).__name__}: {exc})")
+            call = await self.store.attempt_failed(attempt_id, str(error), sip_status=None)
+            return DialOutcome(call, prepared.notes, error)
         call = await self.store.attempt_placed(attempt_id, call_sid=placed.call_sid, sip_call_id=placed.sip_call_id,
                                                status=placed.status, raw=placed.raw)
         return DialOutcome(call, prepared.notes)

@@ -107,7 +107,8 @@ class IbmGateway(Gateway):
         if data.get("failureReason"):
             raise GatewayRejected(f"the gateway did not start the call: {data['failureReason']}",
                                   detail=body_text(response), status=response.status_code)
-        if not data.get("vgwSessionID") or "msg" not in data:
-            raise GatewayBadResponse("startOutboundCall answered without msg and vgwSessionID",
+        session = data.get("vgwSessionID")
+        if not isinstance(session, str) or not session.strip() or "msg" not in data:
+            raise GatewayBadResponse("startOutboundCall answered without msg and a vgwSessionID text",
                                      detail=body_text(response), status=response.status_code)
         return Placed(str(data["vgwSessionID"]), None, CallStatus.QUEUED, body_text(response))

@@ -105,6 +105,9 @@ class JambonzGateway(Gateway):
         labels = {n.number: n.label for n in self.profile.numbers}
         found = []
         for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("number"), (str, int)):
+                raise GatewayBadResponse("the phone number list holds a row that is not a phone number record",
+                                         detail=body_text(response))
             number = str(row.get("number", ""))
             e164 = number if number.startswith("+") else f"+{number}"  # jambonz stores numbers without +
             found.append(NumberInfo(e164, labels.get(e164, ""), row.get("application_sid")))

@@ -87,10 +87,12 @@ class MobtextingGateway(Gateway):
             message = data.get("message") if isinstance(data, dict) else None
             raise GatewayRejected(f"MOBtexting did not queue the call: {message or body_text(response)}",
                                   detail=body_text(response), status=response.status_code)
-        rows = data.get("data") or []
-        if not rows or not isinstance(rows[0], dict) or not rows[0].get("id"):
-            raise GatewayBadResponse("MOBtexting queued the call but sent no id for it", detail=body_text(response))
-        return Placed(str(rows[0]["id"]), None, CallStatus.QUEUED, body_text(response))
+        rows = data.get("data")
+        first = rows[0] if isinstance(rows, list) and rows else None
+        if not isinstance(first, dict) or not isinstance(first.get("id"), (str, int)) or first.get("id") in ("", 0):
+            raise GatewayBadResponse("MOBtexting queued the call but its answer holds no call id (data[0].id)",
+                                     detail=body_text(response), status=response.status_code)
+        return Placed(str(first["id"]), None, CallStatus.QUEUED, body_text(response))
 
     async def lookup_live(self, call_id: str) -> CallLookup:
         """outgoing/callstatus?id=: the call's latest attempt (queued while one is still to come)."""

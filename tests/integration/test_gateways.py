@@ -571,3 +571,39 @@ async def test_a_gateway_that_never_finishes_or_floods_ends_the_dial_within_its_
     assert call.status is CallStatus.FAILED and said in call.error and said in (numbers_error or "")
     if mode == "trickle":
         assert "The call may have been placed" in call.error
+
+
+def profile_of(tmp_path: Path, provider: str, base: str) -> tuple[GatewayPool, str]:
+    extra = {"mobtexting": 'webhook_id = "1"\n', "ibm": 'agent_number = "+12125550150"\n'}[provider]
+    cfg = tmp_path / f"{provider}.toml"
+    cfg.write_text(f'[profiles.real]\nprovider = "{provider}"\nbase_url = "{base}"\napi_key = "k"\n{extra}')
+    return GatewayPool(load_settings(cfg), EmbeddedGateways()), "real"
+
+
+@pytest.mark.parametrize(("provider", "answer", "said"), [
+    ("mobtexting", {"status": "OK", "message": "queued", "data": {"id": "x"}}, "holds no call id (data[0].id)"),
+    ("mobtexting", {"status": "OK", "data": [{"id": {"nested": 1}}]}, "holds no call id (data[0].id)"),
+    ("ibm", {"msg": "started", "vgwSessionID": {"id": "s-1"}}, "without msg and a vgwSessionID text"),
+])
+async def test_a_create_answer_of_the_wrong_shape_fails_the_attempt_with_a_sentence(
+        tmp_path: Path, provider: str, answer: dict, said: str) -> None:
+    async with FaultyServer("script", [(200, {"Content-Type": "application/json"}, answer)]) as server:
+        pool, name = profile_of(tmp_path, provider, server.base_url)
+        request = DialRequest.build({"provider": provider, "from": "+918068280000" if provider == "mobtexting"
+                                     else "+12125550150", "to": {"type": "phone", "number": "+919876543201"},
+                                     **({"mobtexting": {"flow_id": "351"}} if provider == "mobtexting" else {})},
+                                    region="IN")
+        with Store(tmp_path / "h.db") as store:
+            outcome = await Dialer(store, pool).place(name, request)
+            call = store.call(outcome.call.attempt_id)
+        await pool.close()
+    assert isinstance(outcome.error, GatewayBadResponse) and said in str(outcome.error)
+    assert call.status is CallStatus.FAILED and said in call.error
+
+
+async def test_a_number_list_with_rows_that_are_not_numbers_is_said_in_a_sentence(tmp_path: Path) -> None:
+    async with FaultyServer("script", [(200, {"Content-Type": "application/json"}, [{"number": "1"}, "oops", 7])]) as s:
+        pool, name = profile_at(tmp_path, s.base_url)
+        with pytest.raises(GatewayBadResponse, match="holds a row that is not a phone number record"):
+            await (await pool.get(name)).list_numbers()
+        await pool.close()
