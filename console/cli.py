@@ -291,10 +291,10 @@ def export(c: _Ctx, fmt: str, output: Path | None, events: bool, **filters: Any)
         calls = store.iter_calls(filter=chosen)
         timeline = store.events if events else None
         if output is None:
-            write(calls, fmt, sys.stdout, timeline)  # type: ignore[arg-type]
+            write(calls, fmt, sys.stdout, timeline, store.redact)  # type: ignore[arg-type]
             return
         try:
-            count = export_file(output, calls, fmt, timeline)  # type: ignore[arg-type]
+            count = export_file(output, calls, fmt, timeline, store.redact)  # type: ignore[arg-type]
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"{count} call(s) written to {output.resolve()}", err=True)

@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from console.store import CallRecord, EventRecord
 
@@ -33,20 +33,26 @@ def _cell(value: object) -> str:
     return text
 
 
-def write_csv(calls: Iterable[CallRecord], out: TextIO) -> int:
+Redact = Callable[[Any], Any]
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
+def write_csv(calls: Iterable[CallRecord], out: TextIO, redact: Redact = _keep) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     count = 0
     for call in calls:
-        data = call.model_dump(mode="json")
+        data = redact(call.model_dump(mode="json"))
         writer.writerow([_cell(data[col]) for col in CSV_COLUMNS])
         count += 1
     return count
 
 
-def write_json(
-    calls: Iterable[CallRecord], out: TextIO, events: Callable[[int], list[EventRecord]] | None = None
-) -> int:
+def write_json(calls: Iterable[CallRecord], out: TextIO, events: Callable[[int], list[EventRecord]] | None = None,
+               redact: Redact = _keep) -> int:
     """A JSON array of calls; with `events`, each call carries its timeline."""
     out.write("[")
     count = 0
@@ -54,7 +60,7 @@ def write_json(
         data = call.model_dump(mode="json")
         if events is not None:
             data["events"] = [e.model_dump(mode="json") for e in events(call.id)]
-        out.write(("\n" if count == 0 else ",\n") + json.dumps(data, ensure_ascii=False))
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(redact(data), ensure_ascii=False))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -65,8 +71,11 @@ def export(
     fmt: Format,
     out: TextIO,
     events: Callable[[int], list[EventRecord]] | None = None,
+    redact: Redact = _keep,
 ) -> int:
-    return write_csv(calls, out) if fmt == "csv" else write_json(calls, out, events)
+    """`redact`: the history's rule, applied again on the way out (rows written before a rule grew keep
+    what it now masks)."""
+    return write_csv(calls, out, redact) if fmt == "csv" else write_json(calls, out, events, redact)
 
 
 def export_file(
@@ -74,6 +83,7 @@ def export_file(
     calls: Iterable[CallRecord],
     fmt: Format,
     events: Callable[[int], list[EventRecord]] | None = None,
+    redact: Redact = _keep,
 ) -> int:
     """Write to a temporary file beside `path`, then rename: a failed export leaves no half file."""
     path = path.expanduser()
@@ -81,7 +91,7 @@ def export_file(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            count = export(calls, fmt, fh, events)
+            count = export(calls, fmt, fh, events, redact)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

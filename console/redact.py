@@ -11,12 +11,11 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from pydantic import SecretStr
 
 MASK = "••••"
-_SECRET_KEY_WORDS = ("password", "secret", "passwd")
-_SECRET_KEYS = frozenset(
-    {"token", "api_key", "apikey", "authorization", "access_token", "bearer", "x-api-key", "proxy-authorization"}
-)
-# every secret key contains one of these: text without them has no secret key in it
-_KEY_WORDS = (*_SECRET_KEY_WORDS, "token", "api_key", "apikey", "authorization", "bearer", "api-key")
+# A key is secret when its name holds one of these, however it is cased or joined (api_token, auth_token,
+# X-Auth-Token, x-api-key, proxy-authorization): one rule for tags, headers, bodies and query strings.
+_KEY_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "authorization", "bearer",
+              "credential")
+_SECRET_KEYS = frozenset({"pwd", "pin"})  # short names that say it all, matched whole
 
 
 def mask(secret: str | SecretStr | None) -> str:
@@ -32,7 +31,7 @@ def mask(secret: str | SecretStr | None) -> str:
 @lru_cache(maxsize=4096)  # webhook bodies repeat the same few keys on every event
 def is_secret_key(key: str) -> bool:
     k = key.lower()
-    return k in _SECRET_KEYS or any(word in k for word in _SECRET_KEY_WORDS)
+    return k in _SECRET_KEYS or any(word in k for word in _KEY_WORDS)
 
 
 def redact(value: Any, known: Iterable[str] = ()) -> Any:
@@ -67,9 +66,9 @@ def _redact(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, SecretStr):
         return MASK
     if isinstance(value, dict):
-        return {
-            k: (MASK if is_secret_key(str(k)) and v not in (None, "") else _redact(v, secrets)) for k, v in value.items()
-        }
+        # a secret key's text is masked; a secret key holding an object is looked into (auth: {username, password})
+        return {k: (MASK if is_secret_key(str(k)) and v not in (None, "") and not isinstance(v, (dict, list))
+                    else _redact(v, secrets)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_redact(v, secrets) for v in value]
     if isinstance(value, str):
@@ -80,10 +79,23 @@ def _redact(value: Any, secrets: list[str]) -> Any:
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s\"'<>]+")
 
 
+# "key": "value" in JSON text, and key=value in a form or query: the value goes when the key is secret
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+_FORM_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
+
+
 def _redact_text(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+    lowered = text.lower()
+    if any(word in lowered for word in _KEY_WORDS) or any(key in lowered for key in _SECRET_KEYS):
+        # text as it came (a raw webhook body, a stored error): its secret fields are masked where they stand
+        text = _JSON_PAIR.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{MASK}"' if is_secret_key(m.group(1)) and m.group(3)
+                              else m.group(0), text)
+        if "=" in text and "{" not in text:
+            text = _FORM_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}"
+                                  if is_secret_key(unquote_plus(m.group(2))) and m.group(3) else m.group(0), text)
     if "://" not in text:  # the common case on the webhook hot path: no URL to look into
         return text
     return _URL.sub(lambda m: redact_url(m.group(0)), text)

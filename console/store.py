@@ -228,6 +228,11 @@ class Store:
         return db
 
     @property
+    def redact(self) -> Redactor:
+        """The one rule that keeps secrets out of history, applied again to whatever leaves it (exports)."""
+        return self._redact
+
+    @property
     def writer_stats(self):
         return self._writer.stats
 
@@ -255,7 +260,7 @@ class Store:
             "to_number": to_number,
             "target_type": target_type,
             "status": CallStatus.QUEUED.value,
-            "tags": json.dumps(tags or {}, ensure_ascii=False),
+            "tags": json.dumps(self._redact(tags or {}), ensure_ascii=False),
             "request": json.dumps(self._redact(request or {}), ensure_ascii=False),
             "created_at": now,
             "updated_at": now,
@@ -580,7 +585,7 @@ def event_row(event: CallEvent, redact: Redactor) -> tuple[Any, ...]:
         event.amd.value if event.amd else None,
         event.amd_reason,
         event.duration,
-        _json(event.customer_data) if event.customer_data is not None else None,
+        redact.json(event.customer_data, _json) if event.customer_data is not None else None,
         redact.json(event.details, _json) if event.details else None,
         iso(event.received_at),
         int(event.verified),

@@ -89,3 +89,36 @@ async def test_mobtexting_busy_then_answered_on_its_own_retry_is_answered_with_b
     events = services.store.events(call.id)
     assert [w for w in timeline_words(events, "mobtexting") if "attempt" in w] == ["BUSY (attempt 1)",
                                                                                   "ANSWER (attempt 2)"]
+
+
+async def test_one_redaction_rule_for_every_column_and_export(tmp_path: Path) -> None:
+    from console.export import export
+
+    key = "configured-api-key-0123456789"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[receiver]\nport = 0\n[profiles.demo]\nprovider = "cognigy"\nbase_url = "embedded"\n'
+                   f'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\napi_key = "{key}"\n')
+    settings = load_settings(cfg)
+    secrets = ["hunter2-tag-secret", "tok-abc123456", "hdr-secret-9876", key]
+    with Store(tmp_path / "h.db", secrets=settings.secrets()) as store:
+        services = Services.build(settings, store, key=b"k", speed=500)
+        await services.start()
+        try:
+            outcome = await services.dialer.place("demo", request(
+                "demo-cognigy", "+12125550101", tags={"password": secrets[0], "api_token": secrets[1], "note": key},
+                headers={"X-Auth-Token": secrets[2]}))
+            call = await settled(store, outcome.call.attempt_id)
+        finally:
+            await services.stop()
+        assert call.tags["password"] != secrets[0]  # masked in the call's own tags too
+        events = store.events(call.id)
+        assert any(e.customer_data for e in events)  # the gateway echoed the tags back
+        import io
+
+        out = {fmt: io.StringIO() for fmt in ("csv", "json")}
+        for fmt, sink in out.items():
+            export(store.iter_calls(), fmt, sink, store.events if fmt == "json" else None, store.redact)
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("h.db*"))
+    for secret in secrets:
+        assert secret.encode() not in stored, secret
+        assert all(secret not in sink.getvalue() for sink in out.values()), secret

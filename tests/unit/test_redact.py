@@ -55,3 +55,13 @@ def test_redactor_json_masks_what_redact_masks_and_passes_clean_text_through() -
     ):
         assert r.json(dirty, dumps) == dumps(redact(dirty, known=["LEAKY-KEY-9999"]))
         assert r.json(dirty, dumps) != dumps(dirty)
+
+
+def test_one_rule_for_secret_names_in_values_and_in_text_as_it_came() -> None:
+    for name in ("api_token", "auth_token", "X-Auth-Token", "x-api-key", "clientSecret", "PIN", "Proxy-Authorization"):
+        assert redact({name: "v-123"}) == {name: MASK}, name
+    for name in ("username", "to", "call_sid", "from", "duration"):
+        assert redact({name: "v"}) == {name: "v"}, name
+    raw = '{"call_sid":"s","customerData":{"password":"hunter2","auth_token":"t-1","note":"ok"}}'
+    assert redact(raw) == '{"call_sid":"s","customerData":{"password":"••••","auth_token":"••••","note":"ok"}}'
+    assert redact("status=ANSWER&api_token=t-2&mid=9") == f"status=ANSWER&api_token={MASK}&mid=9"

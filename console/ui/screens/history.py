@@ -257,7 +257,8 @@ class HistoryScreen(Screen[None]):
             while path.exists():  # two exports in one second: never overwrite the first
                 n += 1
                 path = self.export_dir / f"{stem}-{n}.{fmt}"
-            count = export_file(path, self.store.iter_calls(filter=chosen), fmt)  # type: ignore[arg-type]
+            count = export_file(path, self.store.iter_calls(filter=chosen), fmt,  # type: ignore[arg-type]
+                                redact=self.store.redact)
         except OSError as exc:
             self.post_message(self.Exported(None, 0, f"cannot write {path}: {exc.strerror or exc}"))
             return
