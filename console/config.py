@@ -350,6 +350,9 @@ class ReceiverSettings(_Strict):
     # Open connections at most (and always well below the process's open-file limit); past it, the oldest
     # idle one is closed for each new one.
     max_connections: int = Field(512, ge=8, le=65_536)
+    # A webhook not stored within this long is answered 503 (jambonz waits 10 s for an answer, then gives
+    # up): the gateway can send it again, rather than getting 200 after it stopped listening.
+    store_timeout_s: float = Field(8.0, gt=0, le=60)
     # Listen beyond loopback although some profile's webhooks would be stored unauthenticated (refused
     # unless this is set; `vgconsole config check` says which profiles).
     insecure: bool = False

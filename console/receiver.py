@@ -79,6 +79,10 @@ class ReceiverStats:
     challenges: int = 0
 
 
+async def _plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = "vgconsole"  # not which Python and aiohttp versions answer
+
+
 def connection_cap(wanted: int) -> int:
     """At most `wanted` connections, and always well below the open-file limit: past it, accept() fails and
     asyncio logs the failure on every turn of the loop."""
@@ -223,6 +227,16 @@ class Receiver:
         if open_to and not is_loopback(r.host) and not r.insecure:
             self._set(ReceiverState.FAILED, exposed(r.host, open_to))
             return self.state
+        try:  # a receiver that cannot store would answer 503 to everything: it leaves the port to others
+            async with asyncio.timeout(r.store_timeout_s):
+                await self.store.check_writable()
+        except TimeoutError:
+            self._set(ReceiverState.FAILED, f"not receiving webhooks: history could not be written within "
+                                            f"{r.store_timeout_s:g} s (another process holds it locked?)")
+            return self.state
+        except Exception as exc:  # noqa: BLE001 - said in words, whatever it was
+            self._set(ReceiverState.FAILED, f"not receiving webhooks: history cannot be written ({exc})")
+            return self.state
         self.history_id = await asyncio.to_thread(self.store.history_id)
         # An idle connection, or one whose request headers do not arrive, is closed after idle_timeout_s
         # (aiohttp's own default is an hour: a thousand silent sockets would hold every descriptor).
@@ -313,6 +327,7 @@ class Receiver:
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=self.settings.receiver.max_body_bytes)
+        app.on_response_prepare.append(_plain_server_header)
         app.router.add_get("/healthz", self._health)
         for route in ("/hooks/{profile}/{kind}", "/hooks/{profile}/{kind}/{token}"):
             app.router.add_post(route, self._handle)
@@ -331,8 +346,9 @@ class Receiver:
         name, kind = match["profile"], match["kind"]
         token = match.get("token")
         route = self._routes.get(name)
-        if route is None or kind not in route[2]:
-            return web.Response(status=404, text="no such hook")
+        if route is None or kind not in route[2]:  # as any refused request: which profiles exist is not said
+            self.stats.unauthorized += 1
+            return web.Response(status=401, text="Unauthorized")
         profile, provider, _ = route
         raw = await self._body(request)
         if isinstance(raw, web.Response):
@@ -362,7 +378,11 @@ class Receiver:
         except BadPayload as exc:
             return await self._reject(request, name, str(exc), raw)
         try:
-            ingested = await self.store.ingest(event)
+            # answered before the gateway gives up waiting (jambonz: 10 s), so that it can send it again
+            async with asyncio.timeout(self.settings.receiver.store_timeout_s):
+                ingested = await self.store.ingest(event)
+        except TimeoutError:
+            return web.Response(status=503, text="not stored in time: history is busy; send it again")
         except (ValueError, OverflowError, TypeError, RecursionError) as exc:
             # this event can never be stored: refused once with the reason and kept, so a retrying gateway
             # does not loop and a non-retrying one leaves a trace

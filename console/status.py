@@ -230,4 +230,6 @@ class CallEvent:
         parts = (self.profile, self.kind.value, self.call_sid or "", self.raw, "")
         if self.source is not EventSource.WEBHOOK:
             parts = (self.source.value, self.token or "", *parts)
+        elif not self.verified:  # an unsigned copy sent first must not make the genuine one a duplicate
+            parts = ("unverified", *parts)
         return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

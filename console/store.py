@@ -332,6 +332,10 @@ class Store:
             return
         job.add_done_callback(lambda done: loop.call_soon_threadsafe(resolve, done))
 
+    async def check_writable(self) -> None:
+        """Raise if history cannot be written now (a read-only file or folder, a database locked for long)."""
+        await self._writer.run(_touch)
+
     async def reject(self, *, profile: str | None, route: str, reason: str, remote: str | None,
                      content_type: str | None, body: str, received_at: datetime | None = None,
                      keep: int = 10_000) -> int:
@@ -693,6 +697,10 @@ def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, stat
     row = dict(zip(_EVENT_COLUMNS, event_row(event, Redactor(()))))  # raw was redacted by the caller
     row["call_id"] = call["id"]
     db["events"].insert(row)
+
+
+def _touch(db: Database) -> None:
+    db.execute("UPDATE meta SET value = value WHERE key = 'history_id'")  # a write that changes nothing
 
 
 def _reject(db: Database, row: dict[str, Any], keep: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import socket
 import ssl
 import zlib
@@ -263,14 +264,20 @@ def json_msg(response: httpx.Response) -> str | None:
     return None
 
 
+MAX_RETRY_AFTER_S = 3600.0  # a wait the gateway asks for, at most: "inf" or a year is not an answer
+
+
 def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the gateway asks to wait (Retry-After, or draft-6 RateLimit-Reset), if it says a number."""
     for header in ("Retry-After", "RateLimit-Reset"):
         value = response.headers.get(header)
         if value is not None:
             try:
-                return max(0.0, float(value))
+                wait = float(value)
             except ValueError:
                 continue
+            if math.isfinite(wait):
+                return min(MAX_RETRY_AFTER_S, max(0.0, wait))
     return None
 
 

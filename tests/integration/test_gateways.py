@@ -607,3 +607,11 @@ async def test_a_number_list_with_rows_that_are_not_numbers_is_said_in_a_sentenc
         with pytest.raises(GatewayBadResponse, match="holds a row that is not a phone number record"):
             await (await pool.get(name)).list_numbers()
         await pool.close()
+
+
+@pytest.mark.parametrize(("value", "said"), [("inf", None), ("nan", None), ("1e12", 3600.0), ("-5", 0.0), ("12", 12.0)])
+def test_a_wait_the_gateway_asks_for_is_a_finite_number_of_seconds(value: str, said: float | None) -> None:
+    from console.gateways.base import retry_after
+
+    response = httpx.Response(429, headers={"Retry-After": value}, request=httpx.Request("GET", "http://x"))
+    assert retry_after(response) == said

@@ -276,8 +276,9 @@ async def test_limits_and_bad_bodies(rig: Rig) -> None:
     assert r.status_code == 400 and "configure the hook as POST" in r.text
     rejected = rig.store.rejected()
     assert len(rejected) == 5 and rejected[-1]["reason"].startswith("the body is not JSON")
-    assert (await rig.client.post("/hooks/nobody/status", json=COMPLETED)).status_code == 404
-    assert (await rig.client.post("/hooks/watson/status", json=COMPLETED)).status_code == 404  # IBM has no status route
+    # no such profile, or no such hook for it: refused as an unknown sender is (the names are not told)
+    assert (await rig.client.post("/hooks/nobody/status", json=COMPLETED)).status_code == 401
+    assert (await rig.client.post("/hooks/watson/status", json=COMPLETED)).status_code == 401
     assert events(rig.store) == []
 
 
@@ -481,3 +482,39 @@ async def test_a_silent_connection_or_one_whose_headers_never_end_is_closed(tmp_
                 writer.close()
         finally:
             await receiver.stop()
+
+
+async def test_a_history_locked_by_another_process_is_said_at_start_and_answered_503_in_time(tmp_path: Path) -> None:
+    import sqlite3
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG.replace("[receiver]\n", "[receiver]\nstore_timeout_s = 0.5\n"))
+    settings = load_settings(cfg)
+    with Store(tmp_path / "h.db") as store:
+        holder = sqlite3.connect(tmp_path / "h.db", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
+        refused = Receiver(settings, store, key=b"k" * 32)
+        assert await refused.start() is ReceiverState.FAILED
+        assert refused.detail == ("not receiving webhooks: history could not be written within 0.5 s (another "
+                                  "process holds it locked?)")
+        holder.execute("ROLLBACK")
+        receiver = Receiver(settings, store, key=b"k" * 32)
+        assert await receiver.start() is ReceiverState.LISTENING
+        try:
+            async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as client:
+                holder.execute("BEGIN EXCLUSIVE")
+                body = json.dumps(COMPLETED).encode()
+                started = time.monotonic()
+                r = await client.post("/hooks/cog/status", content=body, headers={
+                    "Content-Type": "application/json", "Jambonz-Signature": sign(body, "wh_secret_new")})
+                assert r.status_code == 503 and time.monotonic() - started < 3  # within jambonz's 10 s
+                assert r.text == "not stored in time: history is busy; send it again"
+                assert r.headers["Server"] == "vgconsole"
+                holder.execute("ROLLBACK")
+                again = await client.post("/hooks/cog/status", content=body, headers={
+                    "Content-Type": "application/json", "Jambonz-Signature": sign(body, "wh_secret_new")})
+                assert again.status_code == 200  # the gateway's retry: stored once, whichever commit came first
+        finally:
+            holder.close()
+            await receiver.stop()
+        assert len(events(store)) == 1

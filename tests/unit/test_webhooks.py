@@ -54,3 +54,17 @@ def test_ibm_names_are_looked_for_and_a_session_is_required() -> None:
 def test_a_challenge_is_not_a_call_result() -> None:
     assert is_challenge({"validation_key": "k", "challenge": "c"})
     assert not is_challenge({"validation_key": "k", "challenge": "c", "mid": "m"})
+
+
+def test_an_unsigned_copy_never_shares_the_genuine_events_key() -> None:
+    from datetime import UTC, datetime
+
+    from console.providers import Provider
+    from console.status import CallEvent, EventKind
+
+    def event(verified: bool) -> CallEvent:
+        return CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS, call_sid="s", raw="{}",
+                         received_at=datetime.now(UTC), verified=verified)
+
+    assert event(False).dedup_key != event(True).dedup_key
+    assert event(False).dedup_key == event(False).dedup_key  # a retried unsigned copy is still stored once
