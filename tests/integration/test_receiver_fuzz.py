@@ -89,12 +89,25 @@ near_events = st.fixed_dictionaries(
                   "vgwSessionID": st.text(max_size=10), "failureReason": json_values, "mid": json_values,
                   "status": json_values, "end_at": st.text(max_size=20), "challenge": st.text(max_size=5),
                   "validation_key": st.text(max_size=5), "customerData": json_values})
+# what history cannot hold: deep nesting, integers past 64 bits, lone surrogates, numbers too long to read
+hostile = st.sampled_from([
+    b'{"call_sid":"s","customerData":' + b'{"n":' * 600 + b"1" + b"}" * 600 + b"}",
+    b'{"call_sid":"s","x":' + b"[" * 1500 + b"]" * 1500 + b"}",
+    b'{"call_sid":"s","sip_status":9223372036854775808}',
+    b'{"vgwSessionID":"s","sipStatusCode":18446744073709551615}',
+    b'{"call_sid":"s","call_status":"ringing","duration":' + b"9" * 3000 + b"}",
+    b'{"call_sid":"s","call_status":"\\ud800"}',
+    b'{"mid":"1","status":"ANSWER","x":"\\udfff"}',
+])
 bodies = (st.binary(max_size=600) | json_values.map(lambda v: json.dumps(v).encode())
-          | near_events.map(lambda v: json.dumps(v).encode()) | st.binary(min_size=4097, max_size=5000))
+          | near_events.map(lambda v: json.dumps(v).encode()) | st.binary(min_size=4097, max_size=5000) | hostile)
 header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60).map(str.strip)  # h11 sends no edge spaces
+# sent as bytes: superscript digits, digits past what int() reads, non-ASCII credentials
+odd_headers = st.sampled_from(["t=\u00b2\u00b3,v1=00", "t=" + "9" * 400 + ",v1=00", "t=" + "1" * 5000 + ",v1=00",
+                               "Basic \u00e9", "Bearer \u00e9\u00e8", "Basic \u00b2\u00b2\u00b2\u00b2"]).map(str.encode)
 headers = st.fixed_dictionaries({}, optional={
-    "Jambonz-Signature": header_text | st.sampled_from(["t=1,v1=00", "t=,v1=", ","]),
-    "Authorization": header_text | st.sampled_from(["Basic", "Basic !!!", "Bearer", "Basic dXNlcg=="]),
+    "Jambonz-Signature": header_text | st.sampled_from(["t=1,v1=00", "t=,v1=", ","]) | odd_headers,
+    "Authorization": header_text | st.sampled_from(["Basic", "Basic !!!", "Bearer", "Basic dXNlcg=="]) | odd_headers,
     "Content-Type": st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain",
                                      "multipart/form-data; boundary=x"]) | header_text,
 })
@@ -117,4 +130,5 @@ def test_the_store_still_opens_after_the_fuzzing(target) -> None:
     assert stats.unauthorized > 0 and stats.rejected > 0 and stats.stored > 0 and stats.too_large > 0
     with Store(rig.db) as reopened:
         reopened.count()
-        assert reopened.orphan_count() >= 0 and isinstance(reopened.rejected(5), list)
+        assert reopened.orphan_count() >= 0
+        assert len(reopened.rejected(100_000)) == stats.rejected  # every refused body of a known sender is kept
