@@ -78,13 +78,16 @@ def test_status_moves_forward_only_and_the_first_final_status_stays() -> None:
 
 
 def test_a_retried_webhook_has_the_same_dedup_key_and_another_does_not() -> None:
-    def event(raw: str, at: int, token: str | None = None) -> CallEvent:
+    def event(raw: str, at: int, token: str | None = None, verified: bool = True) -> CallEvent:
         return CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS, call_sid="c1", token=token,
-                         received_at=datetime(2026, 1, 1, 0, 0, at, tzinfo=UTC), raw=raw)
+                         received_at=datetime(2026, 1, 1, 0, 0, at, tzinfo=UTC), raw=raw, verified=verified)
 
     assert event('{"a":1}', 1).dedup_key == event('{"a":1}', 9).dedup_key
     assert event('{"a":1}', 1, token="t1").dedup_key == event('{"a":1}', 1).dedup_key  # via two hooks
     assert event('{"a":1}', 1).dedup_key != event('{"a":2}', 1).dedup_key
     # the key's form is what histories already hold: changing it would store every retry again
     assert event('{"a":1}', 1).dedup_key == hashlib.sha256(b'p\x00status\x00c1\x00{"a":1}\x00').hexdigest()
+    # an unsigned copy (flag mode) has a key of its own, so the genuine one is never taken for its duplicate
+    assert event('{"a":1}', 1, verified=False).dedup_key == hashlib.sha256(
+        b'unverified\x00p\x00status\x00c1\x00{"a":1}\x00').hexdigest()
     assert AmdResult.HUMAN.verdict and not AmdResult.TONE.verdict
