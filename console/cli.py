@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -153,7 +153,8 @@ def _auth_warnings(settings: Settings) -> list[str]:
                     f"listening on {r.host} with insecure = true: webhooks for {', '.join(open_to)} are stored "
                     "from anyone who can reach it")
     for name, p in settings.profiles.items():
-        if p.webhook_auth == "require" and auth_mode(settings, p.model_copy(update={"webhook_auth": None})) != "require":
+        unset = p.model_copy(update={"webhook_auth": None})
+        if p.webhook_auth == "require" and auth_mode(settings, unset) != "require":
             said.append(f"profile {name}: webhook_auth = \"require\" with no secret or credentials to check "
                         "against: every webhook for it will be refused (401)")
     return said

@@ -440,7 +440,8 @@ class Receiver:
 
     def unguarded(self) -> list[str]:
         """The profiles whose webhooks this receiver would store without authenticating them."""
-        return [name for name, (profile, _, _) in self._routes.items() if auth_mode(self.settings, profile) != "require"]
+        return [name for name, (profile, _, _) in self._routes.items()
+                if auth_mode(self.settings, profile) != "require"]
 
     def _bearer_secrets(self, profile: Any) -> list[str]:
         r = self.settings.receiver
@@ -490,7 +491,8 @@ class Receiver:
         try:
             await self.store.reject(profile=profile, route=request.path[:256], reason=reason, remote=request.remote,
                                     content_type=(request.content_type or "")[:100],
-                                    body=raw[:4096].decode("utf-8", "replace"), keep=self.settings.receiver.max_rejected)
+                                    body=raw[:4096].decode("utf-8", "replace"),
+                                    keep=self.settings.receiver.max_rejected)
         except Exception:  # noqa: BLE001 - the 400 says why either way
             pass
         return web.Response(status=400, text=reason)

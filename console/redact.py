@@ -91,8 +91,8 @@ def _redact_text(text: str, secrets: list[str]) -> str:
     lowered = text.lower()
     if any(word in lowered for word in _KEY_WORDS) or any(key in lowered for key in _SECRET_KEYS):
         # text as it came (a raw webhook body, a stored error): its secret fields are masked where they stand
-        text = _JSON_PAIR.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{MASK}"' if is_secret_key(m.group(1)) and m.group(3)
-                              else m.group(0), text)
+        text = _JSON_PAIR.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{MASK}"'
+                              if is_secret_key(m.group(1)) and m.group(3) else m.group(0), text)
         if "=" in text and "{" not in text:
             text = _FORM_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}"
                                   if is_secret_key(unquote_plus(m.group(2))) and m.group(3) else m.group(0), text)

@@ -62,7 +62,8 @@ def storable(value: dict[str, Any]) -> dict[str, Any]:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise BadPayload("the body holds a lone UTF-16 surrogate (\\ud800 to \\udfff), which is not text") from None
+                raise BadPayload("the body holds a lone UTF-16 surrogate (\\ud800 to \\udfff), which is not "
+                                 "text") from None
     return value
 
 

@@ -198,8 +198,8 @@ class Http:
             if encoding not in ("identity", "gzip", "deflate", ""):
                 raise GatewayBadResponse(f"{self.host} answered in an encoding the console does not read ({encoding})",
                                          status=response.status_code)
-            unfold = None if encoding in ("identity", "") else zlib.decompressobj(16 + zlib.MAX_WBITS if
-                                                                                  encoding == "gzip" else zlib.MAX_WBITS)
+            window = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS  # gzip framing, or zlib's
+            unfold = None if encoding in ("identity", "") else zlib.decompressobj(window)
             body = bytearray()
             async for chunk in response.aiter_raw():
                 while chunk:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,17 @@ def config(tmp_path: Path, gateway: dict, port: int) -> Path:
     return cfg
 
 
+@contextmanager
+def receiving(cfg: Path) -> Iterator[tuple[dict, subprocess.Popen[str]]]:
+    """`vgconsole receive` on `cfg`'s port, its first line read; stopped after, its log in proc.log."""
+    proc = start("--config", str(cfg), "receive", "--json")
+    try:
+        assert proc.stdout is not None
+        yield json.loads(proc.stdout.readline()), proc
+    finally:
+        proc.log = stop(proc)  # type: ignore[attr-defined]
+
+
 def settled(db: Path, attempt: str, timeout: float = 30) -> object:
     deadline = time.monotonic() + timeout
     with Store(db) as store:
@@ -81,10 +93,7 @@ def settled(db: Path, attempt: str, timeout: float = 30) -> object:
 def test_dial_without_wait_hands_the_gateway_the_running_receivers_hooks_amd_kept(tmp_path: Path,
                                                                                   gateway: dict) -> None:
     cfg = config(tmp_path, gateway, free_port())
-    receiver = start("--config", str(cfg), "receive", "--json")
-    try:
-        assert receiver.stdout is not None
-        owner = json.loads(receiver.stdout.readline())
+    with receiving(cfg) as (owner, receiver):
         assert owner["state"] == "listening"
         dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550105",
                                "--amd", "--json"], capture_output=True, text=True, env=env(), timeout=60)
@@ -97,25 +106,18 @@ def test_dial_without_wait_hands_the_gateway_the_running_receivers_hooks_amd_kep
             sent = store.call(placed["attempt"]).request["body"]
         assert sent["amd"]["actionHook"].startswith(owner["public_url"]) and sent["notifyUrl"]["url"].startswith(
             owner["public_url"])
-    finally:
-        log = stop(receiver)
-    assert placed["call_sid"] in log  # the owner logged the call's webhooks
+    assert placed["call_sid"] in receiver.log  # the owner logged the call's webhooks
 
 
 def test_dial_wait_follows_the_call_through_history_while_another_process_owns_the_port(tmp_path: Path,
                                                                                          gateway: dict) -> None:
     cfg = config(tmp_path, gateway, free_port())
-    receiver = start("--config", str(cfg), "receive", "--json")
-    try:
-        assert receiver.stdout is not None
-        owner = json.loads(receiver.stdout.readline())
+    with receiving(cfg) as (owner, _):
         dial = subprocess.run([sys.executable, "-m", "console", "--config", str(cfg), "dial", "--to", "+12125550102",
                                "--wait"], capture_output=True, text=True, env=env(), timeout=60)
         assert dial.returncode == 1, dial.stderr  # busy: it ended without an answer
         assert f"receiver of pid {owner['owner_pid']}" in dial.stderr
         assert dial.stdout.splitlines()[1:] == ["dialing (100)", "ringing (180)", "busy (486 Busy Here)"]
-    finally:
-        stop(receiver)
 
 
 def test_dial_with_no_receiver_says_so_and_the_call_goes_out_without_hooks(tmp_path: Path, gateway: dict) -> None:

@@ -11,6 +11,7 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,20 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 
 def events(store: Store) -> list[dict[str, Any]]:
     return list(store._reader().query("SELECT * FROM events ORDER BY id"))
+
+
+@asynccontextmanager
+async def receiver_with(tmp_path: Path, receiver_lines: str) -> AsyncIterator[tuple[Receiver, Store]]:
+    """The test configuration with more [receiver] settings, started on a fresh history."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG.replace("[receiver]\n", "[receiver]\n" + receiver_lines))
+    with Store(tmp_path / "h.db") as store:
+        receiver = Receiver(load_settings(cfg), store, key=b"k" * 32)
+        await receiver.start()
+        try:
+            yield receiver, store
+        finally:
+            await receiver.stop()
 
 
 # ---------------------------------------------------------------- each provider's payloads
@@ -403,20 +418,13 @@ async def test_nothing_is_written_for_a_sender_that_did_not_authenticate(rig: Ri
 
 
 async def test_only_the_newest_refused_bodies_are_kept(tmp_path: Path) -> None:
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(CONFIG.replace("[receiver]\n", "[receiver]\nmax_rejected = 10\n"))
-    with Store(tmp_path / "h.db") as store:
-        receiver = Receiver(load_settings(cfg), store, key=b"k" * 32)
-        await receiver.start()
-        try:
-            async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as client:
-                for n in range(25):
-                    body = json.dumps({"n": n, "no": "call_sid"}).encode()
-                    r = await client.post("/hooks/cog/status", content=body, headers={
-                        "Content-Type": "application/json", "Jambonz-Signature": sign(body, "wh_secret_new")})
-                    assert r.status_code == 400
-        finally:
-            await receiver.stop()
+    async with receiver_with(tmp_path, "max_rejected = 10\n") as (receiver, store):
+        async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as client:
+            for n in range(25):
+                body = json.dumps({"n": n, "no": "call_sid"}).encode()
+                r = await client.post("/hooks/cog/status", content=body, headers={
+                    "Content-Type": "application/json", "Jambonz-Signature": sign(body, "wh_secret_new")})
+                assert r.status_code == 400
         kept = store.rejected(limit=100)
     assert [json.loads(k["body"])["n"] for k in kept] == list(range(24, 14, -1))
 
@@ -466,22 +474,15 @@ def test_config_check_says_what_the_receiver_will_refuse(tmp_path: Path) -> None
 
 
 async def test_a_silent_connection_or_one_whose_headers_never_end_is_closed(tmp_path: Path) -> None:
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(CONFIG.replace("[receiver]\n", "[receiver]\nidle_timeout_s = 0.5\n"))
-    with Store(tmp_path / "h.db") as store:
-        receiver = Receiver(load_settings(cfg), store, key=b"k" * 32)
-        await receiver.start()
-        try:
-            host, port = receiver.address.rsplit(":", 1)
-            silent = await asyncio.open_connection(host, int(port))
-            slow = await asyncio.open_connection(host, int(port))
-            slow[1].write(b"POST /hooks/cog/status HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
-            await slow[1].drain()
-            for reader, writer in (silent, slow):
-                assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the receiver, well within 5 s
-                writer.close()
-        finally:
-            await receiver.stop()
+    async with receiver_with(tmp_path, "idle_timeout_s = 0.5\n") as (receiver, _):
+        host, port = receiver.address.rsplit(":", 1)
+        silent = await asyncio.open_connection(host, int(port))
+        slow = await asyncio.open_connection(host, int(port))
+        slow[1].write(b"POST /hooks/cog/status HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        await slow[1].drain()
+        for reader, writer in (silent, slow):
+            assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the receiver, well within 5 s
+            writer.close()
 
 
 async def test_a_history_locked_by_another_process_is_said_at_start_and_answered_503_in_time(tmp_path: Path) -> None:
