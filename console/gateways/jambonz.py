@@ -87,13 +87,22 @@ class JambonzGateway(Gateway):
                                     "use an API key of this account", detail=text, status=403)
         if status == 422:
             return GatewayRejected(f"the gateway cannot do that now: {msg or text.strip()}", detail=text, status=422)
+        if status >= 500 and msg:  # the API server's own failure (sysError), not a verdict on the request
+            return GatewayRejected(f"{self.http.host} failed inside (HTTP {status}: {msg}): {internal_failure(msg)}",
+                                   detail=text, status=status)
         return None
 
     def explain_create(self, response: httpx.Response) -> GatewayError | None:
         if response.status_code == 500 and not json_msg(response):
-            return GatewayRejected("the gateway rejected the request (HTTP 500 without a reason); on jambonz this "
-                                   "usually means a field it does not accept", detail=body_text(response), status=500)
+            return GatewayRejected(self.bare_500(response), detail=body_text(response), status=500)
         return self.explain(response)
+
+    def bare_500(self, response: httpx.Response) -> str:
+        """The API server answers a bare 500 whenever its feature server refused or failed the create, and
+        keeps the reason to itself: both causes are said."""
+        return ("the gateway refused the call with HTTP 500 and no reason: either the request holds a field this "
+                "gateway does not accept, or its feature server could not place the call (no SBC or carrier "
+                "reachable, a Teams or SIP realm missing); the gateway's alerts may say which")
 
     # ------------------------------------------------------------ lists
 
@@ -301,6 +310,19 @@ class CognigyGateway(JambonzGateway):
     provider: ClassVar[Provider] = Provider.COGNIGY
     cognigy: ClassVar[bool] = True
 
+    def bare_500(self, response: httpx.Response) -> str:
+        """Open-source jambonz answers Cognigy's own fields with exactly this: say so when they were sent."""
+        said = super().bare_500(response)
+        try:
+            sent = json.loads(response.request.content or b"{}")
+        except ValueError:
+            sent = {}
+        own = sorted(set(COGNIGY_FIELDS.values()) & set(sent) if isinstance(sent, dict) else set())
+        if own:
+            said += (f". This profile sent Cognigy Voice Gateway fields ({', '.join(own)}); if this gateway is "
+                     "open-source jambonz, set provider = \"jambonz\" on the profile")
+        return said
+
     def _provider_fields(self, request: DialRequest, body: dict[str, Any], notes: list[str], hooks: Any) -> None:
         c = request.cognigy
         for attr in ("notify_url", "action_hook", "confirm_hook", "dtmf_hook"):
@@ -346,3 +368,14 @@ def cdr_lookup(row: dict[str, Any]) -> CallLookup:
     return CallLookup(True, "recent calls", status, str(reason) if reason else None, sip, None,
                       number("duration") if status is CallStatus.COMPLETED else None, moment("answered_at"),
                       moment("terminated_at"), raw=json.dumps(row, separators=(",", ":"), ensure_ascii=False))
+
+
+def internal_failure(msg: str) -> str:
+    """What a jambonz API server's own error message means for the operator."""
+    lowered = msg.lower()
+    if "fetch failed" in lowered:
+        return "the API server could not reach its feature server; the gateway itself is unwell, not this request"
+    if "econnrefused" in lowered or "connect" in lowered:
+        return ("the API server could not reach one of its own services (that address is inside the gateway, not "
+                "one of yours); the gateway itself is unwell, not this request")
+    return "the gateway's own failure, not a verdict on this request"

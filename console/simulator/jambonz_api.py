@@ -96,8 +96,9 @@ class JambonzApi:
             if isinstance(user_or_error, web.Response):
                 response = user_or_error
             else:
-                sid = request.match_info.get("sid")
-                if sid is not None and not is_sid(sid):
+                # validateSid on every sid in the path: the account's, and a call's
+                sids = [request.match_info.get(key) for key in ("sid", "call_sid")]
+                if any(sid is not None and not is_sid(sid) for sid in sids):
                     response = msg(400, "Bad request")
                 else:
                     response = await handler(request, user_or_error)
@@ -144,6 +145,8 @@ class JambonzApi:
         sid = request.match_info["sid"]
         if not self.capacity:
             return msg(480, "no available feature servers at this time")
+        if user.scope == "account" and user.account_sid != sid:  # the account route's own check comes first
+            return msg(403, "insufficient permissions")
         body = await _json_body(request)
         if isinstance(body, web.Response):
             return body
@@ -165,7 +168,7 @@ class JambonzApi:
 
     def _validate_create(self, sid: str, user: User, obj: dict[str, Any]) -> dict[str, Any]:
         """accounts.js validateCreateCall, in its order, with its messages."""
-        if user.scope == "service_provider" or user.account_sid != sid:
+        if user.scope == "service_provider":
             raise ValueError(f"unauthorized createCall request for account {sid}")
         obj = dict(obj, account_sid=sid)
         if not obj.get("from"):

@@ -366,7 +366,8 @@ async def test_auth_errors_say_what_to_check(tmp_path: Path) -> None:
     async with Simulator(SimulatorOptions(rate_limit=None)) as sim:
         for key, kind, words in ((f"{ACCOUNT_API_KEY[:-1]}0", GatewayAuthError, "does not accept this API key"),
                                  (SP_API_KEY, GatewayAuthError, "A service-provider key never can"),
-                                 (OTHER_ACCOUNT_API_KEY, GatewayAuthError, "this key cannot place calls")):
+                                 (OTHER_ACCOUNT_API_KEY, GatewayAuthError, "has no access to account .* use an API key "
+                                                                           "of this account")):
             pool, name = profile_at(tmp_path, sim.base_url, key=key)
             gateway = await pool.get(name)
             with pytest.raises(kind, match=words):
@@ -394,7 +395,8 @@ async def test_wrong_base_url_capacity_rate_limit_and_bare_500(tmp_path: Path) -
         sim.jambonz.capacity = True
         teams = DialRequest.build({"provider": "jambonz", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID,
                                    "to": {"type": "teams", "number": "+12125550101"}})
-        with pytest.raises(GatewayRejected, match="on jambonz this usually means a field it does not accept") as info:
+        with pytest.raises(GatewayRejected, match="HTTP 500 and no reason: either the request holds a field this "
+                                                  "gateway does not accept, or its feature server could not place") as info:
             await gateway.create_call(teams, "a3")
         assert info.value.status == 500
         from console.simulator.ratelimit import RateLimit
@@ -615,3 +617,39 @@ def test_a_wait_the_gateway_asks_for_is_a_finite_number_of_seconds(value: str, s
 
     response = httpx.Response(429, headers={"Retry-After": value}, request=httpx.Request("GET", "http://x"))
     assert retry_after(response) == said
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ({"msg": "fetch failed"}, "failed inside (HTTP 500: fetch failed): the API server could not reach its feature "
+                              "server; the gateway itself is unwell, not this request"),
+    ({"msg": "connect ECONNREFUSED 127.0.0.1:3360"}, "failed inside (HTTP 500: connect ECONNREFUSED 127.0.0.1:3360): "
+                                                     "the API server could not reach one of its own services (that "
+                                                     "address is inside the gateway, not one of yours)"),
+])
+async def test_the_gateways_own_failures_are_said_as_such(tmp_path: Path, body: dict, said: str) -> None:
+    # jambonz.md §2.3: sysError answers 500 {"msg": err.message} for anything else
+    async with FaultyServer("script", [(500, {"Content-Type": "application/json"}, body)]) as server:
+        pool, name = profile_at(tmp_path, server.base_url)
+        gateway = await pool.get(name)
+        for attempt in (gateway.list_numbers(), gateway.create_call(jambonz_request(), "a9")):
+            with pytest.raises(GatewayRejected) as info:
+                await attempt
+            assert said in str(info.value) and info.value.status == 500
+        await pool.close()
+
+
+async def test_a_cognigy_profile_on_open_source_jambonz_is_told_to_say_jambonz(tmp_path: Path) -> None:
+    async with Simulator(SimulatorOptions(mode="jambonz", rate_limit=None)) as sim:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'[profiles.vg]\nprovider = "cognigy"\nbase_url = "{sim.base_url}"\napi_key = "{ACCOUNT_API_KEY}"\n'
+                       f'account_sid = "{DEMO_ACCOUNT_SID}"\n')
+        urls = HookUrls("http://127.0.0.1:9", HOOK_KEY)
+        pool = GatewayPool(load_settings(cfg), EmbeddedGateways(), hooks=lambda: urls)
+        request = DialRequest.build({"provider": "cognigy", "from": "+12125550100",
+                                     "application_sid": DEMO_APPLICATION_SID,
+                                     "to": {"type": "phone", "number": "+12125550101"}})
+        with pytest.raises(GatewayRejected) as info:
+            await (await pool.get("vg")).create_call(request, "a10")
+        await pool.close()
+    assert "This profile sent Cognigy Voice Gateway fields (actionHook, notifyUrl)" in str(info.value)
+    assert 'set provider = "jambonz" on the profile' in str(info.value)

@@ -168,7 +168,7 @@ async def test_a_gateway_error_is_a_notification_and_a_row_never_a_traceback(liv
             call = await dial(pilot, "+12125550101")
             await final_row(pilot, call.attempt_id)
             said = [n for n in notes(app) if "the call was not placed" in n]
-            assert said and "HTTP 500 without a reason" in said[0], notes(app)
+            assert said and "HTTP 500 and no reason" in said[0], notes(app)
             assert live_store.call(call.attempt_id).status is CallStatus.FAILED
 
 
