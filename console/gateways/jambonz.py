@@ -107,16 +107,24 @@ class JambonzGateway(Gateway):
     # ------------------------------------------------------------ lists
 
     async def list_numbers(self) -> list[NumberInfo]:
-        response = await self.http.send("GET", "/v1/PhoneNumbers", read=True, explain=self.explain)
+        # A service-provider (or admin) key lists every account's numbers: this account's are asked for, and
+        # anything else that comes is left out (another customer's number is never offered as ours).
+        response = await self.http.send("GET", "/v1/PhoneNumbers", read=True, explain=self.explain,
+                                        params={"account_sid": self.account})
         rows = parse_json(response, "the phone numbers")
         if not isinstance(rows, list):
             raise GatewayBadResponse("the phone number list is not a list", detail=body_text(response))
+        if any(not isinstance(row, dict) or not isinstance(row.get("number"), (str, int)) for row in rows):
+            raise GatewayBadResponse("the phone number list holds a row that is not a phone number record",
+                                     detail=body_text(response))
+        mine = [row for row in rows if row.get("account_sid") in (None, self.account)]
+        if rows and not mine:
+            raise GatewayAuthError(f"the gateway listed {len(rows)} number(s), none of account {self.account}: the "
+                                   "API key belongs to another account (use an API key of this account)",
+                                   detail=body_text(response))
         labels = {n.number: n.label for n in self.profile.numbers}
         found = []
-        for row in rows:
-            if not isinstance(row, dict) or not isinstance(row.get("number"), (str, int)):
-                raise GatewayBadResponse("the phone number list holds a row that is not a phone number record",
-                                         detail=body_text(response))
+        for row in mine:
             number = str(row.get("number", ""))
             e164 = number if number.startswith("+") else f"+{number}"  # jambonz stores numbers without +
             found.append(NumberInfo(e164, labels.get(e164, ""), row.get("application_sid")))

@@ -72,11 +72,16 @@ class Seed:
         known = {number for number, _, _ in rows}
         rows += [(n.lstrip("+"), CARRIER_US_SID, DEMO_APPLICATION_SID) for n in self.extra_numbers
                  if n.lstrip("+") not in known]
-        return [
+        ours = [
             {"phone_number_sid": f"00000000-0000-4000-8000-{i:012d}", "number": number, "voip_carrier_sid": carrier,
              "account_sid": self.account_sid, "application_sid": app, "service_provider_sid": None}
             for i, (number, carrier, app) in enumerate(rows, start=1)
         ]
+        # Another customer's number under the same service provider: its key, and the provider's, see it.
+        theirs = {"phone_number_sid": "00000000-0000-4000-8000-0000000000ff", "number": "15085550123",
+                  "voip_carrier_sid": CARRIER_US_SID, "account_sid": self.other_account_sid, "application_sid": None,
+                  "service_provider_sid": None}
+        return [*ours, theirs]
 
     def applications(self) -> list[dict[str, Any]]:
         """jambonz application rows. The verbs run from app_json, so answering needs no web server."""

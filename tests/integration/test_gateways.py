@@ -653,3 +653,18 @@ async def test_a_cognigy_profile_on_open_source_jambonz_is_told_to_say_jambonz(t
         await pool.close()
     assert "This profile sent Cognigy Voice Gateway fields (actionHook, notifyUrl)" in str(info.value)
     assert 'set provider = "jambonz" on the profile' in str(info.value)
+
+
+async def test_the_numbers_listed_are_this_accounts_whoever_the_key_belongs_to(tmp_path: Path) -> None:
+    async with Simulator(SimulatorOptions(rate_limit=None)) as sim:
+        # a service-provider key lists every account's numbers: another customer's is never offered as ours
+        pool, name = profile_at(tmp_path, sim.base_url, key=SP_API_KEY)
+        assert [n.number for n in await (await pool.get(name)).list_numbers()] == [
+            "+12125550100", "+12125550199", "+442079460958"]
+        await pool.close()
+        # another account's key lists that account's numbers: said, not shown as ours
+        pool, name = profile_at(tmp_path, sim.base_url, key=OTHER_ACCOUNT_API_KEY)
+        with pytest.raises(GatewayAuthError, match=r"listed 1 number\(s\), none of account .*belongs to another"):
+            await (await pool.get(name)).list_numbers()
+        await pool.close()
+    assert any(s.path == "/v1/PhoneNumbers" for s in sim.requests)
