@@ -80,6 +80,12 @@ class EmbeddedGateways:
                 self._running[mode] = sim
             return sim
 
+    async def endpoint(self, provider: str) -> tuple[str, str]:
+        """The base URL of the simulator serving `provider` (started on first use) and the key it accepts."""
+        info = (await self.for_provider(provider)).info()
+        key = {"ibm": info["ibm_api_key"], "mobtexting": info["mobtexting_token"]}.get(provider, info["api_key"])
+        return info["base_url"], key
+
     def running(self) -> dict[str, dict[str, Any]]:
         return {mode: sim.info() for mode, sim in self._running.items()}
 

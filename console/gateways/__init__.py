@@ -1,15 +1,15 @@
-"""Gateway clients, one per profile, chosen by the profile's provider."""
+"""Gateway clients, one per profile, chosen by the profile's provider. Never imports the simulator: the
+process that runs one (the composition root) hands the pool where its embedded endpoints are."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 import httpx
 
 from console.config import Settings
-from console.embedded import EmbeddedGateways
 from console.gateways.base import AppInfo, Gateway, Http, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.gateways.errors import GatewayError, NotSupported
 from console.gateways.ibm import IbmGateway
@@ -33,11 +33,17 @@ def auth_headers(provider: str, key: str | None) -> dict[str, str]:
     return headers
 
 
+class EmbeddedEndpoints(Protocol):
+    """Where the simulator of this process serves a provider, and the credential it accepts there."""
+
+    async def endpoint(self, provider: str) -> tuple[str, str]: ...
+
+
 class GatewayPool:
     """Open gateways by profile name; embedded profiles get the in-process simulator and its keys."""
 
-    def __init__(self, settings: Settings, embedded: EmbeddedGateways, *, client: httpx.AsyncClient | None = None,
-                 hooks: Callable[[], HookUrls | None] = lambda: None):
+    def __init__(self, settings: Settings, embedded: EmbeddedEndpoints | None = None, *,
+                 client: httpx.AsyncClient | None = None, hooks: Callable[[], HookUrls | None] = lambda: None):
         self.settings = settings
         self.embedded = embedded
         self._client = client  # tests may hand in a client with event hooks; normally one per profile
@@ -62,10 +68,9 @@ class GatewayPool:
     async def _make(self, name: str) -> Gateway:
         profile = self.settings.profile(name)
         if profile.embedded:
-            sim = await self.embedded.for_provider(profile.provider)
-            info: dict[str, Any] = sim.info()
-            base_url = info["base_url"]
-            key = {"ibm": info["ibm_api_key"], "mobtexting": info["mobtexting_token"]}.get(profile.provider, info["api_key"])
+            if self.embedded is None:
+                raise GatewayError(f"profile {name} runs on the embedded simulator, which this process does not run")
+            base_url, key = await self.embedded.endpoint(profile.provider)
         else:
             base_url = profile.resolved_base_url or ""
             credential = profile.credential()

@@ -24,3 +24,11 @@ def test_services_do_not_import_textual() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"textual imported by services: {result.stdout}"
+
+
+def test_the_gateway_clients_do_not_load_the_simulator() -> None:
+    code = ("import sys, console.gateways, console.reconcile, console.dialer\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith('console.simulator') or m == 'aiohttp')))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"loaded with the gateway clients: {result.stdout}"
