@@ -87,7 +87,6 @@ class _Watch:
     next_at: float = 0.0  # monotonic time of the next look
     overdue_since: datetime | None = None  # wall time its deadline passed
     tries: int = 0
-    last_problem: str = ""
 
 
 @dataclass
@@ -274,7 +273,6 @@ class Reconciler:
 
     async def _later(self, call: CallRecord, watch: _Watch, problem: str) -> None:
         """Nothing settled this time: look again later, or give up with the reason once it is long overdue."""
-        watch.last_problem = problem
         overdue = watch.overdue_since = watch.overdue_since or self.clock()
         give_up = timedelta(seconds=self.config.give_up_s / self._scale(call.profile))
         waited = self.clock() - overdue

@@ -40,7 +40,6 @@ class Services:
     reconciler: Reconciler
     # Told when the receiver's state changes (it may take the port over at any time).
     on_state: Callable[[], None] | None = None
-    reconcile: bool = True
     notes: list[str] = field(default_factory=list)  # said to the operator once the console is up
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
@@ -91,8 +90,7 @@ class Services:
     def reconciling(self) -> bool:
         """The owner of the port settles overdue calls for the history; with no vgconsole owning it, each
         process does (budgets are per process then)."""
-        return (self.reconcile and self.settings.reconcile.enabled
-                and self.receiver.state is not ReceiverState.SHARED)
+        return self.settings.reconcile.enabled and self.receiver.state is not ReceiverState.SHARED
 
     def _receiver_changed(self) -> None:
         if "feed" in self._tasks:
