@@ -56,6 +56,8 @@ _SIP_URI = re.compile(r"^sips?:(?:[^@\s<>\"]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$")
 # SIP user part (RFC 3261 `user`, unescaped), for a `from` that is not a phone number.
 _SIP_USER = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/]{1,256}$")
+# A national-format number (a trunk prefix 0, digits only), kept as typed rather than guessed at.
+_NATIONAL = re.compile(r"^0[0-9]{5,15}$")
 _DTMF = re.compile(r"^[0-9*#A-Da-d]{1,32}$")
 
 
@@ -476,12 +478,23 @@ class IbmOptions(_Model):
     update_method: Literal["merge", "replace"] | None = None
     sip_auth: SipAuth | None = None  # trunk credentials, sent as tenantConfig.config.outboundCalls.sipAuth
     route: list[SipUri] = Field(default_factory=list)  # SIP Route headers, in order
+    # The operator's own status webhook instead of the console's (the console then does not hear the call).
+    status_webhook: AbsoluteUrl | None = None
+    status_webhook_username: Annotated[str, _plain_text(128)] | None = None
+    status_webhook_password: SecretStr | None = None
 
     @field_validator("route", mode="before")
     @classmethod
     def _split_route(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip().strip("<>") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("tenant_config")
+    @classmethod
+    def _config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("must be an object of configuration properties")
         return value
 
     @model_validator(mode="after")
@@ -574,7 +587,7 @@ class DialRequest(_Model):
 
     provider: Provider
     to: Target
-    from_: str = Field(alias="from")
+    from_: str | None = Field(None, alias="from")
     caller_name: str | None = None
     from_host: str | None = None
     application_sid: Sid | None = None
@@ -593,10 +606,18 @@ class DialRequest(_Model):
 
     @field_validator("from_")
     @classmethod
-    def _from(cls, value: str, info: ValidationInfo) -> str:
+    def _from(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
         value = value.strip()
         if not value:
-            raise ValueError("a caller number or SIP user is needed")
+            return None  # the provider check says whether one is needed
+        if value.lower().startswith(("sip:", "sips:")):
+            return _sip_uri(value)
+        if value.lower().startswith("tel:"):
+            return _phone(value[4:], info)
+        if _NATIONAL.match(value):
+            return value  # a gateway's own number as it stores it (jambonz keeps 02079460000 as typed)
         if is_phone_like(value):
             return _phone(value, info)
         if not _SIP_USER.match(value):
@@ -644,6 +665,10 @@ class DialRequest(_Model):
         for name, owner in (("ibm", Provider.IBM), ("mobtexting", Provider.MOBTEXTING)):
             if getattr(self, name) is not None and p is not owner:
                 raise FieldValueError(name, f"{name} options do not apply to a {p.value} profile")
+        if self.from_ is None and p is not Provider.IBM:
+            raise FieldValueError("from", "a caller number or SIP user is needed")
+        if self.from_ and self.from_.startswith(("sip:", "sips:")) and p is not Provider.IBM:
+            raise FieldValueError("from", "is the user part of the From header (a number or a SIP user), not a URI")
         if p in _JAMBONZ_FAMILY:
             has_hook = self.jambonz is not None and self.jambonz.call_hook is not None
             if not self.application_sid and not has_hook:
@@ -651,10 +676,13 @@ class DialRequest(_Model):
         elif p is Provider.IBM:
             if self.to.type not in ("phone", "sip"):
                 raise FieldValueError("to", f"IBM Voice Gateway dials tel: or sip: URIs; a {self.to.type} target is jambonz-only")
+            if self.from_ and not self.from_.startswith(("+", "sip:", "sips:")):
+                raise FieldValueError("from", "IBM Voice Gateway calls from a tel: or sip: URI: give a phone number "
+                                              "or a SIP URI")
         elif p is Provider.MOBTEXTING:
             if self.to.type != "phone":
                 raise FieldValueError("to", "MOBtexting dials phone numbers only")
-            if not self.from_.startswith("+"):
+            if not (self.from_ or "").startswith("+"):
                 raise FieldValueError("from", "MOBtexting needs the bridge number (a DID) as the caller number")
             if self.mobtexting is None:
                 raise FieldValueError("mobtexting", "MOBtexting needs an IVR flow id or an audio")

@@ -138,6 +138,10 @@ def config_check(c: _Ctx, file: Path | None) -> None:
                f"{'; '.join(auth) or 'no webhook authentication configured'}")
     for line in _auth_warnings(settings):
         click.echo(f"  warning: {line}")
+    from console.providers.ibm import DEPRECATION, cloud_profiles
+
+    for name in cloud_profiles(settings):
+        click.echo(f"  warning: profile {name}: {DEPRECATION}")
     click.echo(f"  history: {settings.storage.path}")
 
 
@@ -399,21 +403,77 @@ def status_line(status: str, sip: int | None, reason: str | None, final: bool, d
     return text + (f", {duration} s" if duration is not None else "")
 
 
-@cli.command()
-@click.option("--to", "to", required=True, help="Number (or sip: URI) to call.")
+def _fields_help() -> str:
+    """Every documented field of every provider, for `dial --help` (kept as printed: \b)."""
+    from console.fields import help_text
+    from console.providers import Provider, declarations
+
+    parts = ["Fields for --set PATH=VALUE and --request, by provider (VALUE is JSON when it parses as JSON, "
+             "text otherwise; an object's inner keys can be set one by one, e.g. amd.timers.noSpeechTimeoutMs=4000):"]
+    for provider in Provider:
+        parts.append("\b\n" + help_text(declarations(provider)))
+    return "\n\n".join(parts)
+
+
+class _DialCommand(click.Command):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.epilog = _fields_help()  # built when asked for: the declarations are not loaded for every command
+        super().format_epilog(ctx, formatter)
+
+
+def _assignments(provider: str, sets: tuple[str, ...]) -> dict[str, Any]:
+    """`--set PATH=VALUE` pairs, each value read as its declared kind."""
+    from console.fields import parse_assignment, parse_value
+    from console.providers import declarations
+
+    fields = declarations(provider)
+    values: dict[str, Any] = {}
+    for text in sets:
+        path, raw = parse_assignment(text)
+        declared, inside = fields.resolve(path)
+        values[path] = parse_value(raw, "json" if inside else declared.kind)  # inside an object: JSON if it parses
+    return values
+
+
+def _whole_request(stream: Any) -> dict[str, Any] | None:
+    if stream is None:
+        return None
+    text = stream.read()
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"--request: not JSON: {getattr(exc, 'msg', 'nested too deeply')}") from None
+    if not isinstance(data, dict):
+        raise ValueError("--request: the request must be a JSON object, as the gateway takes it")
+    return data
+
+
+@cli.command(cls=_DialCommand)
+@click.option("--to", "to", help="Number, sip: URI, SIP user or Teams number to call (or the request's `to`).")
 @click.option("--profile", help="Profile (default: the default profile).")
-@click.option("--from", "from_", help="Caller number (default: the profile's).")
-@click.option("--app", help="Application sid, IVR flow or audio, or IBM agent (default: the profile's).")
+@click.option("--target", type=click.Choice(["phone", "sip", "user", "teams"]),
+              help="What --to is (default: sip for a sip: URI, else the profile's target_type).")
+@click.option("--from", "from_", help="Caller number (default: the profile's; optional on IBM).")
+@click.option("--app", help="Application sid, IBM agent, or a MOBtexting IVR flow or sound listed in the profile "
+                            "(default: the profile's).")
+@click.option("--timeout", type=click.IntRange(1, 600), help="Seconds to ring before giving up (the gateway's "
+                                                              "default: 60).")
 @click.option("--tag", "tags", multiple=True, help="key=value (JSON values allowed); repeatable.")
 @click.option("--header", "headers", multiple=True, help="'Name: value' SIP header; repeatable.")
-@click.option("--amd", is_flag=True, help="Answering-machine detection with the profile's AMD options.")
+@click.option("--amd", is_flag=True, help="Answering-machine detection with the profile's AMD options (on anyway "
+                                         "when the profile's defaults set amd, as in the form).")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Any documented field by its documented name (listed below); repeatable, applied last.")
+@click.option("--request", "request_file", type=click.File("r"), metavar="FILE|-",
+              help="A whole request as JSON, in the gateway's own shape; it wins over the flags, --set over it.")
 @click.option("--wait", is_flag=True, help="Receive the call's webhooks and print each status until a final one.")
-@click.option("--timeout", "wait_timeout", default=600, show_default=True, type=click.IntRange(1),
+@click.option("--wait-limit", "wait_timeout", default=600, show_default=True, type=click.IntRange(1),
               help="With --wait: give up after this many seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
 @click.pass_obj
-def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | None, tags: tuple[str, ...],
-         headers: tuple[str, ...], amd: bool, wait: bool, wait_timeout: int, as_json: bool) -> None:
+def dial(c: _Ctx, to: str | None, profile: str | None, target: str | None, from_: str | None, app: str | None,
+         timeout: int | None, tags: tuple[str, ...], headers: tuple[str, ...], amd: bool, sets: tuple[str, ...],
+         request_file: Any, wait: bool, wait_timeout: int, as_json: bool) -> None:
     """Place a call. With --wait, exit 0 when it is answered, 1 when it ends otherwise, 3 when no final status
     came in time, 4 when how it ended cannot be known (unknown, with the reason)."""
     import asyncio
@@ -427,13 +487,16 @@ def dial(c: _Ctx, to: str, profile: str | None, from_: str | None, app: str | No
 
     settings = c.settings()
     name = profile or settings.default_profile or ""
+    if not to and request_file is None:
+        raise click.UsageError("Missing option '--to' (or a --request that holds the destination).")
     try:
         chosen = settings.profile(name)
         if chosen.read_only or settings.ui.read_only:
             raise click.ClickException(f"profile {name} is read-only: dialling is off"
                                        + ("" if chosen.read_only else " (read_only is set under [ui])"))
-        request = compose(settings, name, to=to, from_=from_, app=app, tags=dict(parse_tag(t) for t in tags),
-                          headers=dict(parse_header(h) for h in headers), amd=amd)
+        request = compose(settings, name, to=to or "", from_=from_, app=app, tags=dict(parse_tag(t) for t in tags),
+                          headers=dict(parse_header(h) for h in headers), amd=amd, target=target, timeout=timeout,
+                          request=_whole_request(request_file), sets=_assignments(chosen.provider, sets))
     except ConfigError as exc:
         _fail_config(exc)
     except InvalidInput as exc:

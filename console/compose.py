@@ -1,4 +1,8 @@
-"""A DialRequest from a profile's dial defaults plus what the operator typed (CLI flags, the dial form)."""
+"""A DialRequest from a profile's dial defaults plus what the operator gave (CLI flags, `--request`, `--set`).
+
+Everything passes through the provider's field declarations, layered: the profile's defaults, then the flags,
+then a whole request (`--request`), then `--set PATH=VALUE`; a later layer wins, objects merge key by key.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from typing import Any
 
 from console.calls import DialRequest, check_header, parse_json_text
 from console.config import Settings
+from console.fields import Common, Declarations
+from console.problems import InvalidInput, Problem
+from console.providers import declarations
 
 
 def parse_tag(text: str) -> tuple[str, Any]:
@@ -28,35 +35,59 @@ def parse_header(text: str) -> tuple[str, str]:
 
 
 def compose(settings: Settings, profile_name: str, *, to: str, from_: str | None = None, app: str | None = None,
-            tags: dict[str, Any] | None = None, headers: dict[str, str] | None = None, amd: bool = False) -> DialRequest:
-    """Validate as the gateway needs it; raises InvalidInput (field by field) or ValueError."""
+            tags: dict[str, Any] | None = None, headers: dict[str, str] | None = None, amd: bool = False,
+            target: str | None = None, timeout: int | None = None, request: dict[str, Any] | None = None,
+            sets: dict[str, Any] | None = None) -> DialRequest:
+    """Validate as the gateway needs it; raises InvalidInput (each problem under the field's documented name)
+    or ValueError."""
     profile = settings.profile(profile_name)
     d = profile.defaults
-    provider = profile.provider
-    data: dict[str, Any] = {"provider": provider}
-    target = to.strip()
-    data["to"] = {"type": "sip", "sip_uri": target} if target.startswith(("sip:", "sips:")) else {"type": "phone", "number": target}
-    caller = from_ or d.from_ or next((n.number for n in profile.numbers), None)
-    if caller is None:
-        raise ValueError(f"profile {profile_name} has no caller number: give one (--from), or set defaults.from")
-    data["from"] = caller
+    fields = declarations(profile.provider)
+    whole = fields.flatten(request) if request else {}
+    given = {**whole, **(sets or {})}
     chosen = app or d.application
-    if provider in ("cognigy", "jambonz"):
-        data["application_sid"] = chosen
-        for field in ("caller_name", "from_host", "timeout", "time_limit"):
-            if getattr(d, field) is not None:
-                data[field] = getattr(d, field)
-        data["headers"] = {**d.headers, **(headers or {})}
-        if amd:
-            data["amd"] = d.amd.model_dump() if d.amd else {}
-    elif provider == "ibm":
-        if chosen:
-            data["ibm"] = {"agent": chosen}
-    elif provider == "mobtexting":
-        kind = next((a.kind for a in profile.applications if a.id == chosen), None)
-        is_audio = kind == "audio" or (chosen or "").startswith(("http://", "https://"))
-        data["mobtexting"] = {"audio" if is_audio else "flow_id": chosen}
-    if provider not in ("cognigy", "jambonz") and (headers or amd):
-        raise ValueError(f"{provider} has no SIP headers or AMD options")
-    data["tags"] = {**d.tags, **(tags or {})}
-    return DialRequest.build(data, region=profile.region or settings.default_region)
+    kinds = {a.id: a.kind for a in profile.applications}
+    caller = from_ or d.from_ or next((n.number for n in profile.numbers), None)
+    profile_values = _profile_values(d, fields)
+    if caller is None and not _optional(fields, "from", {**profile_values, **given}):
+        raise ValueError(f"profile {profile_name} has no caller number: give one (--from), or set defaults.from")
+    kind = str(given.get("to.type") or target or profile_values.get("to.type")
+               or (d.target_type if not to.strip().lower().startswith("sip") else ""))
+    # AMD is on as the form has it: asked for, configured for the profile, or one of its options given
+    amd = amd or d.amd is not None or any(p == "amd" or p.startswith("amd.") for p in given)
+    amd_options = d.amd.model_dump(by_alias=True, exclude_none=True) if d.amd else {}
+    common = Common(to=to, target=kind or None, from_=caller, app=chosen, app_kind=kinds.get(chosen or ""),
+                    timeout=timeout if timeout is not None else d.timeout,
+                    headers={**d.headers, **(headers or {})}, amd=amd_options if amd else None)
+    flags = {p: v for p, v in fields.common(common).items() if v != ""}  # no --to: the request's destination
+    values = fields.layer(profile_values, fields.without_alternatives(flags, given))
+    values = fields.layer(fields.layer(values, whole), sets or {})
+    data: dict[str, Any] = {"provider": profile.provider, "tags": {**d.tags, **(tags or {})}}
+    return build(fields, data, values, profile.region or settings.default_region)
+
+
+def _optional(fields: Declarations, path: str, given: dict[str, Any]) -> bool:
+    """Whether a caller can be left out: given some other way, or not needed by this provider."""
+    if any(p in given for p in ("from", "bridge")):
+        return True
+    declared = fields.by_path().get(path)
+    return declared is not None and bool(declared.default)  # "the gateway's": IBM's from is optional
+
+
+def _profile_values(d: Any, fields: Declarations) -> dict[str, Any]:
+    """A profile's defaults beyond the common ones, by documented path (checked when the config loaded)."""
+    values: dict[str, Any] = {}
+    for name, path in (("caller_name", "callerName"), ("from_host", "fromHost"), ("time_limit", "timeLimit")):
+        if getattr(d, name) is not None and path in fields.by_path():
+            values[path] = getattr(d, name)
+    return {**values, **fields.flatten(d.fields)}
+
+
+def build(fields: Declarations, data: dict[str, Any], values: dict[str, Any], region: str | None) -> DialRequest:
+    problems = fields.apply(data, values)
+    if problems:
+        raise InvalidInput(problems)
+    try:
+        return DialRequest.build(data, region=region)
+    except InvalidInput as exc:
+        raise InvalidInput([Problem(fields.public(p.field), p.message) for p in exc.problems]) from None

@@ -28,7 +28,8 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from console import paths
-from console.calls import AmdOptions, Sid, SipHeaders, Tags, uuid_sid
+from console.calls import AmdOptions, DialRequest, Sid, SipHeaders, Tags, uuid_sid
+from console.fields import UnknownField
 from console.phone import PhoneNumberError, check_region, is_phone_like, to_e164
 from console.problems import FieldValueError, Problem, problems_from
 from console.providers import (
@@ -41,6 +42,7 @@ from console.providers import (
     check_base_url,
     cognigy_company_url,
     cognigy_cxone_url,
+    declarations,
 )
 
 ENV_PREFIX = "VGCONSOLE_"
@@ -100,6 +102,23 @@ class DialDefaults(_Strict):
     amd: AmdOptions | None = None
     tags: Tags = Field(default_factory=dict)
     headers: SipHeaders = Field(default_factory=dict)
+    # Any other documented request field, by the provider's own name ("speech_synthesis_vendor",
+    # "tenantConfig", "to" = {trunk = ...}); checked against the profile's provider when the profile loads.
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        own = ({name for name in cls.model_fields} | {"from"}) - {"fields", "from_"}
+        value = dict(value)
+        if "tag" in value and "tags" not in value:  # the wire's name for the same thing
+            value["tags"] = value.pop("tag")
+        extra = {key: value.pop(key) for key in list(value) if key not in own}
+        if extra:
+            value["fields"] = {**value.get("fields", {}), **extra}
+        return value
 
 
 def _not_blank(value: SecretStr) -> SecretStr:
@@ -192,13 +211,30 @@ class _Profile(_Strict):
                     d.application = uuid_sid(d.application)
                 except ValueError as exc:
                     raise FieldValueError("defaults.application", str(exc)) from None
+            self._check_fields()
             return
+        self._check_fields()
         for name in ("caller_name", "from_host", "timeout", "time_limit", "amd", "headers"):
             if getattr(d, name):
                 raise FieldValueError(f"defaults.{name}", f"not available on {provider} (jambonz and Cognigy only)")
         allowed = ("phone", "sip") if provider == "ibm" else ("phone",)
         if d.target_type not in allowed:
             raise FieldValueError("defaults.target_type", f"{provider} dials {' or '.join(allowed)} targets only")
+
+    def _check_fields(self) -> None:
+        """The documented fields under [defaults], each put on a sample request of this provider."""
+        if not self.defaults.fields:
+            return
+        fields = declarations(getattr(self, "provider"))
+        try:
+            values = fields.flatten(self.defaults.fields)
+        except UnknownField as exc:
+            raise FieldValueError(f"defaults.{exc.path}", f"is not a field of a {fields.provider} request (its "
+                                  "fields: vgconsole dial --help)") from None
+        target = str(values.get("to.type") or self.defaults.target_type)
+        found = fields.check(values, lambda data: DialRequest.build(data, region=self.region), target)
+        if found:
+            raise FieldValueError(f"defaults.{found[0].field}", found[0].message)
 
     @property
     def resolved_base_url(self) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 from console.calls import AmdOptions, DialRequest, headers_from_pairs, parse_json_text, tags_from_pairs
 from console.config import Settings
 from console.problems import InvalidInput, Problem
+from console.providers import declarations
 
 JAMBONZ_FAMILY = ("cognigy", "jambonz")
 TARGETS = {"cognigy": ("phone", "sip", "user", "teams"), "jambonz": ("phone", "sip", "user", "teams"),
@@ -47,11 +48,16 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ibm_route", "Route", providers=("ibm",), placeholder="sip:edge1.example;lr, sip:edge2.example"),
     FieldSpec("ibm_sip_user", "Trunk SIP user", providers=("ibm",)),
     FieldSpec("ibm_sip_password", "Trunk SIP pass", "secret", providers=("ibm",)),
+    FieldSpec("mob_plays", "Plays", "select", providers=("mobtexting",), options=("ivr", "audio")),
     FieldSpec("mob_name", "Campaign name", providers=("mobtexting",)),
     FieldSpec("mob_interval", "Retry every (min)", "select", providers=("mobtexting",), options=INTERVALS),
     FieldSpec("mob_webhook", "Webhook id", providers=("mobtexting",)),
     FieldSpec("amd", "AMD", "switch", providers=JAMBONZ_FAMILY),
 )
+# The form's own fields that are documented request fields: a profile's [defaults] fill them by that name.
+FORM_PATHS = {"caller_name": "callerName", "from_host": "fromHost", "timeout": "timeout", "time_limit": "timeLimit",
+              "trunk": "to.trunk", "tenant": "to.tenant", "ibm_context": "context", "ibm_route": "route",
+              "mob_name": "name", "mob_interval": "interval", "mob_webhook": "webhook_id"}
 APPLICATION_LABEL = {"cognigy": "Application", "jambonz": "Application", "ibm": "Agent", "mobtexting": "IVR flow or audio"}
 
 
@@ -71,13 +77,17 @@ class Editors:
     amd: AmdOptions = field(default_factory=AmdOptions)
     tags: list[tuple[str, str]] = field(default_factory=list)  # name, value as typed (JSON or text)
     headers: list[tuple[str, str]] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)  # other documented fields, by their documented path
 
     @classmethod
     def from_profile(cls, profile: Any) -> Editors:
         d = profile.defaults
+        documented = declarations(profile.provider).flatten(d.fields)
+        shown = set(FORM_PATHS.values())
         return cls(amd=d.amd or AmdOptions(),
                    tags=tag_pairs(d.tags),
-                   headers=list(d.headers.items()))
+                   headers=list(d.headers.items()),
+                   fields={path: value for path, value in documented.items() if path not in shown})
 
 
 def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
@@ -92,8 +102,20 @@ def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
               "timeout": "" if d.timeout is None else str(d.timeout),
               "time_limit": "" if d.time_limit is None else str(d.time_limit),
               "amd": "on" if d.amd is not None else "", "mob_interval": "",
-              "mob_webhook": getattr(profile, "webhook_id", None) or ""}
+              "mob_webhook": getattr(profile, "webhook_id", None) or "",
+              "mob_plays": plays(profile, d.application or "")}
+    documented = declarations(provider).flatten(d.fields)
+    for name, path in FORM_PATHS.items():
+        if path in documented:
+            value = documented[path]
+            values[name] = value if isinstance(value, str) else json.dumps(value)
     return values
+
+
+def plays(profile: Any, chosen: str) -> str:
+    """What a MOBtexting call plays, as the profile lists the choice (an IVR flow unless it says audio)."""
+    kind = next((a.kind for a in profile.applications if a.id == chosen), None)
+    return "audio" if kind == "audio" or chosen.startswith(("http://", "https://")) else "ivr"
 
 
 def _number(text: str, field_name: str, problems: list[Problem]) -> int | None:
@@ -158,9 +180,8 @@ def build_request(settings: Settings, profile_name: str, values: dict[str, str],
             data["ibm"] = ibm
     else:
         chosen = get("application")
-        kind = next((a.kind for a in profile.applications if a.id == chosen), None)
-        audio = kind == "audio" or chosen.startswith(("http://", "https://"))
-        mob: dict[str, Any] = {"audio" if audio else "flow_id": chosen or None}
+        kind = get("mob_plays") or plays(profile, chosen)
+        mob: dict[str, Any] = {"audio" if kind == "audio" else "flow_id": chosen or None}
         if get("mob_name"):
             mob["name"] = get("mob_name")
         if get("mob_interval"):
@@ -172,10 +193,16 @@ def build_request(settings: Settings, profile_name: str, values: dict[str, str],
         data["tags"] = tags_from_pairs(editors.tags)
     except ValueError as exc:
         problems.append(Problem("tags", str(exc)))
+    documented = declarations(provider)
+    problems += [Problem("more", str(p)) for p in documented.apply(data, editors.fields)]
     try:
         request = DialRequest.build(data, region=profile.region or settings.default_region)
     except InvalidInput as exc:
-        problems += [Problem(field_for(p.field, provider), p.message) for p in exc.problems]
+        for p in exc.problems:
+            public = documented.public(p.field)
+            ours = any(public == path or public.startswith(path + ".") for path in editors.fields)
+            problems.append(Problem("more", f"{public}: {p.message}") if ours else
+                            Problem(field_for(p.field, provider), p.message))
         raise InvalidInput(problems) from None
     if problems:
         raise InvalidInput(problems)
@@ -234,7 +261,8 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
         values["ibm_sip_user"] = text((ibm.get("sip_auth") or {}).get("username"))
     mob = dial.get("mobtexting") or {}
     if mob:
-        values.update({"application": text(mob.get("flow_id") or mob.get("audio")), "mob_name": text(mob.get("name")),
+        values.update({"application": text(mob.get("flow_id") or mob.get("audio")),
+                       "mob_plays": "audio" if mob.get("audio") else "ivr", "mob_name": text(mob.get("name")),
                        "mob_interval": text(mob.get("interval")), "mob_webhook": text(mob.get("webhook_id"))})
     if dial.get("amd"):
         editors.amd = AmdOptions.model_validate(dial["amd"])

@@ -21,6 +21,8 @@ from console.dialer import Dialer
 from console.embedded import EmbeddedGateways, seed_for
 from console.feed import HistoryFeed, OnEvent
 from console.gateways import GatewayPool
+from console.providers.ibm import DEPRECATION as IBM_DEPRECATION
+from console.providers.ibm import cloud_profiles as ibm_cloud_profiles
 from console.reconcile import Reconciler
 from console.receiver import Receiver, ReceiverState
 from console.sharing import embedded_secret
@@ -61,6 +63,9 @@ class Services:
         services = cls(settings, store, receiver, embedded, gateways, Dialer(store, gateways), feed,
                        Reconciler(settings, store, gateways, clock=clock, speed=speed, on_event=feed.hand_on))
         receiver.on_state = services._receiver_changed
+        cloud = ibm_cloud_profiles(settings)
+        if cloud:
+            services.notes.append(f"{', '.join(cloud)}: {IBM_DEPRECATION}")
         return services
 
     @property

@@ -27,10 +27,7 @@ def auth_headers(provider: str, key: str | None) -> dict[str, str]:
         return {}
     if provider == "ibm":
         return {"Authorization": "Basic " + base64.b64encode(f"apikey:{key}".encode()).decode()}
-    headers = {"Authorization": f"Bearer {key}"}
-    if provider == "mobtexting":
-        headers["Accept"] = "application/json"
-    return headers
+    return {"Authorization": f"Bearer {key}"}
 
 
 class EmbeddedEndpoints(Protocol):

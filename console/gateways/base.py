@@ -127,8 +127,9 @@ class Http:
         self.read_timeout = read_timeout
         self.deadline = deadline
         self.max_response_bytes = max_response_bytes
-        # Uncompressed answers: a compressed one is read within the same cap, but need not be.
-        self._headers = {"Accept-Encoding": "identity", **headers}
+        # JSON, as every gateway's own examples ask; uncompressed (a compressed answer is still read within
+        # the same cap, but need not be).
+        self._headers = {"Accept": "application/json", "Accept-Encoding": "identity", **headers}
         self._own = client is None
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),

@@ -68,9 +68,9 @@ class IbmGateway(Gateway):
             to_uri = to.sip_uri
         else:  # the call model refuses other targets for IBM
             raise GatewayRejected("IBM Voice Gateway dials tel: or sip: URIs only")
-        if not request.from_.startswith("+"):
-            raise GatewayRejected("IBM Voice Gateway calls from a phone number (tel: URI); set a number as the caller")
-        body: dict[str, Any] = {"to": to_uri, "from": f"tel:{request.from_}"}
+        body: dict[str, Any] = {"to": to_uri}
+        if request.from_:  # optional: a SIP URI as given, a number as a tel: URI
+            body["from"] = request.from_ if request.from_.startswith(("sip:", "sips:")) else f"tel:{request.from_}"
         extra = request.ibm
         agent = (extra.agent if extra and extra.agent else None) or self.profile.path_id
         if extra is not None:
@@ -88,7 +88,15 @@ class IbmGateway(Gateway):
                 body["tenantConfig"] = tenant
             if extra.route:
                 body["route"] = ",".join(extra.route)
-        if hooks:
+        if extra is not None and extra.status_webhook:
+            body["statusWebhook"] = extra.status_webhook
+            if extra.status_webhook_username:
+                body["statusWebhookUsername"] = extra.status_webhook_username
+            if extra.status_webhook_password:
+                body["statusWebhookPassword"] = extra.status_webhook_password.get_secret_value()
+            notes.append("statusWebhook is the operator's: this console will not hear how the call goes, and "
+                         "settles it as unknown when no word comes")
+        elif hooks:
             body.update(statusWebhook=hooks.ibm, statusWebhookUsername=hooks.ibm_username,
                         statusWebhookPassword=hooks.ibm_password)
         else:

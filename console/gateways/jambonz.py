@@ -343,9 +343,8 @@ class CognigyGateway(JambonzGateway):
             for attr in ("listen", "transcribe"):
                 if getattr(c, attr):
                     body[COGNIGY_FIELDS[attr]] = getattr(c, attr)
-        if hooks:
+        if hooks:  # actionHook only when the operator sets it: open-source jambonz refuses it outright
             body.setdefault("notifyUrl", {"url": hooks.status, "method": "POST"})
-            body.setdefault("actionHook", {"url": hooks.action, "method": "POST"})
 
 
 def cdr_lookup(row: dict[str, Any]) -> CallLookup:

@@ -290,7 +290,7 @@ def test_dial_refuses_bad_input_before_sending(tmp_path: Path) -> None:
                         (["--to", "+12125550101", "--header", "Call-ID: x"], "Call-ID is set by the SIP stack"),
                         (["--to", "+12125550101", "--header", "X-A: a\r\nVia: b"], "line break"),
                         (["--to", "+12125550101", "--tag", "novalue"], "is not key=value"),
-                        (["--profile", "demo-ibm", "--to", "+12125550101", "--amd"], "ibm has no SIP headers or AMD")):
+                        (["--profile", "demo-ibm", "--to", "+12125550101", "--amd"], "IBM's startOutboundCall has no answering-machine detection")):
         result = _dial(tmp_path, *args)
         assert result.returncode == 2 and words in result.stderr, (args, result.stderr)
 

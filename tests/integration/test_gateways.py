@@ -155,7 +155,7 @@ async def test_cognigy_sends_every_field_and_fills_the_hooks(world: World) -> No
     attempt = outcome.call.attempt_id
     base = f"{world.recorder.base_url}/hooks/demo-cognigy"
     assert body["notifyUrl"] == {"url": f"{base}/status/{attempt}", "method": "POST"}
-    assert body["actionHook"] == {"url": f"{base}/action/{attempt}", "method": "POST"}
+    assert "actionHook" not in body  # sent only when the operator sets one
     assert body["amd"]["actionHook"] == f"{base}/amd/{attempt}" and body["amd"]["thresholdWordCount"] == 7
     assert body["to"] == {"type": "phone", "number": "+12125550105", "trunk": "Demo Carrier US",
                           "proxy": "sip:proxy.example", "headers": {"X-Leg": "b"}}
@@ -651,7 +651,7 @@ async def test_a_cognigy_profile_on_open_source_jambonz_is_told_to_say_jambonz(t
         with pytest.raises(GatewayRejected) as info:
             await (await pool.get("vg")).create_call(request, "a10")
         await pool.close()
-    assert "This profile sent Cognigy Voice Gateway fields (actionHook, notifyUrl)" in str(info.value)
+    assert "This profile sent Cognigy Voice Gateway fields (notifyUrl)" in str(info.value)
     assert 'set provider = "jambonz" on the profile' in str(info.value)
 
 

@@ -93,3 +93,29 @@ async def test_every_editor_shapes_the_next_call_and_is_kept_per_profile(live_st
         assert app.screen.query_one("#pairs", DataTable).row_count == 3
         assert json.loads(json.dumps(app.editors_for("demo-cognigy").tags)) == [
             ["campaign", "spring"], ["priority", "2"], ["meta", '{"a": [1, 2]}']]
+
+
+async def test_the_amd_editor_keeps_what_it_does_not_show(live_store: Store) -> None:
+    from console.calls import AmdOptions
+
+    async with console(live_store) as (app, pilot):
+        editors = app.editors_for(app.profile_name)
+        editors.amd = AmdOptions.model_validate({
+            "actionHook": "https://hooks.example.com/amd", "thresholdWordCount": 6,
+            "recognizer": {"vendor": "google", "language": "en-US", "label": "amd-stt", "hints": ["voicemail"]}})
+        await pilot.press("f6")
+        assert isinstance(app.screen, AmdEditor)
+        app.screen.query_one("#amd-digits", Input).value = "4"
+        app.screen.query_one("#amd-language", Input).value = "en-GB"
+        app.screen.query_one("#amd-no_speech", Input).value = "soon"
+        await pilot.pause()
+        error = app.screen.query_one("#amd-error")
+        assert "not a whole number" in str(error.render()) and error.has_class("shown")  # said, and seen
+        app.screen.query_one("#amd-no_speech", Input).value = ""
+        await pilot.press("ctrl+g")
+        assert not isinstance(app.screen, AmdEditor)
+        kept = editors.amd.model_dump(by_alias=True, exclude_none=True)
+        assert kept["actionHook"]["url"] == "https://hooks.example.com/amd"
+        assert (kept["thresholdWordCount"], kept["digitCount"]) == (6, 4)
+        assert kept["recognizer"] == {"vendor": "google", "language": "en-GB", "label": "amd-stt",
+                                      "hints": ["voicemail"]}

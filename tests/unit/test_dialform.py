@@ -49,8 +49,13 @@ def test_the_form_builds_the_request_for_each_provider(settings) -> None:
            "mob_name": "spring"}
     request = build_request(settings, "demo-mobtexting", mob, Editors())
     assert (request.mobtexting.flow_id, request.mobtexting.interval, request.mobtexting.name) == ("351", 15, "spring")
-    mob["application"] = "https://example.com/hello.mp3"
-    assert build_request(settings, "demo-mobtexting", mob, Editors()).mobtexting.audio == "https://example.com/hello.mp3"
+    # what the call plays is said in the form: a sound id is not sent as an IVR flow
+    mob.update(application="39888925-718e-43bb-a8b1-d4a3c0ffee00", mob_plays="audio")
+    request = build_request(settings, "demo-mobtexting", mob, Editors())
+    assert (request.mobtexting.audio, request.mobtexting.flow_id) == ("39888925-718e-43bb-a8b1-d4a3c0ffee00", None)
+    mob.update(application="https://example.com/hello.mp3", mob_plays="ivr")
+    with pytest.raises(InvalidInput, match="is not an IVR flow id"):
+        build_request(settings, "demo-mobtexting", mob, Editors())
 
 
 def test_every_problem_names_the_form_field_it_belongs_to(settings) -> None:

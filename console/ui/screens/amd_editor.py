@@ -64,39 +64,48 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
         yield Footer(compact=True)
 
     def current(self) -> AmdOptions:
-        """The options as typed; ValueError says what is wrong."""
-        data: dict[str, Any] = {"timers": {}}
+        """The options as typed over the ones it started with: what the editor does not show (an actionHook, the
+        recognizer's label and vendor options) is kept. ValueError says what is wrong."""
+        data: dict[str, Any] = self.options.model_dump(by_alias=True, exclude_none=True)
+        data["timers"] = dict(data.get("timers") or {})
         for name, _, path, _ in FIELDS:
             text = self.query_one(f"#amd-{name}", Input).value.strip()
+            holder = data["timers"] if len(path) == 2 else data
+            holder.pop(path[-1], None)  # left empty: the documented default
             if not text:
                 continue
             try:
-                number = int(text)
+                holder[path[-1]] = int(text)
             except ValueError:
                 raise ValueError(f"{path[-1]}: {text!r} is not a whole number") from None
-            (data["timers"] if len(path) == 2 else data)[path[-1]] = number
         vendor = self.query_one("#amd-vendor", Input).value.strip()
         language = self.query_one("#amd-language", Input).value.strip()
+        recognizer = {k: v for k, v in (data.pop("recognizer", None) or {}).items() if k not in ("vendor", "language")}
         if vendor or language:
-            data["recognizer"] = {"vendor": vendor, **({"language": language} if language else {})}
+            data["recognizer"] = {**recognizer, "vendor": vendor, **({"language": language} if language else {})}
         try:
             return AmdOptions.model_validate(data)
         except ValidationError as exc:
             raise ValueError("; ".join(str(p) for p in problems_from(exc))) from None
 
+    def _say(self, problem: str) -> None:
+        label = self.query_one("#amd-error", Label)
+        label.update(problem)
+        label.set_class(bool(problem), "shown")
+
     @on(Input.Changed)
     def check(self) -> None:
         try:
             self.current()
-            self.query_one("#amd-error", Label).update("")
+            self._say("")
         except ValueError as exc:
-            self.query_one("#amd-error", Label).update(str(exc))
+            self._say(str(exc))
 
     def action_save(self) -> None:
         try:
             options = self.current()
         except ValueError as exc:
-            self.query_one("#amd-error", Label).update(str(exc))
+            self._say(str(exc))
             return
         self.dismiss((self.query_one("#amd-on", Checkbox).value, options))
 

@@ -22,6 +22,7 @@ from console.dialform import (
     FieldSpec,
     build_request,
     initial_values,
+    plays,
     visible,
 )
 from console.problems import InvalidInput, Problem
@@ -29,6 +30,7 @@ from console.ui.formatting import tags_summary
 from console.ui.widgets.tick import Tick
 
 VALIDATE_AFTER_S = 0.3
+PLAYS = next(spec for spec in FIELDS if spec.name == "mob_plays")
 SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
 
 
@@ -63,6 +65,7 @@ class DialForm(VerticalScroll):
             yield Button("Tags… F7", id="open-tags", compact=True)
             yield Button("Headers… F8", id="open-headers", compact=True)
         yield Static("", id="editors-summary")
+        yield Label("", classes="error", id="error-more")
         yield Label("", classes="error", id="error-tags")
         yield Label("", classes="error", id="error-headers")
 
@@ -103,6 +106,8 @@ class DialForm(VerticalScroll):
         else:
             widget.value = value  # type: ignore[attr-defined]
         self._touched.add(name)
+        if name == "application" and visible(PLAYS, self.provider, self.target()):  # what a listed id plays
+            self.query_one("#f-mob_plays", Select).value = plays(self.settings.profile(self.profile_name), value)
         self.validate_soon()
 
     def target(self) -> str:
@@ -134,6 +139,8 @@ class DialForm(VerticalScroll):
             parts.append(f"tags: {tags_summary(tags, 40) or 'none'}")
         except ValueError:
             parts.append("tags: invalid (F7)")
+        if self.editors.fields:
+            parts.append("more: " + ", ".join(self.editors.fields))
         self.query_one("#editors-summary", Static).update("  ·  ".join(parts))
 
     # ------------------------------------------------------------ checking
@@ -141,7 +148,7 @@ class DialForm(VerticalScroll):
     def build(self, everything: bool = True) -> DialRequest | None:
         """The request, or None with every problem shown and the first one focused."""
         if everything:
-            self._touched |= {spec.name for spec in FIELDS} | {"tags", "headers"}
+            self._touched |= {spec.name for spec in FIELDS} | {"tags", "headers", "more"}
         try:
             request = build_request(self.settings, self.profile_name, self.values(), self.editors)
         except InvalidInput as exc:
@@ -156,7 +163,8 @@ class DialForm(VerticalScroll):
         by_field: dict[str, str] = {}
         for problem in problems:
             by_field.setdefault(problem.field, problem.message)
-        order = [spec.name for spec in FIELDS if visible(spec, self.provider, self.target())] + ["tags", "headers"]
+        order = [spec.name for spec in FIELDS if visible(spec, self.provider, self.target())] + ["more", "tags",
+                                                                                                   "headers"]
         first = None
         for name in order:
             message = by_field.get(name, "") if name in self._touched else ""
@@ -168,6 +176,8 @@ class DialForm(VerticalScroll):
         return first
 
     def _focus(self, name: str) -> None:
+        if name == "more":
+            return  # the problem is shown under the summary; the fields come from the profile's defaults
         if name in ("tags", "headers", "amd"):
             self.query_one(f"#open-{name}").focus()
         else:

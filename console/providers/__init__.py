@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from console.fields import Declarations
+
 
 class Provider(StrEnum):
     COGNIGY = "cognigy"
@@ -61,3 +63,12 @@ def check_base_url(url: str) -> str:
     if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url):
         raise ValueError(f"{url!r} is not an http(s) URL (or the word 'embedded' for the built-in simulator)")
     return url.rstrip("/")
+
+
+def declarations(provider: str) -> Declarations:
+    """The request fields a provider documents (the registry: one module per provider)."""
+    from console.providers import cognigy, ibm, jambonz, mobtexting
+
+    modules = {"cognigy": cognigy, "jambonz": jambonz, "ibm": ibm, "mobtexting": mobtexting}
+    module = modules[str(provider)]
+    return Declarations(str(provider), module.FIELDS, module.common, module.SAMPLE)

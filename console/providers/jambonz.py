@@ -1,0 +1,117 @@
+"""Open-source jambonz: the `rest:dial` fields of POST /v1/Accounts/{account_sid}/Calls, as its API
+server and feature server accept them (anything else fails the create with a bare 500)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.fields import Common, Declared
+
+HOOK_EXAMPLE = "https://hooks.example.com/call"
+
+
+def hook(path: str, model: str, group: str, text: str, url: str = HOOK_EXAMPLE) -> Declared:
+    """A webhook field: a URL, or {url, method, username, password}."""
+    return Declared(path, model, "hook", group, text, url, wire={"url": url, "method": "POST"},
+                    limits="http(s):// or ws(s):// URL, or {url, method, username, password}")
+
+
+# Shared by jambonz and Cognigy Voice Gateway (a jambonz fork): the body both accept.
+FAMILY: tuple[Declared, ...] = (
+    Declared("from", "from", "text", "call", "calling number or SIP user (user part of the From URI)",
+             "+12125550100", common=True),
+    Declared("to.type", "to.type", "choice", "target", "what is dialled", "phone", default="phone",
+             choices=("phone", "sip", "user", "teams"), common=True),
+    Declared("to.number", "to.number", "text", "target", "the number to call (E.164)", "+12125550101",
+             targets=("phone", "teams"), common=True),
+    Declared("to.sipUri", "to.sip_uri", "text", "target", "the SIP URI to call", "sip:alice@sip.example.com",
+             targets=("sip",), common=True),
+    Declared("to.name", "to.name", "text", "target", "a registered SIP user (alice or alice@realm)", "alice",
+             targets=("user",), common=True),
+    Declared("to.trunk", "to.trunk", "text", "target", "carrier name to send the call through", "carrier-a",
+             targets=("phone",), limits="an unknown name is silently ignored by the gateway"),
+    Declared("to.auth.username", "to.auth.username", "text", "target", "SIP digest user, if the far end challenges",
+             "trunkuser", targets=("sip",)),
+    Declared("to.auth.password", "to.auth.password", "secret", "target", "SIP digest password", "trunk-pass",
+             targets=("sip",)),
+    Declared("to.overrideTo", "to.override_to", "text", "target", "X-Override-To for a registered user",
+             "alice@other.example.com", targets=("user",)),
+    Declared("to.tenant", "to.tenant", "text", "target", "Microsoft Teams tenant FQDN", "contoso.example.com",
+             targets=("teams",), default="the account's"),
+    Declared("to.vmail", "to.vmail", "bool", "target", "Teams: straight to voicemail", True, targets=("teams",),
+             default="false"),
+    Declared("to.proxy", "to.proxy", "text", "target", "send the INVITE through this SIP proxy",
+             "sip:proxy.example.com"),
+    Declared("to.headers", "to.headers", "json", "target", "SIP headers merged last into the INVITE",
+             {"X-Route": "b"}, open=True),
+    Declared("application_sid", "application_sid", "text", "call", "the application that runs the call",
+             "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1", limits="a UUID", common=True),
+    Declared("callerName", "caller_name", "text", "call", "display name in the From header", "Vacation Agent",
+             limits="64 characters, no quotes"),
+    Declared("fromHost", "from_host", "text", "call", "host part of the From URI", "cognigy.cloud"),
+    Declared("timeout", "timeout", "int", "call", "seconds to ring before giving up", 20, default="60",
+             limits="1-600", common=True),
+    Declared("timeLimit", "time_limit", "int", "call", "longest the call may last after answer, seconds", 300,
+             limits="1-86400"),
+    Declared("tag", "tags", "json", "call", "metadata for the call; returned in every webhook as customerData",
+             {"crm": "A-17"}, open=True, common=True),
+    Declared("headers", "headers", "json", "call", "custom SIP headers on the INVITE", {"X-Campaign": "spring"},
+             open=True, common=True),
+    Declared("speech_synthesis_vendor", "speech.synthesis_vendor", "text", "speech", "text-to-speech vendor",
+             "google", default="the application's"),
+    Declared("speech_synthesis_language", "speech.synthesis_language", "text", "speech",
+             "text-to-speech language", "en-US", default="the application's"),
+    Declared("speech_synthesis_voice", "speech.synthesis_voice", "text", "speech", "text-to-speech voice",
+             "en-US-Standard-C", default="the application's"),
+    Declared("speech_recognizer_vendor", "speech.recognizer_vendor", "text", "speech", "speech recognizer vendor",
+             "google", default="the application's"),
+    Declared("speech_recognizer_language", "speech.recognizer_language", "text", "speech",
+             "speech recognizer language", "en-US", default="the application's"),
+    hook("call_hook", "jambonz.call_hook", "hooks", "fetched on answer for the verbs to run (instead of an "
+         "application)"),
+    hook("call_status_hook", "jambonz.call_status_hook", "hooks", "call status webhooks (ignored with an "
+         "application)", "https://hooks.example.com/status"),
+    hook("referHook", "jambonz.refer_hook", "hooks", "called when the far end sends a SIP REFER",
+         "https://hooks.example.com/refer"),
+    Declared("sipRequestWithinDialogHook", "jambonz.sip_request_within_dialog_hook", "text", "hooks",
+             "called for SIP INFO/MESSAGE within the call", "https://hooks.example.com/in-dialog"),
+    Declared("dual_streams", "jambonz.dual_streams", "bool", "media", "two media streams (advanced)", True),
+    Declared("amd", "amd", "json", "amd", "answering-machine detection; its results come to this console",
+             {"actionHook": "https://hooks.example.com/amd", "thresholdWordCount": 7},
+             wire={"actionHook": {"url": "https://hooks.example.com/amd", "method": "POST"}, "thresholdWordCount": 7},
+             open=True, common=True),
+    hook("amd.actionHook", "amd.actionHook", "amd", "where AMD results go (default: this console)",
+         "https://hooks.example.com/amd"),
+    Declared("amd.thresholdWordCount", "amd.thresholdWordCount", "int", "amd", "greeting words that mean a "
+             "machine", 8, default="9", limits="1-100"),
+    Declared("amd.digitCount", "amd.digitCount", "int", "amd", "consecutive digits that mean a machine", 4,
+             default="0 (off)", limits="0-32"),
+    Declared("amd.timers.noSpeechTimeoutMs", "amd.timers.noSpeechTimeoutMs", "int", "amd",
+             "no speech for this long: amd_no_speech_detected", 4000, default="5000", limits="500-60000 ms"),
+    Declared("amd.timers.decisionTimeoutMs", "amd.timers.decisionTimeoutMs", "int", "amd",
+             "no decision for this long: amd_decision_timeout", 12000, default="15000", limits="1000-120000 ms"),
+    Declared("amd.timers.toneTimeoutMs", "amd.timers.toneTimeoutMs", "int", "amd", "listen this long for a beep",
+             18000, default="20000", limits="1000-120000 ms"),
+    Declared("amd.timers.greetingCompletionTimeoutMs", "amd.timers.greetingCompletionTimeoutMs", "int", "amd",
+             "silence after a machine greeting", 1500, default="2000", limits="100-30000 ms"),
+    Declared("amd.recognizer", "amd.recognizer", "json", "amd", "speech recognizer for AMD: vendor, language, "
+             "label and the vendor's options", {"vendor": "google", "language": "en-US"}, open=True,
+             default="the application's"),
+)
+
+FIELDS = FAMILY
+DESTINATION = {"phone": "to.number", "teams": "to.number", "sip": "to.sipUri", "user": "to.name"}
+SAMPLE = Common(to="+12125550101", from_="+12125550100", app="0e06a1b0-d49f-4fb8-b973-b5a3c6758de1")
+
+
+def common(c: Common) -> dict[str, Any]:
+    """The flags and the form's first fields as the family's documented paths (tags go in by themselves)."""
+    target = c.target_type()
+    if target not in DESTINATION:
+        raise ValueError(f"to.type: the target is one of {', '.join(DESTINATION)}, not {target!r}")
+    values: dict[str, Any] = {"to.type": target, DESTINATION[target]: c.to.strip()}
+    for path, value in (("from", c.from_), ("application_sid", c.app), ("timeout", c.timeout),
+                        ("headers", c.headers or None), ("amd", c.amd)):
+        if value is not None:
+            values[path] = value
+    return values
