@@ -54,14 +54,15 @@ class Dialer:
         try:
             placed = await gateway.send(prepared)
         except GatewayError as exc:
-            call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None, raw=exc.detail)
+            call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None, raw=exc.detail,
+                                                   http_status=exc.status)
             return DialOutcome(call, prepared.notes, exc)
         except Exception as exc:  # noqa: BLE001 - an answer no check foresaw: the attempt must not stay queued
             error = GatewayBadResponse(f"the gateway's answer could not be read ({type(exc).__name__}: {exc})")
             call = await self.store.attempt_failed(attempt_id, str(error), sip_status=None)
             return DialOutcome(call, prepared.notes, error)
         call = await self.store.attempt_placed(attempt_id, call_sid=placed.call_sid, sip_call_id=placed.sip_call_id,
-                                               status=placed.status, raw=placed.raw)
+                                               status=placed.status, raw=placed.raw, http_status=placed.http_status)
         return DialOutcome(call, prepared.notes)
 
     async def hangup(self, call: CallRecord) -> None:

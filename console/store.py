@@ -277,18 +277,19 @@ class Store:
         status: CallStatus = CallStatus.DIALING,
         provider_status: str | None = None,
         raw: str = "",
+        http_status: int | None = None,
     ) -> CallRecord:
         """The gateway accepted the call and gave its id; events that came first join it now. `raw` is
-        the gateway's answer, kept in the timeline as the call's first event."""
+        the gateway's answer, kept in the timeline as the call's first event with its HTTP status."""
         return await self._writer.run(_attempt_placed, attempt_id, call_sid, sip_call_id, status, provider_status,
-                                      iso(self._clock()), self._redact(raw))
+                                      iso(self._clock()), self._redact(raw), http_status)
 
     async def attempt_failed(self, attempt_id: str, error: str, *, sip_status: int | None = None,
-                             raw: str = "") -> CallRecord:
+                             raw: str = "", http_status: int | None = None) -> CallRecord:
         """The gateway refused the call (or could not be reached); `error` is what the operator reads,
-        `raw` what the gateway answered (kept in the timeline)."""
+        `raw` what the gateway answered and `http_status` its status (kept in the timeline)."""
         return await self._writer.run(_attempt_failed, attempt_id, self._redact(error), sip_status, iso(self._clock()),
-                                      self._redact(raw))
+                                      self._redact(raw), http_status)
 
     async def ingest(self, event: CallEvent) -> Ingested:
         """Store a webhook event once and fold it into its call; returns after the commit.
@@ -668,32 +669,33 @@ def _begin_attempt(db: Database, row: dict[str, Any]) -> CallRecord:
 
 
 def _attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: str | None, status: CallStatus,
-                    provider_status: str | None, now: str, raw: str) -> CallRecord:
+                    provider_status: str | None, now: str, raw: str, http_status: int | None = None) -> CallRecord:
     call = _by_attempt(db, attempt_id)
     db["calls"].update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": now})
     db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND profile = ? AND call_sid = ?",
                [call["id"], call["profile"], call_sid])
-    _create_event(db, call, call_sid, status, provider_status, None, raw, now)
+    _create_event(db, call, call_sid, status, provider_status, None, raw, now, http_status)
     return _refold(db, call["id"])
 
 
 def _attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str,
-                    raw: str) -> CallRecord:
+                    raw: str, http_status: int | None = None) -> CallRecord:
     call = _by_attempt(db, attempt_id)
     db["calls"].update(call["id"], {"status": CallStatus.FAILED.value, "error": error, "sip_status": sip_status,
                                     "ended_at": call["ended_at"] or now, "updated_at": now})
-    _create_event(db, call, call["call_sid"], CallStatus.FAILED, None, sip_status, raw or error, now)
+    _create_event(db, call, call["call_sid"], CallStatus.FAILED, None, sip_status, raw or error, now, http_status)
     return CallRecord.from_row(db["calls"].get(call["id"]))
 
 
 def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, status: CallStatus,
-                  provider_status: str | None, sip_status: int | None, raw: str, now: str) -> None:
+                  provider_status: str | None, sip_status: int | None, raw: str, now: str,
+                  http_status: int | None = None) -> None:
     """The gateway's answer to the create, as the call's own event: the timeline starts with it, and
     every process following history learns of the call from it."""
     event = CallEvent(profile=call["profile"], provider=Provider(call["provider"]), kind=EventKind.STATUS,
                       call_sid=call_sid, token=call["attempt_id"], status=status, provider_status=provider_status,
                       sip_status=sip_status, received_at=parse_iso(now) or utc_now(), verified=True, raw=raw,
-                      source=EventSource.CREATE)
+                      source=EventSource.CREATE, details={"http_status": http_status} if http_status else {})
     row = dict(zip(_EVENT_COLUMNS, event_row(event, Redactor(()))))  # raw was redacted by the caller
     row["call_id"] = call["id"]
     db["events"].insert(row)

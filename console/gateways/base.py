@@ -79,6 +79,7 @@ class Placed:
     sip_call_id: str | None
     status: CallStatus  # what acceptance means on this API
     raw: str
+    http_status: int | None = None  # the create's HTTP status, kept with its answer
 
 
 @dataclass(frozen=True)

@@ -119,4 +119,4 @@ class IbmGateway(Gateway):
         if not isinstance(session, str) or not session.strip() or "msg" not in data:
             raise GatewayBadResponse("startOutboundCall answered without msg and a vgwSessionID text",
                                      detail=body_text(response), status=response.status_code)
-        return Placed(str(data["vgwSessionID"]), None, CallStatus.QUEUED, body_text(response))
+        return Placed(str(data["vgwSessionID"]), None, CallStatus.QUEUED, body_text(response), response.status_code)

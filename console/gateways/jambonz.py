@@ -126,8 +126,10 @@ class JambonzGateway(Gateway):
         found = []
         for row in mine:
             number = str(row.get("number", ""))
-            e164 = number if number.startswith("+") else f"+{number}"  # jambonz stores numbers without +
-            found.append(NumberInfo(e164, labels.get(e164, ""), row.get("application_sid")))
+            # jambonz stores E.164 numbers without the +; a national-format one (02079460000) is shown and sent
+            # as stored, for that is what its carrier lookup matches
+            shown = number if number.startswith(("+", "0")) else f"+{number}"
+            found.append(NumberInfo(shown, labels.get(shown, ""), row.get("application_sid")))
         return found
 
     async def list_applications(self) -> list[AppInfo]:
@@ -215,7 +217,7 @@ class JambonzGateway(Gateway):
                                      detail=body_text(response), status=response.status_code)
         call_id = data.get("callId") or data.get("callid")  # the code says callId, Cognigy's docs callid
         # The 201 comes once the INVITE is out: the call is dialing.
-        return Placed(data["sid"], call_id, CallStatus.DIALING, body_text(response))
+        return Placed(data["sid"], call_id, CallStatus.DIALING, body_text(response), response.status_code)
 
     # ------------------------------------------------------------ live calls
 

@@ -92,7 +92,7 @@ class MobtextingGateway(Gateway):
         if not isinstance(first, dict) or not isinstance(first.get("id"), (str, int)) or first.get("id") in ("", 0):
             raise GatewayBadResponse("MOBtexting queued the call but its answer holds no call id (data[0].id)",
                                      detail=body_text(response), status=response.status_code)
-        return Placed(str(first["id"]), None, CallStatus.QUEUED, body_text(response))
+        return Placed(str(first["id"]), None, CallStatus.QUEUED, body_text(response), response.status_code)
 
     async def lookup_live(self, call_id: str) -> CallLookup:
         """outgoing/callstatus?id=: the call's latest attempt (queued while one is still to come)."""

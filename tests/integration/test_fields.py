@@ -67,6 +67,16 @@ class Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self) -> None:  # noqa: N802
+        self.seen.append(Recorded("GET", self.path, dict(self.headers), b""))
+        rows = [{"number": "02079460000", "account_sid": ACCOUNT}, {"number": "15085550100", "account_sid": ACCOUNT}]
+        data = json.dumps(rows if self.path.startswith("/v1/PhoneNumbers") else []).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -329,3 +339,19 @@ def test_a_default_that_is_not_a_field_of_the_provider_is_refused_with_its_name(
         with pytest.raises(Exception) as caught:
             load_settings(cfg)
         assert said in str(caught.value), str(caught.value)
+
+
+def test_a_national_format_number_is_shown_and_sent_as_the_gateway_stores_it(tmp_path: Path, gateway: str) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(config_text(gateway))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "VGCONSOLE_CONFIG": str(cfg)}
+    listed = subprocess.run([sys.executable, "-m", "console", "numbers", "--profile", "jz", "--json"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert [row["number"] for row in json.loads(listed.stdout)] == ["02079460000", "+15085550100"]
+    Recorder.seen.clear()
+    result = dial(tmp_path, config_text(gateway), "--profile", "jz", "--to", "+12125550101", "--from", "02079460000",
+                  "--app", "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(Recorder.seen[-1].body)["from"] == "02079460000"

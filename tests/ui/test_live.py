@@ -81,8 +81,8 @@ async def test_the_detail_shows_every_event_and_the_request_with_secrets_masked(
         assert timeline.row_count == len(events) >= 3
         said = [str(timeline.get_row_at(i)[3]) for i in range(timeline.row_count)]
         sources = [str(timeline.get_row_at(i)[1]) for i in range(timeline.row_count)]
-        assert {"accepted", "trying", "ringing", "completed"} <= set(said)
-        assert sources[said.index("accepted")] == "create" and sources[said.index("trying")] == "webhook"
+        assert {"accepted, HTTP 201", "trying", "ringing", "completed"} <= set(said)  # the create's answer, its status
+        assert sources[said.index("accepted, HTTP 201")] == "create" and sources[said.index("trying")] == "webhook"
         timeline.move_cursor(row=said.index("trying"))
         await pilot.pause()
         assert '"call_status": "trying"' in str(app.screen.query_one("#raw", Static).render())
@@ -153,6 +153,15 @@ async def test_a_gateway_error_is_a_notification_and_a_row_never_a_traceback(liv
         assert shown["status"] == "refused"
         assert any("the call was not placed: application_sid not found" in n for n in notes(app))
         assert "application_sid not found" in live_store.call(call.attempt_id).error
+        # the refusal in the call's detail: the gateway's HTTP status and its own body
+        await select_row(pilot, call.attempt_id)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CallDetailScreen) and app.screen.detail is not None,
+                    "the detail")
+        first = app.screen.query_one("#timeline", DataTable).get_row_at(0)
+        assert (str(first[1]), str(first[3])) == ("create", "refused, HTTP 400")
+        assert '"msg": "application_sid not found 00000000-' in str(app.screen.query_one("#raw", Static).render())
+        await pilot.press("escape")
 
     # a gateway answering 500 with an empty body
     async with FaultyServer("script", [(500, {}, None)]) as server:

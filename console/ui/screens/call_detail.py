@@ -145,8 +145,10 @@ def timeline_words(events: list[EventRecord], provider: str) -> list[str]:
     for event in events:
         if event.amd_result:
             words.append(event.amd_result.value)
-        elif event.source is EventSource.CREATE:
-            words.append("refused" if event.status and event.status.value == "failed" else "accepted")
+        elif event.source is EventSource.CREATE:  # the gateway's answer to the create, with its HTTP status
+            word = "refused" if event.status and event.status.value == "failed" else "accepted"
+            http = event.details.get("http_status")
+            words.append(f"{word}, HTTP {http}" if http else word)
         elif event.source in (EventSource.OPERATOR, EventSource.DEADLINE):
             words.append(f"unknown: {event.details.get('why', '')}")
         elif provider == Provider.MOBTEXTING.value and event.source is EventSource.WEBHOOK and event.status:
