@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 import uuid
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -365,7 +365,7 @@ class TeamsTarget(_Target):
         return _hostname(value) if value else None
 
 
-Target = Annotated[Union[PhoneTarget, SipTarget, UserTarget, TeamsTarget], Field(discriminator="type")]
+Target = Annotated[PhoneTarget | SipTarget | UserTarget | TeamsTarget, Field(discriminator="type")]
 TARGET_TYPES = ("phone", "sip", "user", "teams")
 
 

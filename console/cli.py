@@ -286,7 +286,8 @@ def _fit(text: str, width: int) -> str:
 @click.pass_obj
 def export(c: _Ctx, fmt: str, output: Path | None, events: bool, **filters: Any) -> None:
     """Export call history as CSV or JSON (the same filters as the history screen)."""
-    from console.export import export as write, export_file
+    from console.export import export as write
+    from console.export import export_file
 
     if events and fmt != "json":
         raise click.UsageError("--events needs --format json")

@@ -11,7 +11,7 @@ import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -225,7 +225,7 @@ class _Profile(_Strict):
         """The documented fields under [defaults], each put on a sample request of this provider."""
         if not self.defaults.fields:
             return
-        fields = declarations(getattr(self, "provider"))
+        fields = declarations(self.provider)
         try:
             values = fields.flatten(self.defaults.fields)
         except UnknownField as exc:
@@ -358,7 +358,7 @@ class MobtextingProfile(_Profile):
 
 
 Profile = Annotated[
-    Union[CognigyProfile, JambonzProfile, IbmProfile, MobtextingProfile], Field(discriminator="provider")
+    CognigyProfile | JambonzProfile | IbmProfile | MobtextingProfile, Field(discriminator="provider")
 ]
 _PROVIDER_TAGS = tuple(p.value for p in Provider)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from console.calls import AmdOptions, DialRequest, headers_from_pairs, parse_json_text, tags_from_pairs
 from console.config import Settings
+from console.fields import Declarations, Declared
 from console.problems import InvalidInput, Problem
 from console.providers import declarations
 
@@ -56,8 +57,20 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 # The form's own fields that are documented request fields: a profile's [defaults] fill them by that name.
 FORM_PATHS = {"caller_name": "callerName", "from_host": "fromHost", "timeout": "timeout", "time_limit": "timeLimit",
-              "trunk": "to.trunk", "tenant": "to.tenant", "ibm_context": "context", "ibm_route": "route",
+              "trunk": "to.trunk", "tenant": "to.tenant", "vmail": "to.vmail", "sip_user": "to.auth.username",
+              "sip_password": "to.auth.password", "ibm_context": "context", "ibm_route": "route",
+              "ibm_sip_user": "tenantConfig.config.outboundCalls.sipAuth.username",
+              "ibm_sip_password": "tenantConfig.config.outboundCalls.sipAuth.password",
               "mob_name": "name", "mob_interval": "interval", "mob_webhook": "webhook_id"}
+# Documented fields with an editor of their own (F6, F7, F8).
+_EDITED = ("amd", "tag", "headers")
+
+
+def more_fields(fields: Declarations, target: str) -> list[Declared]:
+    """The documented fields the form itself does not show, for the fields editor."""
+    shown = set(FORM_PATHS.values())
+    return [d for d in fields if not d.common and d.path not in shown and d.path.split(".")[0] not in _EDITED
+            and (not d.targets or target in d.targets)]
 APPLICATION_LABEL = {"cognigy": "Application", "jambonz": "Application", "ibm": "Agent", "mobtexting": "IVR flow or audio"}
 
 
@@ -108,7 +121,8 @@ def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
     for name, path in FORM_PATHS.items():
         if path in documented:
             value = documented[path]
-            values[name] = value if isinstance(value, str) else json.dumps(value)
+            values[name] = (("on" if value else "") if isinstance(value, bool) else
+                            value if isinstance(value, str) else json.dumps(value))
     return values
 
 

@@ -23,8 +23,8 @@ from console.feed import HistoryFeed, OnEvent
 from console.gateways import GatewayPool
 from console.providers.ibm import DEPRECATION as IBM_DEPRECATION
 from console.providers.ibm import cloud_profiles as ibm_cloud_profiles
-from console.reconcile import Reconciler
 from console.receiver import Receiver, ReceiverState
+from console.reconcile import Reconciler
 from console.sharing import embedded_secret
 from console.status import CallEvent
 from console.store import Ingested, Store

@@ -8,6 +8,7 @@ each other (WAL). Write jobs are module-level functions, so either writer can ru
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -17,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 from pydantic import BaseModel
@@ -31,8 +33,8 @@ from console import schema
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
 from console.dbwriter import Writer
-from console.redact import Redactor
 from console.providers import Provider
+from console.redact import Redactor
 from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource, advance, live_sql
 from console.writer_process import ProcessWriter
 
@@ -165,6 +167,19 @@ class Followed:
     call: CallRecord | None
 
 
+T = TypeVar("T")
+
+
+def _reads(method: Callable[..., T]) -> Callable[..., T]:
+    """A read of history: counted while it runs, refused once the store is closed."""
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> T:
+        with self._reading():
+            return method(self, *args, **kwargs)
+
+    return read
+
+
 class Store:
     """The history database at `path`; close it when done (or use it as a context manager)."""
 
@@ -178,6 +193,9 @@ class Store:
         self._pending: dict[asyncio.AbstractEventLoop, list[tuple[tuple[Any, ...], asyncio.Future[Ingested]]]] = {}
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._gate = threading.Condition()  # reads in flight, so that closing never pulls a connection from one
+        self._active = 0
+        self._closed = False
         self._prepare()
         opener = partial(connect, self.path, self._synchronous)
         self._writer: Writer | ProcessWriter = (ProcessWriter(opener, name="vgconsole-store-writer") if writer == "process"
@@ -205,12 +223,32 @@ class Store:
         finally:
             db.close()
 
-    def close(self) -> None:
+    def close(self, wait_s: float = 10.0) -> None:
+        """Stop writing, then close the readers once the reads in flight (a thread the event loop left behind,
+        say) have finished: closing a connection another thread is reading from can crash the process."""
         self._writer.close()
+        with self._gate:
+            self._closed = True
+            self._gate.wait_for(lambda: self._active == 0, timeout=wait_s)
+            busy = self._active > 0
         with self._readers_lock:
-            for conn in self._readers:
-                conn.close()
+            if not busy:  # else they are left to close with their threads, which is safe
+                for conn in self._readers:
+                    conn.close()
             self._readers.clear()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._gate:
+            if self._closed:
+                raise StoreError(f"the history database {self.path} is closed")
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._active -= 1
+                self._gate.notify_all()
 
     def __enter__(self) -> Store:
         return self
@@ -348,9 +386,11 @@ class Store:
 
     # ------------------------------------------------------------ reads (call from a worker thread)
 
+    @_reads
     def count(self) -> int:
         return self._reader().execute("SELECT count(*) FROM calls").fetchone()[0]
 
+    @_reads
     def page(self, *, before: int | None = None, limit: int = 50, search: str | None = None,
              filter: CallFilter | None = None) -> list[CallRecord]:
         """Newest first, keyset-paged: pass the last row's id as `before` for the next page."""
@@ -419,6 +459,7 @@ class Store:
                 return
             before = rows[-1].id
 
+    @_reads
     def summary(self, filter: CallFilter | None = None, *, cancelled: Callable[[], bool] | None = None) -> Summary:
         """The dashboard for a filter: answer rate, AMD split, average ring and talk time, and calls per
         minute over the hour up to the filter's end (its `until`, else its newest call).
@@ -462,6 +503,7 @@ class Store:
             per_minute[min(max(slot, 0), 59)] += 1
         return Summary(total, answered or 0, human or 0, machine or 0, ring, talk, per_minute, end)
 
+    @_reads
     def call(self, key: int | str) -> CallRecord | None:
         """One call by row id, attempt id or provider call sid."""
         db = self._reader()
@@ -471,6 +513,7 @@ class Store:
             rows = list(db.query("SELECT * FROM calls WHERE attempt_id = ? OR call_sid = ? ORDER BY id DESC LIMIT 1", [key, key]))
         return CallRecord.from_row(rows[0]) if rows else None
 
+    @_reads
     def events(self, call_id: int) -> list[EventRecord]:
         rows = self._reader().query("SELECT * FROM events WHERE call_id = ? ORDER BY id", [call_id])
         return [EventRecord.from_row(r) for r in rows]
@@ -480,6 +523,7 @@ class Store:
         call = self.call(key)
         return CallDetail(call=call, events=self.events(call.id)) if call else None
 
+    @_reads
     def counts_since(self, since: datetime) -> dict[str, int]:
         """The console's counters: every call still going, however old, then the calls made since
         `since` that were answered and that failed."""
@@ -489,11 +533,13 @@ class Store:
                          [iso(since)]).fetchone()
         return {"live": live, "answered": row[0] or 0, "failed": row[1] or 0}
 
+    @_reads
     def live(self, limit: int = 10_000) -> list[CallRecord]:
         """Every call history still holds as going on, of every profile, oldest first."""
         rows = self._reader().query(f"SELECT * FROM calls WHERE {live_sql()} ORDER BY id LIMIT ?", [limit])
         return [CallRecord.from_row(r) for r in rows]
 
+    @_reads
     def live_activity(self, limit: int = 10_000) -> list[tuple[CallRecord, datetime]]:
         """Every call still going on, oldest first, with when history last heard of it (its newest event,
         or its creation): one query, each newest event found through the (call_id, id) index."""
@@ -507,6 +553,7 @@ class Store:
             found.append((call, max(call.created_at, parse_iso(heard) or call.created_at)))
         return found
 
+    @_reads
     def last_call_to(self, number: str, since: datetime) -> CallRecord | None:
         """The newest call to `number` placed since `since` (the date index narrows it to those calls)."""
         rows = list(self._reader().query("SELECT * FROM calls WHERE created_at >= ? AND to_number = ? ORDER BY id DESC "
@@ -515,13 +562,16 @@ class Store:
 
     # ------------------------------------------------------------ following (every process on one history)
 
+    @_reads
     def history_id(self) -> str:
         """What identifies this history to the other vgconsole processes on the host."""
         return self._reader().execute("SELECT value FROM meta WHERE key = 'history_id'").fetchone()[0]
 
+    @_reads
     def last_event_id(self) -> int:
         return self._reader().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
 
+    @_reads
     def events_since(self, after: int, limit: int = 500,
                      skip: Callable[[int], bool] | None = None) -> tuple[list[Followed], int]:
         """Events stored after event `after`, oldest first, with their calls as they stand now, and the last
@@ -548,6 +598,7 @@ class Store:
                                       calls.get(r["call_id"]) if r["call_id"] is not None else None))
         return found, last
 
+    @_reads
     def by_sids(self, profile: str, sids: list[str]) -> dict[str, CallRecord]:
         """Our record of each of these gateway calls (the newest attempt per sid), where we have one."""
         found: dict[str, CallRecord] = {}
@@ -558,16 +609,19 @@ class Store:
             found.update((r["call_sid"], CallRecord.from_row(r)) for r in rows)
         return found
 
+    @_reads
     def unfinished(self, profile: str, limit: int = 200) -> list[CallRecord]:
         """Calls of a profile that history still believes are going on, newest first."""
         rows = self._reader().query(f"SELECT * FROM calls WHERE profile = ? AND {live_sql()} ORDER BY id DESC LIMIT ?",
                                     [profile, limit])
         return [CallRecord.from_row(r) for r in rows]
 
+    @_reads
     def rejected(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest webhooks that could not be understood."""
         return list(self._reader().query("SELECT * FROM rejected_events ORDER BY id DESC LIMIT ?", [limit]))
 
+    @_reads
     def orphan_count(self) -> int:
         """Events whose attempt is not (yet) known."""
         return self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0]

@@ -21,14 +21,15 @@ from textual.notifications import Notify
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from console import paths
 from console.calls import DialRequest
 from console.config import Settings
 from console.dialer import DialOutcome
-from console import paths
 from console.dialform import JAMBONZ_FAMILY, Editors, form_from_record
 from console.gateways.errors import GatewayError
-from console.reconcile import unknown_event
+from console.providers import declarations
 from console.receiver import ReceiverState
+from console.reconcile import unknown_event
 from console.services import Services
 from console.status import EventSource
 from console.store import CallRecord, utc_now
@@ -46,9 +47,10 @@ from console.ui.messages import (
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
-from console.ui.screens.help import HelpScreen
+from console.ui.screens.fields_editor import FieldsEditor
 from console.ui.screens.gateway_live import LiveCallsScreen
 from console.ui.screens.gateway_pages import GatewayPagesScreen
+from console.ui.screens.help import HelpScreen
 from console.ui.screens.history import HistoryScreen
 from console.ui.screens.history_filter import FilterScreen
 from console.ui.screens.mark_ended import MarkEnded
@@ -75,6 +77,8 @@ class ConsoleApp(App[None]):
         Binding("f6", "edit_amd", "AMD", id="edit-amd", tooltip="Answering-machine detection."),
         Binding("f7", "edit_tags", "Tags", id="edit-tags", tooltip="JSON metadata for the next calls."),
         Binding("f8", "edit_headers", "Headers", id="edit-headers", tooltip="SIP headers."),
+        Binding("f12", "edit_fields", "More", id="edit-fields",
+                tooltip="Every other documented request field, by its documented name."),
         Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
         Binding("f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."),
         Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
@@ -467,7 +471,8 @@ class ConsoleApp(App[None]):
 
     @on(DialForm.EditorWanted)
     def editor_wanted(self, message: DialForm.EditorWanted) -> None:
-        {"amd": self.action_edit_amd, "tags": self.action_edit_tags, "headers": self.action_edit_headers}[message.editor]()
+        {"amd": self.action_edit_amd, "tags": self.action_edit_tags, "headers": self.action_edit_headers,
+         "fields": self.action_edit_fields}[message.editor]()
 
     def action_edit_amd(self) -> None:
         target = self._editor_target()
@@ -501,6 +506,21 @@ class ConsoleApp(App[None]):
                 form.editors_changed()
 
         self.push_screen(PairsEditor(kind, getattr(editors, kind)), saved)
+
+    def action_edit_fields(self) -> None:
+        target = self._editor_target()
+        if target is None:
+            return
+        form, editors = target
+
+        def saved(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                editors.fields = values
+                form.editors_changed()
+
+        profile = self.settings.profile(self.profile_name)
+        self.push_screen(FieldsEditor(declarations(profile.provider), form.target(), editors.fields,
+                                      profile.region or self.settings.default_region), saved)
 
     def action_edit_tags(self) -> None:
         self._pairs("tags")

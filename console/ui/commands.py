@@ -24,6 +24,7 @@ class ConsoleCommands(Provider):
             ("amd", "answering-machine detection options", app.action_edit_amd),
             ("tags", "tags for the next calls", app.action_edit_tags),
             ("headers", "SIP headers for the next calls", app.action_edit_headers),
+            ("fields", "every other documented request field", app.action_edit_fields),
             ("help", "every key and command", app.action_help),
             ("q", "quit", app.action_quit),
         ]

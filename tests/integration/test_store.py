@@ -448,3 +448,34 @@ def test_the_writer_finds_calls_through_an_index_never_a_scan(db_path: Path, sto
                                                          [*fixed, "a", "b", "c"]))
         assert f"USING INDEX {index}" in plan, plan
     conn.close()
+
+
+async def test_closing_waits_for_a_read_in_flight_on_another_thread_and_refuses_reads_after(db_path: Path,
+                                                                                            clock: FrozenClock) -> None:
+    """The reconciler's read runs on a thread that a cancelled task leaves behind; closing the store under it
+    used to pull the connection from a running query (a segfault at exit)."""
+    import threading
+    import time
+
+    store = Store(db_path, clock=clock, writer="thread")
+    for n in range(30):
+        await attempt(store, to=f"+1212555{n:04d}")
+    started, outcome = threading.Event(), {}
+
+    def slow_read() -> None:
+        store._reader().conn.set_progress_handler(lambda: time.sleep(0.002) or 0, 50)  # this thread's reads crawl
+        started.set()
+        try:
+            outcome["rows"] = len(store.live_activity())
+        except Exception as exc:  # noqa: BLE001 - what the read met is the finding
+            outcome["error"] = repr(exc)
+
+    reader = threading.Thread(target=slow_read)
+    reader.start()
+    started.wait(5)
+    time.sleep(0.05)
+    store.close()
+    reader.join(10)
+    assert outcome == {"rows": 30}, outcome
+    with pytest.raises(StoreError, match="is closed"):
+        store.live_activity()

@@ -119,3 +119,35 @@ async def test_the_amd_editor_keeps_what_it_does_not_show(live_store: Store) -> 
         assert (kept["thresholdWordCount"], kept["digitCount"]) == (6, 4)
         assert kept["recognizer"] == {"vendor": "google", "language": "en-GB", "label": "amd-stt",
                                       "hints": ["voicemail"]}
+
+
+async def test_more_fields_by_their_documented_names_reach_the_call(live_store: Store) -> None:
+    from textual.widgets import Collapsible
+
+    from console.ui.screens.fields_editor import FieldsEditor
+
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f12")
+        assert isinstance(app.screen, FieldsEditor)
+        editor = app.screen
+        paths = {str(label.render()): label for label in editor.query(".label")}
+        assert {"speech_synthesis_vendor", "listen", "notifyUrl", "to.proxy"} <= set(paths)
+        assert not {"from", "tag", "amd", "amd.digitCount", "callerName"} & set(paths)  # the form's own, or edited
+        inputs = {d.path: wid for wid, d in editor._ids.items()}
+        editor.query_one(f"#{inputs['listen']}", Input).value = '["not", "an object"]'
+        await pilot.pause()
+        await pilot.press("ctrl+g")  # refused: the bad value is shown, its group opened, the editor stays
+        assert app.screen is editor
+        error = editor.query_one(f"#{inputs['listen']}-error")
+        assert error.has_class("shown") and "listen" in str(error.render())
+        assert not editor.query_one("#group-media", Collapsible).collapsed
+        editor.query_one(f"#{inputs['listen']}", Input).value = '{"url": "wss://media.example.com/l"}'
+        editor.query_one(f"#{inputs['speech_synthesis_vendor']}", Input).value = "google"
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        assert not isinstance(app.screen, FieldsEditor)
+        summary = str(app.query_one("#editors-summary", Static).render())
+        assert "more: speech_synthesis_vendor, listen" in summary
+        call = await dial(pilot, "+12125550101")
+        body = live_store.call(call.attempt_id).request["body"]
+        assert body["listen"] == {"url": "wss://media.example.com/l"} and body["speech_synthesis_vendor"] == "google"

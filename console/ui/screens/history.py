@@ -11,13 +11,13 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Sparkline, Static
+from textual.worker import get_current_worker
 
 from console.callfilter import CallFilter
 from console.export import CSV_COLUMNS, export_file

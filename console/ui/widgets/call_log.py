@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.message import Message
 
 from console.store import CallRecord
-from console.ui.messages import MarkEndedWanted
 from console.ui.formatting import amd_cell, clock_time, ring_seconds, seconds, status_cell, tags_summary, talk_seconds
+from console.ui.messages import MarkEndedWanted
 from console.ui.widgets.tables import ConsoleTable, SortText
 
 MAX_ROWS = 500

@@ -64,6 +64,7 @@ class DialForm(VerticalScroll):
             yield Button("AMD… F6", id="open-amd", compact=True)
             yield Button("Tags… F7", id="open-tags", compact=True)
             yield Button("Headers… F8", id="open-headers", compact=True)
+            yield Button("More… F12", id="open-fields", compact=True)
         yield Static("", id="editors-summary")
         yield Label("", classes="error", id="error-more")
         yield Label("", classes="error", id="error-tags")
@@ -177,8 +178,8 @@ class DialForm(VerticalScroll):
 
     def _focus(self, name: str) -> None:
         if name == "more":
-            return  # the problem is shown under the summary; the fields come from the profile's defaults
-        if name in ("tags", "headers", "amd"):
+            name = "fields"  # the problem is shown under the summary; its editor is the way to it
+        if name in ("tags", "headers", "amd", "fields"):
             self.query_one(f"#open-{name}").focus()
         else:
             self.query_one(f"#f-{name}").focus()
@@ -211,6 +212,6 @@ class DialForm(VerticalScroll):
         self.post_message(self.EditorWanted((event.button.id or "").removeprefix("open-")))
 
     def editors_changed(self) -> None:
-        self._touched |= {"tags", "headers", "amd"}
+        self._touched |= {"tags", "headers", "amd", "more"}
         self.show_editor_summary()
         self.validate_soon()
