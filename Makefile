@@ -6,13 +6,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 run: $(STAMP)
 	$(BIN)/vgconsole $(ARGS)
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Style and likely bugs (ruff), types (mypy, strict outside the UI), and the import contracts (services
+# never import Textual; providers never import the UI; gateway clients never import the simulator).
+lint: $(STAMP)
+	$(BIN)/ruff check console tests bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
@@ -29,4 +36,4 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache

@@ -32,7 +32,12 @@ from console.store import Store  # noqa: E402
 CACHE = ROOT / "bench" / ".cache"
 GENERATOR = 1  # bump when the generated data changes shape
 STATUSES = ["completed"] * 55 + ["no_answer"] * 20 + ["busy"] * 10 + ["failed"] * 10 + ["canceled"] * 5
-PROFILES = [("demo-cognigy", "cognigy"), ("demo-jambonz", "jambonz"), ("demo-ibm", "ibm"), ("demo-mobtexting", "mobtexting")]
+PROFILES = [
+    ("demo-cognigy", "cognigy"),
+    ("demo-jambonz", "jambonz"),
+    ("demo-ibm", "ibm"),
+    ("demo-mobtexting", "mobtexting"),
+]
 
 
 def log(msg: str) -> None:
@@ -67,12 +72,18 @@ def generate(path: Path, calls: int, events_per_call: int) -> None:
             sid = f"{rng.getrandbits(128):032x}"
             to = number(rng)
             tags = json.dumps({"campaign": f"campaign-{i % 50}", "agent": f"agent-{i % 200}"})
-            request = json.dumps({"from": "+12125550100", "to": {"type": "phone", "number": to}, "tag": json.loads(tags)})
+            request = json.dumps(
+                {"from": "+12125550100", "to": {"type": "phone", "number": to}, "tag": json.loads(tags)}
+            )
             call_rows.append((i + 1, f"{i:016x}", profile, provider, sid, None, "+12125550100", to, "phone", status,
                               None, 200 if answered else 486, "OK" if answered else "Busy Here", None, None, tags,
                               request, None, at(created), at(created + 8) if answered else None,
                               at(created + 8 + (duration or 30)), at(created + 8 + (duration or 30)), duration))
-            flow = ["trying", "ringing", "in-progress", "completed"] if answered else ["trying", "ringing", "early-media", status]
+            flow = (
+                ["trying", "ringing", "in-progress", "completed"]
+                if answered
+                else ["trying", "ringing", "early-media", status]
+            )
             for n in range(events_per_call):
                 word = flow[n % len(flow)]
                 raw = json.dumps({"call_sid": sid, "direction": "outbound", "from": "12125550100", "to": to,
@@ -83,8 +94,9 @@ def generate(path: Path, calls: int, events_per_call: int) -> None:
         conn.execute("BEGIN")
         conn.executemany(f"INSERT INTO calls VALUES ({','.join('?' * 23)})", call_rows)
         conn.executemany(
-            "INSERT INTO events (dedup_key, call_id, profile, provider, call_sid, token, kind, status, provider_status, "
-            "sip_status, sip_reason, amd_result, amd_reason, duration, customer_data, details, received_at, verified, raw) "
+            "INSERT INTO events (dedup_key, call_id, profile, provider, call_sid, token, kind, status, "
+            "provider_status, sip_status, sip_reason, amd_result, amd_reason, duration, customer_data, details, "
+            "received_at, verified, raw) "
             f"VALUES ({','.join('?' * 19)})",
             event_rows,
         )
@@ -142,8 +154,9 @@ def main() -> None:
             digits = "".join(ch for ch in term if ch.isdigit())
             like = f"%{digits}%"
             reader.execute(
-                "SELECT * FROM calls WHERE attempt_id LIKE ? OR call_sid LIKE ? OR from_number LIKE ? OR to_number LIKE ? "
-                "OR tags LIKE ? ORDER BY id DESC LIMIT 50", [like] * 5
+                "SELECT * FROM calls WHERE attempt_id LIKE ? OR call_sid LIKE ? OR from_number LIKE ? "
+                "OR to_number LIKE ? OR tags LIKE ? ORDER BY id DESC LIMIT 50",
+                [like] * 5,
             ).fetchall()
 
         scan_ms = statistics.median(median_ms(lambda t=t: scan(t), 1) for t in terms[:5])

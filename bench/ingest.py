@@ -130,8 +130,21 @@ def drive(port: int, events: int, concurrency: int, procs: int,
     out: mp.Queue = mp.Queue()
     start_at = time.time() + 1.0
     per = events // procs
-    workers = [mp.Process(target=client_process, args=("127.0.0.1", port, i * per, per if i < procs - 1 else events - per * i,
-                                                       concurrency // procs, start_at, out)) for i in range(procs)]
+    workers = [
+        mp.Process(
+            target=client_process,
+            args=(
+                "127.0.0.1",
+                port,
+                i * per,
+                per if i < procs - 1 else events - per * i,
+                concurrency // procs,
+                start_at,
+                out,
+            ),
+        )
+        for i in range(procs)
+    ]
     before = {pid: cpu_seconds(pid) for pid in watch}
     for w in workers:
         w.start()
@@ -182,7 +195,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each phase (medians compared)")
-    parser.add_argument("--writer", choices=["process", "thread"], default="process", help="the store's [storage] writer")
+    parser.add_argument(
+        "--writer", choices=["process", "thread"], default="process", help="the store's [storage] writer"
+    )
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -198,7 +213,10 @@ def main() -> None:
             rate, _, generator, used = drive(port, args.events, args.concurrency, args.procs, [bare.pid])
             bare_rates.append(rate)
             cpu.setdefault("bare server", []).append(used[bare.pid])
-            log(f"           {rate:.0f}/s; CPU per event: server {used[bare.pid]:.0f} µs, load generator {generator:.0f} µs")
+            log(
+                f"           {rate:.0f}/s; CPU per event: server {used[bare.pid]:.0f} µs, "
+                f"load generator {generator:.0f} µs"
+            )
         finally:
             bare.terminate()
             bare.wait(10)
@@ -233,9 +251,11 @@ def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, 
         db = Path(tmp) / "ingest.db"
         cfg = Path(tmp) / "c.toml"
         port = free_port()
-        cfg.write_text(f'[receiver]\nport = {port}\n[storage]\nsynchronous = "full"\nwriter = "{args.writer}"\n[profiles.load]\n'
-                       'provider = "jambonz"\nbase_url = "https://jz.example"\n'
-                       f'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\nwebhook_secrets = ["{SECRET}"]\n')
+        cfg.write_text(
+            f'[receiver]\nport = {port}\n[storage]\nsynchronous = "full"\nwriter = "{args.writer}"\n[profiles.load]\n'
+            'provider = "jambonz"\nbase_url = "https://jz.example"\n'
+            f'account_sid = "fef61e75-cec3-496c-a7bc-8368e4d02a04"\napi_key = "k"\nwebhook_secrets = ["{SECRET}"]\n'
+        )
         receiver = subprocess.Popen([sys.executable, "-m", "console", "--config", str(cfg), "--db", str(db), "receive"],
                                     env={**env, "XDG_DATA_HOME": tmp}, stdout=subprocess.DEVNULL)
         try:

@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from console.calls import DialRequest  # noqa: E402
-from console.config import DEMO_APPLICATION_SID, load_settings  # noqa: E402
-from console.services import Services  # noqa: E402
-from console.status import JAMBONZ_STATUS, CallStatus, EventSource  # noqa: E402
-from console.store import Store  # noqa: E402
+from console.calls import DialRequest
+from console.config import DEMO_APPLICATION_SID, load_settings
+from console.services import Services
+from console.status import JAMBONZ_STATUS, CallStatus, EventSource
+from console.store import Store
 
 
 async def campaign(calls: int, lost: float, speed: float, folder: Path) -> dict[str, float]:

@@ -175,7 +175,11 @@ async def measure(app: Any, args: argparse.Namespace, placing: Any, go: Any) -> 
         await asyncio.sleep(WARM_UP_S)  # until calls end as fast as they start
         rows_before, events_before, started = log_widget.applied, events["n"], time.perf_counter()
         loaded = await type_keys(app, args.seconds - WARM_UP_S)
-        rows, got, elapsed = log_widget.applied - rows_before, events["n"] - events_before, time.perf_counter() - started
+        rows, got, elapsed = (
+            log_widget.applied - rows_before,
+            events["n"] - events_before,
+            time.perf_counter() - started,
+        )
         for _ in range(300):  # bounded: 30 s for the dialer to finish
             if not placing.is_alive():
                 break

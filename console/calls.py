@@ -53,7 +53,9 @@ RESERVED_HEADERS = frozenset(
     )
 )
 _SIP_URI = re.compile(r"^sips?:(?:[^@\s<>\"]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::\d{1,5})?(?:;[^\s<>\"]*)?$")
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$"
+)
 # SIP user part (RFC 3261 `user`, unescaped), for a `from` that is not a phone number.
 _SIP_USER = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/]{1,256}$")
 # A national-format number (a trunk prefix 0, digits only), kept as typed rather than guessed at.
@@ -672,10 +674,14 @@ class DialRequest(_Model):
         if p in _JAMBONZ_FAMILY:
             has_hook = self.jambonz is not None and self.jambonz.call_hook is not None
             if not self.application_sid and not has_hook:
-                raise FieldValueError("application_sid", "either an application (application_sid) or a call_hook is needed")
+                raise FieldValueError(
+                    "application_sid", "either an application (application_sid) or a call_hook is needed"
+                )
         elif p is Provider.IBM:
             if self.to.type not in ("phone", "sip"):
-                raise FieldValueError("to", f"IBM Voice Gateway dials tel: or sip: URIs; a {self.to.type} target is jambonz-only")
+                raise FieldValueError(
+                    "to", f"IBM Voice Gateway dials tel: or sip: URIs; a {self.to.type} target is jambonz-only"
+                )
             if self.from_ and not self.from_.startswith(("+", "sip:", "sips:")):
                 raise FieldValueError("from", "IBM Voice Gateway calls from a tel: or sip: URI: give a phone number "
                                               "or a SIP URI")

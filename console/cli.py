@@ -56,7 +56,12 @@ def _fail_config(exc: ConfigError) -> NoReturn:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: $VGCONSOLE_CONFIG or the XDG location).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: $VGCONSOLE_CONFIG or the XDG location).",
+)
 @click.option("--profile", help="Profile to start with.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database file.")
 @click.option("--theme", help="Theme name.")
@@ -219,17 +224,30 @@ _HISTORY_COLUMNS = (("id", 7), ("created (UTC)", 19), ("profile", 16), ("status"
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The history screen's filter, as options (history and export share them)."""
-    for option in reversed((
-        click.option("--search", help="Text to find in numbers, ids and tags."),
-        click.option("--filter-profile", "f_profile", metavar="NAME", help="Only this profile's calls."),
-        click.option("--status", "f_status", help="queued, dialing, ringing, answered, completed, busy, no_answer, "
-                                                  "canceled or failed."),
-        click.option("--since", "f_since", metavar="WHEN", help="Created at or after: 2026-11-21, '2026-11-21 09:30', "
-                                                                "today, or a span back such as 24h, 7d."),
-        click.option("--until", "f_until", metavar="WHEN", help="Created before (same forms)."),
-        click.option("--answered/--not-answered", "f_answered", default=None, help="Only answered (or unanswered) calls."),
-        click.option("--amd", "f_amd", metavar="RESULT", help="AMD verdict: human, machine, no_speech or undecided."),
-    )):
+    for option in reversed(
+        (
+            click.option("--search", help="Text to find in numbers, ids and tags."),
+            click.option("--filter-profile", "f_profile", metavar="NAME", help="Only this profile's calls."),
+            click.option(
+                "--status",
+                "f_status",
+                help="queued, dialing, ringing, answered, completed, busy, no_answer, canceled or failed.",
+            ),
+            click.option(
+                "--since",
+                "f_since",
+                metavar="WHEN",
+                help="Created at or after: 2026-11-21, '2026-11-21 09:30', today, or a span back such as 24h, 7d.",
+            ),
+            click.option("--until", "f_until", metavar="WHEN", help="Created before (same forms)."),
+            click.option(
+                "--answered/--not-answered", "f_answered", default=None, help="Only answered (or unanswered) calls."
+            ),
+            click.option(
+                "--amd", "f_amd", metavar="RESULT", help="AMD verdict: human, machine, no_speech or undecided."
+            ),
+        )
+    ):
         command = option(command)
     return command
 
@@ -250,7 +268,7 @@ def _filter(search: str | None, f_profile: str | None, f_status: str | None, f_s
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
-def history(c: _Ctx, limit: int, as_json: bool, **filters: Any) -> None:
+def history(c: _Ctx, /, limit: int, as_json: bool, **filters: Any) -> None:
     """Show recent calls, newest first."""
     chosen = _filter(**filters)
     settings = c.settings()
@@ -280,11 +298,13 @@ def _fit(text: str, width: int) -> str:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output)."
+)
 @filter_options
 @click.option("--events/--no-events", default=False, help="JSON only: include each call's event timeline.")
 @click.pass_obj
-def export(c: _Ctx, fmt: str, output: Path | None, events: bool, **filters: Any) -> None:
+def export(c: _Ctx, /, fmt: str, output: Path | None, events: bool, **filters: Any) -> None:
     """Export call history as CSV or JSON (the same filters as the history screen)."""
     from console.export import export as write
     from console.export import export_file
@@ -343,7 +363,8 @@ def _gateway_run(c: _Ctx, profile: str | None, job: Callable[[GatewayPool, str, 
 
 def _listing(c: _Ctx, profile: str | None, as_json: bool, method: str, line: Callable[[Any], str]) -> None:
     async def job(pool: GatewayPool, name: str, settings: Settings) -> list[Any]:
-        return await getattr(await pool.get(name), method)()
+        found: list[Any] = await getattr(await pool.get(name), method)()
+        return found
 
     rows = _gateway_run(c, profile, job)
     if as_json:
@@ -552,6 +573,7 @@ def dial(c: _Ctx, to: str | None, profile: str | None, target: str | None, from_
                 click.echo(f"vgconsole: the call was not placed: {outcome.error}", err=True)
                 return 1
             call = outcome.call
+            assert call is not None  # placed: the attempt is in history
             state["attempt"] = call.attempt_id
             say(f"placed: attempt {call.attempt_id}, call {call.call_sid} ({call.status.value})",
                 attempt=call.attempt_id, call_sid=call.call_sid, status=call.status.value)
@@ -600,7 +622,9 @@ def event_line(event: Any, ingested: Any) -> str:
     sip = f" {event.sip_status}" if event.sip_status else ""
     note = " (duplicate)" if ingested.duplicate else ("" if ingested.call else " (call not known yet)")
     trust = "" if event.verified else " [unverified]"
-    return f"{iso(event.received_at)} {event.profile} {event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}"
+    return (
+        f"{iso(event.received_at)} {event.profile} {event.kind.value} {event.call_sid or '-'} {what}{sip}{note}{trust}"
+    )
 
 
 def event_logger(writer: Any) -> Callable[[Any, Any], None]:

@@ -138,6 +138,7 @@ def _env_name(value: str | None) -> str | None:
 
 
 class _Profile(_Strict):
+    provider: str  # each provider's profile narrows it to its own name
     description: str = ""
     # Watch only: no dialling, no hang-up, from the console or the command line (a production profile).
     read_only: bool = False
@@ -203,7 +204,7 @@ class _Profile(_Strict):
 
     def _check_defaults(self) -> None:
         """Dial defaults the provider cannot use are a config error, not a surprise at dial time."""
-        provider = getattr(self, "provider", "")
+        provider = self.provider
         d = self.defaults
         if provider in ("cognigy", "jambonz"):
             if d.application:
@@ -250,7 +251,9 @@ class _Profile(_Strict):
         return self.api_key
 
 
-DEFAULT_ANSWER_VERBS = [{"verb": "say", "text": "Please hold."}, {"verb": "pause", "length": 3600}]
+DEFAULT_ANSWER_VERBS: list[dict[str, Any]] = [
+    {"verb": "say", "text": "Please hold."}, {"verb": "pause", "length": 3600},
+]
 
 
 def _without_v1(value: str | None) -> str | None:
@@ -266,12 +269,17 @@ class CognigyProfile(_Profile):
     company: str | None = None  # a company's SaaS installation: api-<company>-vg.cognigy.cloud
     cxone: str | None = None  # a NiCE CXone region: cognigy-vg-api-<region>.nicecxone.com
     account_sid: Sid
-    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: list(DEFAULT_ANSWER_VERBS))
+    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: [dict(v) for v in DEFAULT_ANSWER_VERBS])
 
     _strip_v1 = field_validator("base_url")(_without_v1)
 
     def _locators(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "environment": self.environment, "company": self.company, "cxone": self.cxone}
+        return {
+            "base_url": self.base_url,
+            "environment": self.environment,
+            "company": self.company,
+            "cxone": self.cxone,
+        }
 
     @field_validator("company")
     @classmethod
@@ -301,7 +309,7 @@ class JambonzProfile(_Profile):
     provider: Literal["jambonz"]
     account_sid: Sid
     # What the console's call_hook answers when a call runs without an application (per_call_hooks).
-    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: list(DEFAULT_ANSWER_VERBS))
+    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: [dict(v) for v in DEFAULT_ANSWER_VERBS])
 
     _strip_v1 = field_validator("base_url")(_without_v1)
     # Without an application: send call_hook + call_status_hook pointing at the console instead.
@@ -335,7 +343,9 @@ class IbmProfile(_Profile):
     @model_validator(mode="after")
     def _path_id(self) -> IbmProfile:
         if bool(self.agent_number) == bool(self.tenant_id):
-            raise FieldValueError("agent_number", "set agent_number (Voice Agent) or tenant_id (on-premises), one of them")
+            raise FieldValueError(
+                "agent_number", "set agent_number (Voice Agent) or tenant_id (on-premises), one of them"
+            )
         return self
 
     @property
@@ -612,7 +622,9 @@ class Settings(BaseSettings):
         try:
             return self.profiles[key]
         except KeyError:
-            raise ConfigError(self._source, [Problem("profile", f"no profile {key!r} ({', '.join(self.profiles)})")]) from None
+            raise ConfigError(
+                self._source, [Problem("profile", f"no profile {key!r} ({', '.join(self.profiles)})")]
+            ) from None
 
     def region_for(self, name: str) -> str:
         return self.profiles[name].region or self.default_region
@@ -648,17 +660,17 @@ def _from_default(text: str, region: str, where: str) -> str:
 
 # ---------------------------------------------------------------- loading
 
-_FILE_DATA: ContextVar[dict[str, Any]] = ContextVar("vgconsole_config_file_data", default={})
+_FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("vgconsole_config_file_data", default=None)
 
 
 class _FileSource(PydanticBaseSettingsSource):
     """The parsed TOML file (read by load_settings, which can say where a syntax error is)."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return _FILE_DATA.get().get(field_name), field_name, False
+        return (_FILE_DATA.get() or {}).get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return dict(_FILE_DATA.get())
+        return dict(_FILE_DATA.get() or {})
 
 
 def read_toml(path: Path) -> dict[str, Any]:

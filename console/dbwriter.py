@@ -41,7 +41,9 @@ class WriterStats:
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception the job raised)
 
 
-def run_batch(db: Database, jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> tuple[list[Outcome], BaseException | None]:
+def run_batch(
+    db: Database, jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]
+) -> tuple[list[Outcome], BaseException | None]:
     """Run `jobs` in one transaction, each in its own savepoint. Returns each job's outcome and the
     error that kept the whole batch from committing (then nothing of it is stored)."""
     try:

@@ -36,10 +36,14 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("to", "Number", placeholder="+1 212 555 0101"),
     FieldSpec("from", "From", placeholder="pick from Numbers, or type"),
     FieldSpec("application", "Application", placeholder="pick from Applications, or type"),
-    FieldSpec("trunk", "Carrier trunk", providers=JAMBONZ_FAMILY, targets=("phone",), placeholder="carrier name (optional)"),
+    FieldSpec(
+        "trunk", "Carrier trunk", providers=JAMBONZ_FAMILY, targets=("phone",), placeholder="carrier name (optional)"
+    ),
     FieldSpec("sip_user", "SIP auth user", providers=JAMBONZ_FAMILY, targets=("sip",)),
     FieldSpec("sip_password", "SIP auth pass", "secret", providers=JAMBONZ_FAMILY, targets=("sip",)),
-    FieldSpec("tenant", "Teams tenant", providers=JAMBONZ_FAMILY, targets=("teams",), placeholder="default: the account's"),
+    FieldSpec(
+        "tenant", "Teams tenant", providers=JAMBONZ_FAMILY, targets=("teams",), placeholder="default: the account's"
+    ),
     FieldSpec("vmail", "Voicemail", "switch", providers=JAMBONZ_FAMILY, targets=("teams",)),
     FieldSpec("caller_name", "Caller name", providers=JAMBONZ_FAMILY),
     FieldSpec("from_host", "From host", providers=JAMBONZ_FAMILY),
@@ -71,7 +75,12 @@ def more_fields(fields: Declarations, target: str) -> list[Declared]:
     shown = set(FORM_PATHS.values())
     return [d for d in fields if not d.common and d.path not in shown and d.path.split(".")[0] not in _EDITED
             and (not d.targets or target in d.targets)]
-APPLICATION_LABEL = {"cognigy": "Application", "jambonz": "Application", "ibm": "Agent", "mobtexting": "IVR flow or audio"}
+APPLICATION_LABEL = {
+    "cognigy": "Application",
+    "jambonz": "Application",
+    "ibm": "Agent",
+    "mobtexting": "IVR flow or audio",
+}
 
 
 def tag_pairs(tags: dict[str, Any]) -> list[tuple[str, str]]:
@@ -148,7 +157,10 @@ def build_request(settings: Settings, profile_name: str, values: dict[str, str],
     profile = settings.profile(profile_name)
     provider = profile.provider
     problems: list[Problem] = []
-    get = lambda name: (values.get(name) or "").strip()  # noqa: E731
+
+    def get(name: str) -> str:
+        return (values.get(name) or "").strip()
+
     target = get("to_type") or "phone"
     to: dict[str, Any] = {"type": target}
     key = {"phone": "number", "teams": "number", "sip": "sip_uri", "user": "name"}[target]
@@ -252,7 +264,10 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
     values = initial_values(settings, profile_name)
     editors = Editors.from_profile(settings.profile(profile_name))
     dial = request.get("dial") if isinstance(request.get("dial"), dict) else None
-    text = lambda value: "" if value is None else str(value)  # noqa: E731
+
+    def text(value: Any) -> str:
+        return "" if value is None else str(value)
+
     if dial is None:  # recorded before requests kept their form: what the call row itself says
         values.update({"to_type": target_type or "phone", "to": to_number or "", "from": from_number or values["from"]})
         editors.tags = tag_pairs(tags)

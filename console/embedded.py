@@ -27,7 +27,9 @@ def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None, secre
     `secret` signs its webhooks (every console's simulators share the host's, see console.sharing)."""
     seed = Seed(webhook_secret=secret) if secret else Seed()
     embedded = {name: p for name, p in settings.profiles.items() if p.embedded}
-    family = {n: p for n, p in embedded.items() if p.provider in ("cognigy", "jambonz") and mode_for(p.provider) == mode}
+    family = {
+        n: p for n, p in embedded.items() if p.provider in ("cognigy", "jambonz") and mode_for(p.provider) == mode
+    }
     if family:
         first = next(iter(family))
         seed.account_sid = family[first].account_sid
@@ -37,18 +39,18 @@ def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None, secre
     if hooks and mobtexting:
         seed.mobtexting_webhooks["1"] = {"uri": hooks.mobtexting(mobtexting[0]), "secret": seed.webhook_secret}
     numbers, apps = list(seed.extra_numbers), dict(seed.extra_applications)
-    for profile in family.values():
+    for profile in family.values():  # the jambonz family's profiles: their numbers and applications
         numbers += [entry.number for entry in profile.numbers]
         apps.update({a.id: a.name or a.id for a in profile.applications if is_sid(a.id)})
         if profile.defaults.application and is_sid(profile.defaults.application):
             apps.setdefault(profile.defaults.application, "Default application")
     seed.extra_numbers, seed.extra_applications = tuple(numbers), apps
-    for profile in embedded.values():
-        if profile.provider == "ibm":
-            seed.ibm_agents.setdefault(profile.path_id, True)
-        elif profile.provider == "mobtexting":
-            kinds = {a.kind: [] for a in profile.applications}
-            for a in profile.applications:
+    for other in embedded.values():
+        if other.provider == "ibm":
+            seed.ibm_agents.setdefault(getattr(other, "path_id", ""), True)
+        elif other.provider == "mobtexting":
+            kinds: dict[str, list[str]] = {a.kind: [] for a in other.applications}
+            for a in other.applications:
                 kinds[a.kind].append(a.id)
             seed.mobtexting_flows = tuple(dict.fromkeys([*seed.mobtexting_flows, *kinds.get("ivr", [])]))
             sounds = [a for a in kinds.get("audio", []) if not a.startswith(("http://", "https://"))]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from console.status import CallEvent
 from console.store import Ingested, Store
 
-OnEvent = Callable[[CallEvent, Ingested], None]
+OnEvent = Callable[[CallEvent, Ingested], object]
 FOLLOW_S = 0.25  # a status shows on every console within a fraction of a second; one indexed read each time
 BATCH = 500
 

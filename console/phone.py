@@ -37,8 +37,9 @@ def to_e164(text: str, region: str | None = None) -> str:
         raise PhoneNumberError(f"{shown}: {_parse_reason(exc, shown, region)}") from None
     if number.extension:
         raise PhoneNumberError(f"{shown}: extensions cannot be dialled; remove 'ext {number.extension}'")
-    where = phonenumbers.region_code_for_country_code(number.country_code)
-    where = where if where != "ZZ" else f"+{number.country_code}"
+    code = number.country_code or 0
+    where = phonenumbers.region_code_for_country_code(code)
+    where = where if where != "ZZ" else f"+{code}"
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         raise PhoneNumberError(f"{shown}: too short for {where} (a local number: add the area code)")

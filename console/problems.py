@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -49,7 +50,7 @@ def problems_from(exc: ValidationError, skip_segments: Iterable[str] = ()) -> li
     return found
 
 
-def _sentence(err: dict) -> str:
+def _sentence(err: Any) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
@@ -67,4 +68,4 @@ def _sentence(err: dict) -> str:
         return "must be true or false"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "must be a table of keys and values"
-    return err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+    return str(err["msg"]).replace("Input should be", "must be").replace("Value error, ", "")

@@ -44,9 +44,14 @@ from console.webhooks import (
 )
 
 JAMBONZ_KINDS = {"status": EventKind.STATUS, "amd": EventKind.AMD, "action": EventKind.ACTION, "call": EventKind.STATUS}
-ROUTE_KINDS = {"cognigy": set(JAMBONZ_KINDS), "jambonz": set(JAMBONZ_KINDS), "ibm": {"ibm"}, "mobtexting": {"mobtexting"}}
+ROUTE_KINDS = {
+    "cognigy": set(JAMBONZ_KINDS),
+    "jambonz": set(JAMBONZ_KINDS),
+    "ibm": {"ibm"},
+    "mobtexting": {"mobtexting"},
+}
 
-OnEvent = Callable[[CallEvent, Ingested], None]
+OnEvent = Callable[[CallEvent, Ingested], object]
 _STORED, _DUPLICATE = b'{"stored":true}', b'{"stored":false}'
 
 
@@ -115,7 +120,7 @@ def auth_mode(settings: Settings, profile: Any) -> str:
     """How a profile's webhooks are checked: as configured, else "require" whenever there is something to
     check them against, else "off" (anyone's webhook is stored, marked unverified)."""
     if profile.webhook_auth:
-        return profile.webhook_auth
+        return str(profile.webhook_auth)
     r = settings.receiver
     if profile.provider == Provider.IBM.value or profile.embedded:
         known = True  # IBM's credentials are made per call; an embedded simulator signs with the host's secret
@@ -211,8 +216,11 @@ class Receiver:
         self._signing: dict[int, list[bytes]] = {}
         self._receiver_secrets = [s.get_secret_value() for s in settings.receiver.webhook_secrets]
         # profile name -> (profile, provider, the hook kinds it serves); settings do not change while running
-        self._routes = {name: (p, Provider(p.provider), ROUTE_KINDS[p.provider]) for name, p in settings.profiles.items()
-                        if not only_profile or name == only_profile}
+        self._routes = {
+            name: (p, Provider(p.provider), ROUTE_KINDS[p.provider])
+            for name, p in settings.profiles.items()
+            if not only_profile or name == only_profile
+        }
 
     # ------------------------------------------------------------ lifecycle
 
@@ -243,6 +251,7 @@ class Receiver:
         self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False,
                                      keepalive_timeout=r.idle_timeout_s)
         await self._runner.setup()
+        assert self._runner.server is not None  # set up just above
         cap_connections(self._runner.server, connection_cap(r.max_connections))
         if not await self._claim() and self.state is not ReceiverState.FAILED:
             self._watcher = asyncio.get_running_loop().create_task(self._watch_port(), name="receiver-takeover")
@@ -395,8 +404,8 @@ class Receiver:
             self.stats.stored += 1
         if self.on_event is not None:
             self.on_event(event, ingested)
-        if kind == "call":
-            return web.json_response(profile.answer_verbs)
+        if kind == "call":  # only the jambonz family's profiles have call hooks, and answer verbs
+            return web.json_response(getattr(profile, "answer_verbs", []))
         return web.Response(body=_DUPLICATE if ingested.duplicate else _STORED, content_type="application/json")
 
     async def _body(self, request: web.Request) -> bytes | web.Response:

@@ -98,7 +98,7 @@ class Reconciler:
     monotonic: Callable[[], float] = time.monotonic
     speed: float = 1.0  # the embedded simulator's time scale: its calls' deadlines shrink with it
     tick_s: float = 1.0
-    on_event: Callable[[CallEvent, Ingested], None] | None = None  # what it stored, shown at once
+    on_event: Callable[[CallEvent, Ingested], object] | None = None  # what it stored, shown at once
     stats: ReconcileStats = field(default_factory=ReconcileStats)
     _watch: dict[int, _Watch] = field(default_factory=dict)
     _budgets: dict[str, Budget] = field(default_factory=dict)

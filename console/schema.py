@@ -12,7 +12,7 @@ class SchemaTooNew(RuntimeError):
 
 
 def _v1(db: Database) -> None:
-    db["calls"].create(
+    db.table("calls").create(
         {
             "id": int,  # rowid: creation order, so newest first is ORDER BY id DESC
             "attempt_id": str,  # ours; also the per-attempt token in hook URLs
@@ -41,9 +41,9 @@ def _v1(db: Database) -> None:
         pk="id",
         not_null={"attempt_id", "profile", "provider", "status", "tags", "request", "created_at", "updated_at"},
     )
-    db["calls"].create_index(["attempt_id"], unique=True)
-    db["calls"].create_index(["profile", "call_sid"])
-    db["events"].create(
+    db.table("calls").create_index(["attempt_id"], unique=True)
+    db.table("calls").create_index(["profile", "call_sid"])
+    db.table("events").create(
         {
             "id": int,
             "dedup_key": str,
@@ -70,8 +70,8 @@ def _v1(db: Database) -> None:
         not_null={"dedup_key", "profile", "provider", "kind", "received_at", "verified", "raw"},
         foreign_keys=[("call_id", "calls", "id")],
     )
-    db["events"].create_index(["dedup_key"], unique=True)
-    db["events"].create_index(["call_id", "id"])
+    db.table("events").create_index(["dedup_key"], unique=True)
+    db.table("events").create_index(["call_id", "id"])
     # Events that arrived before their attempt, found again when it lands.
     db.execute("CREATE INDEX events_orphan_token ON events(token) WHERE call_id IS NULL")
     db.execute("CREATE INDEX events_orphan_sid ON events(profile, call_sid) WHERE call_id IS NULL")
@@ -95,7 +95,7 @@ def _v1(db: Database) -> None:
 
 def _v2(db: Database) -> None:
     # Webhooks the receiver could not understand, kept for the operator to inspect.
-    db["rejected_events"].create(
+    db.table("rejected_events").create(
         {"id": int, "received_at": str, "profile": str, "route": str, "reason": str, "remote": str,
          "content_type": str, "body": str},
         pk="id",
@@ -105,14 +105,14 @@ def _v2(db: Database) -> None:
 
 def _v3(db: Database) -> None:
     # The last hour's counters and date filters read a range of created_at, not the whole table.
-    db["calls"].create_index(["created_at"])
+    db.table("calls").create_index(["created_at"])
 
 
 def _v4(db: Database) -> None:
     # History filters page newest first by id; each index carries the rowid, so a rare status, profile
     # or AMD result is found by a seek instead of a scan of every call.
     for column in ("status", "profile", "amd_result"):
-        db["calls"].create_index([column])
+        db.table("calls").create_index([column])
 
 
 def _v5(db: Database) -> None:
@@ -131,7 +131,7 @@ VERSION = len(MIGRATIONS)
 
 
 def version(db: Database) -> int:
-    return db.execute("PRAGMA user_version").fetchone()[0]
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(db: Database, target: int = VERSION) -> int:

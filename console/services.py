@@ -41,7 +41,7 @@ class Services:
     feed: HistoryFeed
     reconciler: Reconciler
     # Told when the receiver's state changes (it may take the port over at any time).
-    on_state: Callable[[], None] | None = None
+    on_state: Callable[[], object] | None = None
     notes: list[str] = field(default_factory=list)  # said to the operator once the console is up
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 

@@ -34,7 +34,9 @@ def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[st
     signed = timestamp.encode() + b"." + raw
     for secret in secrets:
         # hmac.digest is the one-shot C path: a third of hmac.new(...).hexdigest() on every webhook
-        expected = hmac.digest(secret if isinstance(secret, bytes) else secret.encode(), signed, "sha256").hex().encode()
+        expected = (
+            hmac.digest(secret if isinstance(secret, bytes) else secret.encode(), signed, "sha256").hex().encode()
+        )
         for signature in signatures:
             if hmac.compare_digest(expected, signature):
                 return None

@@ -227,7 +227,7 @@ class CallEvent:
         hooks (Cognigy sends call:status to the application's hook and to notifyUrl): stored once. The
         same answer polled twice is also stored once; it never equals a webhook's key."""
         # each part followed by NUL: the keys already in a history stay valid
-        parts = (self.profile, self.kind.value, self.call_sid or "", self.raw, "")
+        parts: tuple[str, ...] = (self.profile, self.kind.value, self.call_sid or "", self.raw, "")
         if self.source is not EventSource.WEBHOOK:
             parts = (self.source.value, self.token or "", *parts)
         elif not self.verified:  # an unsigned copy sent first must not make the genuine one a duplicate

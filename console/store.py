@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from console import schema
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
-from console.dbwriter import Writer
+from console.dbwriter import Writer, WriterStats
 from console.providers import Provider
 from console.redact import Redactor
 from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource, advance, live_sql
@@ -198,8 +198,11 @@ class Store:
         self._closed = False
         self._prepare()
         opener = partial(connect, self.path, self._synchronous)
-        self._writer: Writer | ProcessWriter = (ProcessWriter(opener, name="vgconsole-store-writer") if writer == "process"
-                                  else Writer(opener, name="vgconsole-store-writer"))
+        self._writer: Writer | ProcessWriter = (
+            ProcessWriter(opener, name="vgconsole-store-writer")
+            if writer == "process"
+            else Writer(opener, name="vgconsole-store-writer")
+        )
 
     # ------------------------------------------------------------ lifecycle
 
@@ -271,7 +274,7 @@ class Store:
         return self._redact
 
     @property
-    def writer_stats(self):
+    def writer_stats(self) -> WriterStats:
         return self._writer.stats
 
     # ------------------------------------------------------------ writes (awaitable)
@@ -388,7 +391,7 @@ class Store:
 
     @_reads
     def count(self) -> int:
-        return self._reader().execute("SELECT count(*) FROM calls").fetchone()[0]
+        return int(self._reader().execute("SELECT count(*) FROM calls").fetchone()[0])
 
     @_reads
     def page(self, *, before: int | None = None, limit: int = 50, search: str | None = None,
@@ -510,7 +513,11 @@ class Store:
         if isinstance(key, int):
             rows = list(db.query("SELECT * FROM calls WHERE id = ?", [key]))
         else:
-            rows = list(db.query("SELECT * FROM calls WHERE attempt_id = ? OR call_sid = ? ORDER BY id DESC LIMIT 1", [key, key]))
+            rows = list(
+                db.query(
+                    "SELECT * FROM calls WHERE attempt_id = ? OR call_sid = ? ORDER BY id DESC LIMIT 1", [key, key]
+                )
+            )
         return CallRecord.from_row(rows[0]) if rows else None
 
     @_reads
@@ -565,11 +572,11 @@ class Store:
     @_reads
     def history_id(self) -> str:
         """What identifies this history to the other vgconsole processes on the host."""
-        return self._reader().execute("SELECT value FROM meta WHERE key = 'history_id'").fetchone()[0]
+        return str(self._reader().execute("SELECT value FROM meta WHERE key = 'history_id'").fetchone()[0])
 
     @_reads
     def last_event_id(self) -> int:
-        return self._reader().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        return int(self._reader().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
 
     @_reads
     def events_since(self, after: int, limit: int = 500,
@@ -604,8 +611,10 @@ class Store:
         found: dict[str, CallRecord] = {}
         for start in range(0, len(sids), 500):
             part = sids[start:start + 500]
-            rows = self._reader().query(f"SELECT * FROM calls WHERE profile = ? AND call_sid IN ({', '.join('?' * len(part))}) "
-                                        "ORDER BY id", [profile, *part])
+            rows = self._reader().query(
+                f"SELECT * FROM calls WHERE profile = ? AND call_sid IN ({', '.join('?' * len(part))}) ORDER BY id",
+                [profile, *part],
+            )
             found.update((r["call_sid"], CallRecord.from_row(r)) for r in rows)
         return found
 
@@ -624,7 +633,7 @@ class Store:
     @_reads
     def orphan_count(self) -> int:
         """Events whose attempt is not (yet) known."""
-        return self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0]
+        return int(self._reader().execute("SELECT count(*) FROM events WHERE call_id IS NULL").fetchone()[0])
 
 
 def event_row(event: CallEvent, redact: Redactor) -> tuple[Any, ...]:
@@ -666,7 +675,7 @@ def _json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
 
-# ---------------------------------------------------------------- writer jobs (module level: the writer may be a process)
+# ------------------------------------------------------- writer jobs (module level: the writer may be a process)
 
 
 def private_file(path: Path) -> None:
@@ -717,7 +726,7 @@ def _begin_attempt(db: Database, row: dict[str, Any]) -> CallRecord:
     last = db.execute("SELECT max(created_at) FROM calls").fetchone()[0]
     if last and last > row["created_at"]:
         row["created_at"] = row["updated_at"] = last
-    call_id = db["calls"].insert(row).last_pk
+    call_id = int(db.table("calls").insert(row).last_pk or 0)
     db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND token = ?", [call_id, row["attempt_id"]])
     return _refold(db, call_id)
 
@@ -725,7 +734,7 @@ def _begin_attempt(db: Database, row: dict[str, Any]) -> CallRecord:
 def _attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: str | None, status: CallStatus,
                     provider_status: str | None, now: str, raw: str, http_status: int | None = None) -> CallRecord:
     call = _by_attempt(db, attempt_id)
-    db["calls"].update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": now})
+    db.table("calls").update(call["id"], {"call_sid": call_sid, "sip_call_id": sip_call_id, "updated_at": now})
     db.execute("UPDATE events SET call_id = ? WHERE call_id IS NULL AND profile = ? AND call_sid = ?",
                [call["id"], call["profile"], call_sid])
     _create_event(db, call, call_sid, status, provider_status, None, raw, now, http_status)
@@ -735,10 +744,10 @@ def _attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: s
 def _attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str,
                     raw: str, http_status: int | None = None) -> CallRecord:
     call = _by_attempt(db, attempt_id)
-    db["calls"].update(call["id"], {"status": CallStatus.FAILED.value, "error": error, "sip_status": sip_status,
+    db.table("calls").update(call["id"], {"status": CallStatus.FAILED.value, "error": error, "sip_status": sip_status,
                                     "ended_at": call["ended_at"] or now, "updated_at": now})
     _create_event(db, call, call["call_sid"], CallStatus.FAILED, None, sip_status, raw or error, now, http_status)
-    return CallRecord.from_row(db["calls"].get(call["id"]))
+    return CallRecord.from_row(db.table("calls").get(call["id"]))
 
 
 def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, status: CallStatus,
@@ -752,7 +761,7 @@ def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, stat
                       source=EventSource.CREATE, details={"http_status": http_status} if http_status else {})
     row = dict(zip(_EVENT_COLUMNS, event_row(event, Redactor(()))))  # raw was redacted by the caller
     row["call_id"] = call["id"]
-    db["events"].insert(row)
+    db.table("events").insert(row)
 
 
 def _touch(db: Database) -> None:
@@ -760,7 +769,7 @@ def _touch(db: Database) -> None:
 
 
 def _reject(db: Database, row: dict[str, Any], keep: int) -> int:
-    kept = db["rejected_events"].insert(row).last_pk
+    kept = int(db.table("rejected_events").insert(row).last_pk or 0)
     db.execute("DELETE FROM rejected_events WHERE id <= ?", [kept - keep])  # ids grow: the oldest go first
     return kept
 
@@ -826,7 +835,9 @@ def _fold_batch(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], now: str)
         for found in _calls_where(conn, CALLS_BY_SID, [profile], sorted(keys)):
             by_sid[(found["profile"], found["call_sid"])] = found  # ordered by id: the newest wins
     calls: dict[int, dict[str, Any]] = {}  # the state each call reaches, as the batch folds into it
-    links, learned, results = [], [], []
+    links: list[tuple[int, int]] = []
+    learned: list[tuple[str, int]] = []
+    results: list[Ingested | BaseException] = []
     for row, event_id in fresh:
         if event_id is None:
             results.append(Ingested(duplicate=True, call=None))
@@ -861,12 +872,14 @@ def _fold_batch(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], now: str)
 # batch). Left to itself the planner scans for a bare `call_sid IN`, and once statistics exist it may
 # prefer the low-selectivity profile index: the sid look-up names its index. Tests check both plans.
 CALLS_BY_TOKEN = "SELECT * FROM calls WHERE attempt_id IN ({}) ORDER BY id"
-CALLS_BY_SID = "SELECT * FROM calls INDEXED BY idx_calls_profile_call_sid WHERE profile = ? AND call_sid IN ({}) ORDER BY id"
+CALLS_BY_SID = (
+    "SELECT * FROM calls INDEXED BY idx_calls_profile_call_sid WHERE profile = ? AND call_sid IN ({}) ORDER BY id"
+)
 
 
 def _calls_where(conn: sqlite3.Connection, sql: str, fixed: list[Any], keys: list[str]) -> list[dict[str, Any]]:
     """The calls rows `sql` selects for `keys`, asked for a chunk at a time, as dicts."""
-    found = []
+    found: list[dict[str, Any]] = []
     for start in range(0, len(keys), _CHUNK):
         part = keys[start:start + _CHUNK]
         cursor = conn.execute(sql.format(", ".join("?" * len(part))), [*fixed, *part])
@@ -892,13 +905,13 @@ def _ingest_isolated(db: Database, row: tuple[Any, ...], now: str) -> Ingested |
 
 def _refold(db: Database, call_id: int) -> CallRecord:
     """Recompute a call from its events (after late ones joined)."""
-    call = db["calls"].get(call_id)
+    call = db.table("calls").get(call_id)
     state = dict(call, attempts=None)  # counted again as the events are replayed
     for event in db.query("SELECT * FROM events WHERE call_id = ? ORDER BY id", [call_id]):
         state.update(_fold(state, event))
     changes = {k: v for k, v in state.items() if call[k] != v}
     if changes:
-        db["calls"].update(call_id, changes)
+        db.table("calls").update(call_id, changes)
     return CallRecord.from_row(state)
 
 
@@ -957,7 +970,7 @@ def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
 def _said(details: str) -> dict[str, Any]:
     """What an event that is not a webhook says beyond its columns: why, and the gateway's own times
     (written as history writes times, so they sort as text)."""
-    said = json.loads(details)
+    said: dict[str, Any] = json.loads(details)
     for key in ("answered_at", "ended_at"):
         try:
             said[key] = iso(datetime.fromisoformat(said[key])) if said.get(key) else None

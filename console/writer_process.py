@@ -152,6 +152,7 @@ class _Child:
             self.alive = False
             if self.process.poll() is None and why != "the history writer process stopped":
                 self.process.kill()  # never two writers: the next job starts a fresh one
+            code: int | None
             try:
                 code = self.process.wait(5)
             except subprocess.TimeoutExpired:

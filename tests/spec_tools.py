@@ -43,7 +43,10 @@ def known_differences(spec: dict[str, Any], base_url: str) -> dict[str, Any]:
     call["put"] = dict(copy.deepcopy(call["post"]), operationId="updateCallPut")
     # §2.3: a 422 on update is text/plain relayed from the feature server, not JSON.
     for method in ("put", "post"):
-        call[method]["responses"]["422"] = {"description": "state", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        call[method]["responses"]["422"] = {
+            "description": "state",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
     # §5.2 and §6.1: hooks carry the method in capitals; username/password may be null; a hook may be null.
     webhook = schemas["Webhook"]["properties"]
     webhook["method"]["enum"] += ["GET", "POST"]

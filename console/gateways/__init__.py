@@ -64,6 +64,7 @@ class GatewayPool:
 
     async def _make(self, name: str) -> Gateway:
         profile = self.settings.profile(name)
+        key: str | None
         if profile.embedded:
             if self.embedded is None:
                 raise GatewayError(f"profile {name} runs on the embedded simulator, which this process does not run")

@@ -262,7 +262,7 @@ def json_msg(response: httpx.Response) -> str | None:
     if isinstance(data, dict):
         for key in ("msg", "message", "failureReason"):
             if isinstance(data.get(key), str):
-                return data[key]
+                return str(data[key])
     return None
 
 
@@ -312,8 +312,11 @@ def parse_json(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise GatewayBadResponse(f"the gateway answered {what} with HTTP {response.status_code} but the body is not JSON",
-                                 detail=body_text(response), status=response.status_code) from None
+        raise GatewayBadResponse(
+            f"the gateway answered {what} with HTTP {response.status_code} but the body is not JSON",
+            detail=body_text(response),
+            status=response.status_code,
+        ) from None
 
 
 class Gateway(ABC):

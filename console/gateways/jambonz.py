@@ -53,7 +53,7 @@ def webhook_wire(hook: Webhook) -> dict[str, Any]:
 
 
 def target_wire(to: Any) -> dict[str, Any]:
-    wire = to.model_dump(by_alias=True, exclude_none=True)
+    wire: dict[str, Any] = to.model_dump(by_alias=True, exclude_none=True)
     if not wire.get("headers"):
         wire.pop("headers", None)
     if isinstance(to, TeamsTarget) and not to.vmail:
@@ -69,7 +69,7 @@ class JambonzGateway(Gateway):
 
     @property
     def account(self) -> str:
-        return self.profile.account_sid
+        return str(self.profile.account_sid)
 
     # ------------------------------------------------------------ errors
 
@@ -83,8 +83,12 @@ class JambonzGateway(Gateway):
             return GatewayAuthError(f"{msg}: this key cannot place calls for the account. A service-provider key "
                                     "never can: use an account-level API key of this account.", detail=text, status=400)
         if status == 403:
-            return GatewayAuthError(f"the key has no access to account {self.account} (403{': ' + msg if msg else ''}): "
-                                    "use an API key of this account", detail=text, status=403)
+            return GatewayAuthError(
+                f"the key has no access to account {self.account} (403{': ' + msg if msg else ''}): "
+                "use an API key of this account",
+                detail=text,
+                status=403,
+            )
         if status == 422:
             return GatewayRejected(f"the gateway cannot do that now: {msg or text.strip()}", detail=text, status=422)
         if status >= 500 and msg:  # the API server's own failure (sysError), not a verdict on the request
@@ -162,16 +166,15 @@ class JambonzGateway(Gateway):
             for name, value in request.speech.model_dump(exclude_none=True).items():
                 body[f"speech_{name}"] = value
         if request.amd is not None:
-            amd = request.amd.model_dump(by_alias=True, exclude_none=True)
+            amd: dict[str, Any] = request.amd.model_dump(by_alias=True, exclude_none=True)
             if request.amd.action_hook is not None:
                 amd["actionHook"] = webhook_wire(request.amd.action_hook)
             elif hooks:
                 amd["actionHook"] = hooks.amd
-            else:
-                amd = None
-                notes.append("AMD left off: its results need a hook, and no receiver is running to take them")
-            if amd is not None:
+            if "actionHook" in amd:
                 body["amd"] = amd
+            else:
+                notes.append("AMD left off: its results need a hook, and no receiver is running to take them")
         extra = request.jambonz
         if extra is not None:
             for attr, key in (("call_hook", "call_hook"), ("call_status_hook", "call_status_hook"),
@@ -224,17 +227,25 @@ class JambonzGateway(Gateway):
     async def hangup(self, call_sid: str, *, answered: bool) -> None:
         """PUT call_status: completed ends an answered call, no-answer cancels a ringing one (never DELETE)."""
         try:
-            await self.http.send("PUT", f"/v1/Accounts/{self.account}/Calls/{call_sid}",
-                                 json_body={"call_status": "completed" if answered else "no-answer"}, explain=self.explain)
+            await self.http.send(
+                "PUT",
+                f"/v1/Accounts/{self.account}/Calls/{call_sid}",
+                json_body={"call_status": "completed" if answered else "no-answer"},
+                explain=self.explain,
+            )
         except GatewayNotFound as exc:
-            raise GatewayNotFound(f"the gateway no longer knows call {call_sid}: it has ended", detail=exc.detail,
-                                  status=404) from None
+            raise GatewayNotFound(
+                f"the gateway no longer knows call {call_sid}: it has ended", detail=exc.detail, status=404
+            ) from None
         except GatewayRejected as exc:
             if "session is gone" not in (exc.detail or ""):
                 raise
             # jambonz still remembers the call for a while after it ends, and answers 422
-            raise GatewayRejected(f"call {call_sid} has already ended at the gateway ({exc.detail.strip()})",
-                                  detail=exc.detail, status=422) from None
+            raise GatewayRejected(
+                f"call {call_sid} has already ended at the gateway ({exc.detail.strip()})",
+                detail=exc.detail,
+                status=422,
+            ) from None
 
     async def live_calls(self) -> list[LiveCall]:
         response = await self.http.send("GET", f"/v1/Accounts/{self.account}/Calls", read=True, explain=self.explain)
@@ -284,7 +295,9 @@ class JambonzGateway(Gateway):
         return cdr_lookup(row)
 
     async def call_count(self) -> dict[str, int]:
-        response = await self.http.send("GET", f"/v1/Accounts/{self.account}/CallCount", read=True, explain=self.explain)
+        response = await self.http.send(
+            "GET", f"/v1/Accounts/{self.account}/CallCount", read=True, explain=self.explain
+        )
         data = parse_json(response, "the call count")
         try:
             return {"inbound": int(data.get("inbound", 0)), "outbound": int(data.get("outbound", 0))}

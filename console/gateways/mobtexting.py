@@ -54,7 +54,7 @@ class MobtextingGateway(Gateway):
         if extra is None or not isinstance(request.to, PhoneTarget):  # the call model guarantees both
             raise GatewayRejected("MOBtexting dials phone numbers with an IVR flow or an audio")
         form = self.profile.request_format == "form"
-        body: dict[str, Any] = {"bridge": request.from_.lstrip("+"), "to": request.to.number.lstrip("+")}
+        body: dict[str, Any] = {"bridge": (request.from_ or "").lstrip("+"), "to": request.to.number.lstrip("+")}
         if extra.flow_id:
             body["ivr_id" if form else "flow_id"] = extra.flow_id
         if extra.audio:
@@ -78,9 +78,14 @@ class MobtextingGateway(Gateway):
                         retries=self.profile.retries if extra.interval else 0)
 
     async def send(self, prepared: Prepared) -> Placed:
-        response = await self.http.send(prepared.method, prepared.path, json_body=None if prepared.form else prepared.body,
-                                        form=prepared.body if prepared.form else None, explain=self.explain,
-                                        creates=True)
+        response = await self.http.send(
+            prepared.method,
+            prepared.path,
+            json_body=None if prepared.form else prepared.body,
+            form=prepared.body if prepared.form else None,
+            explain=self.explain,
+            creates=True,
+        )
         data = parse_json(response, "outgoing/send")
         ok = isinstance(data, dict) and (data.get("status") in (200, "200") or str(data.get("status")).upper() == "OK")
         if not ok:

@@ -95,7 +95,8 @@ class Engine:
         self.spawn(wait_then_start(), f"sim-retry-{call.call_sid}")
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -158,9 +159,13 @@ class Engine:
         if call.final or call.hangup.is_set():
             raise CallStateError(f"call session is gone for call_sid {call.call_sid}")
         if action == "completed" and call.status != "in-progress":
-            raise CallStateError(f"current call state is incompatible with requested action for call_sid {call.call_sid}")
+            raise CallStateError(
+                f"current call state is incompatible with requested action for call_sid {call.call_sid}"
+            )
         if action == "no-answer" and call.status not in RINGING_WORDS:
-            raise CallStateError(f"current call state is incompatible with requested action for call_sid {call.call_sid}")
+            raise CallStateError(
+                f"current call state is incompatible with requested action for call_sid {call.call_sid}"
+            )
         call.hangup_action = action
         call.hangup.set()
 

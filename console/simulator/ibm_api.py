@@ -72,7 +72,9 @@ class IbmApi:
         call = SimCall(kind="ibm", account_sid=agent, from_=checked.get("from") or f"tel:{agent}", to=checked["to"],
                        outcome=outcome_for(destination), data={"agent": agent, **checked})
         self.engine.start(call, self._emit)
-        return web.json_response({"msg": "Outbound calling session created successfully.", "vgwSessionID": call.call_sid})
+        return web.json_response(
+            {"msg": "Outbound calling session created successfully.", "vgwSessionID": call.call_sid}
+        )
 
     async def _emit(self, call: SimCall, step: str, detail: dict[str, Any]) -> bool:
         hook = call.data.get("statusWebhook")

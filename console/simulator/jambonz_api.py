@@ -83,7 +83,8 @@ class JambonzApi:
         r.add_get("/v1/VoipCarriers", self._guard(self.carriers))
         r.add_route("*", "/v1/{tail:.*}", self._guard(self.not_found))
 
-    def _guard(self, handler: Callable[[web.Request, User], Awaitable[web.StreamResponse]]):
+    def _guard(self, handler: Callable[[web.Request, User], Awaitable[web.StreamResponse]]
+               ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """Rate limit, then bearer auth, then the account sid's format: the order the API server has."""
 
         async def run(request: web.Request) -> web.StreamResponse:
@@ -93,6 +94,7 @@ class JambonzApi:
                 if not allowed:
                     return web.Response(status=429, text=RATE_LIMIT_MESSAGE, content_type="text/html", headers=headers)
             user_or_error = self._authenticate(request)
+            response: web.StreamResponse
             if isinstance(user_or_error, web.Response):
                 response = user_or_error
             else:
@@ -163,8 +165,9 @@ class JambonzApi:
             self.log(f"createCall refused by the feature server: {exc}")
             return bare(500, "Internal Server Error")
         # Cognigy documents `callid`; the jambonz feature server sends `callId`.
-        return web.json_response({"sid": call.call_sid, ("callid" if self.mode == "cognigy" else "callId"): call.call_id},
-                                 status=201)
+        return web.json_response(
+            {"sid": call.call_sid, ("callid" if self.mode == "cognigy" else "callId"): call.call_id}, status=201
+        )
 
     def _validate_create(self, sid: str, user: User, obj: dict[str, Any]) -> dict[str, Any]:
         """accounts.js validateCreateCall, in its order, with its messages."""
@@ -184,8 +187,10 @@ class JambonzApi:
         else:
             obj.pop("application_sid", None)
             if not all(obj.get(k) for k in SPEECH_FIELDS):
-                raise ValueError("either application_sid or set of speech_synthesis_vendor, speech_synthesis_language, "
-                                 "speech_synthesis_voice, speech_recognizer_vendor, speech_recognizer_language required")
+                raise ValueError(
+                    "either application_sid or set of speech_synthesis_vendor, speech_synthesis_language, "
+                    "speech_synthesis_voice, speech_recognizer_vendor, speech_recognizer_language required"
+                )
         if not obj.get("call_hook") and not obj.get("application_sid"):
             raise ValueError("either call_hook or application_sid required")
         for key in ("call_hook", "call_status_hook"):
@@ -350,7 +355,9 @@ class JambonzApi:
                 call.data["tag"] = body["tag"]
             elif "sip_request" in body:
                 if call.status != "in-progress":
-                    raise CallStateError(f"current call state is incompatible with requested action for call_sid {call.call_sid}")
+                    raise CallStateError(
+                        f"current call state is incompatible with requested action for call_sid {call.call_sid}"
+                    )
                 return web.json_response({"status": 200, "reason": "OK"})
         except CallStateError as exc:
             return bare(422, str(exc))
@@ -420,15 +427,26 @@ class JambonzApi:
     def cdr(self, call: SimCall) -> dict[str, Any]:
         answered = call.answered_at is not None
         row: dict[str, Any] = {
-            "attempted_at": iso_utc(call.created_at), "terminated_at": iso_utc(call.ended_at or call.created_at),
-            "answered": answered, "account_sid": call.account_sid, "service_provider_sid": self.seed.service_provider_sid,
-            "call_sid": call.call_sid, "application_sid": call.data.get("application_sid"),
-            "from": call.from_.lstrip("+"), "to": call.to.lstrip("+"), "sip_callid": call.data["sbc_callid"],
-            "sip_status": call.sip_status, "duration": call.duration or 0,
-            "termination_reason": _termination_reason(call), "host": "10.0.1.10", "remote_host": "203.0.113.10",
-            "trunk": "Demo Carrier US", "direction": "outbound", "trace_id": call.data["trace_id"],
+            "attempted_at": iso_utc(call.created_at),
+            "terminated_at": iso_utc(call.ended_at or call.created_at),
+            "answered": answered,
+            "account_sid": call.account_sid,
+            "service_provider_sid": self.seed.service_provider_sid,
+            "call_sid": call.call_sid,
+            "application_sid": call.data.get("application_sid"),
+            "from": call.from_.lstrip("+"),
+            "to": call.to.lstrip("+"),
+            "sip_callid": call.data["sbc_callid"],
+            "sip_status": call.sip_status,
+            "duration": call.duration or 0,
+            "termination_reason": _termination_reason(call),
+            "host": "10.0.1.10",
+            "remote_host": "203.0.113.10",
+            "trunk": "Demo Carrier US",
+            "direction": "outbound",
+            "trace_id": call.data["trace_id"],
         }
-        if answered:
+        if call.answered_at is not None:
             row["answered_at"] = iso_utc(call.answered_at)
         return row
 

@@ -102,7 +102,9 @@ class MobtextingApi:
                              "created_at": iso_utc(now),
                              "foreign_id": None, "options": None, "status": "queued"})
         if kind == "form":
-            return web.json_response({"status": 200, "message": f"{len(rows)} numbers accepted for delivery.", "data": rows})
+            return web.json_response(
+                {"status": 200, "message": f"{len(rows)} numbers accepted for delivery.", "data": rows}
+            )
         return web.json_response({"status": "OK", "message": "Calls queued successfully", "data": rows})
 
     def _validate(self, kind: str, f: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +131,7 @@ class MobtextingApi:
         interval = f.get("interval")
         if interval not in (None, "", 0, "0"):
             try:
-                interval = int(interval)
+                interval = int(str(interval))
             except (TypeError, ValueError):
                 raise ValueError("The interval must be an integer.") from None
             if interval not in INTERVALS:
@@ -216,7 +218,9 @@ class MobtextingApi:
         sep = "&" if "?" in uri else "?"
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-                async with session.post(f"{uri}{sep}token={key}", json={"validation_key": key, "challenge": challenge}) as r:
+                async with session.post(
+                    f"{uri}{sep}token={key}", json={"validation_key": key, "challenge": challenge}
+                ) as r:
                     answer = await r.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             answer = None

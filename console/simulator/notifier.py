@@ -40,7 +40,9 @@ class Hook:
         if isinstance(value, str) and value:
             return cls(value)
         if isinstance(value, dict) and isinstance(value.get("url"), str):
-            return cls(value["url"], str(value.get("method") or "POST").upper(), value.get("username"), value.get("password"))
+            return cls(
+                value["url"], str(value.get("method") or "POST").upper(), value.get("username"), value.get("password")
+            )
         return None
 
     def basic(self) -> str | None:

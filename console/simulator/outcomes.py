@@ -70,7 +70,12 @@ class Speaker:
 HUMAN = Speaker(1.0, tuple("Hello, this is Sam speaking.".split()), 1.2, None)
 MACHINE = Speaker(
     0.6,
-    tuple("Hi, you've reached the Harrison family. We can't take your call right now, please leave a message after the tone.".split()),
+    tuple(
+        (
+            "Hi, you've reached the Harrison family. We can't take your call right now, please leave a message "
+            "after the tone."
+        ).split()
+    ),
     5.0,
     0.4,
 )

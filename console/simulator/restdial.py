@@ -29,7 +29,9 @@ AMD: dict[str, str] = {
     "actionHook": "object|string", "thresholdWordCount": "number", "digitCount": "number",
     "timers": "#amdTimers", "recognizer": "#recognizer",
 }
-AMD_TIMERS = {k: "number" for k in ("noSpeechTimeoutMs", "decisionTimeoutMs", "toneTimeoutMs", "greetingCompletionTimeoutMs")}
+AMD_TIMERS = {
+    k: "number" for k in ("noSpeechTimeoutMs", "decisionTimeoutMs", "toneTimeoutMs", "greetingCompletionTimeoutMs")
+}
 
 
 def _kind(value: Any) -> str:
@@ -73,7 +75,9 @@ def _check(name: str, obj: Any, spec: dict[str, str], required: tuple[str, ...] 
 
 def feature_server_check(body: dict[str, Any], cognigy: bool) -> None:
     """Raise ValueError with the feature server's reason when it would refuse this body."""
-    if "application_sid" in body and (not isinstance(body["application_sid"], str) or len(body["application_sid"]) != 36):
+    if "application_sid" in body and (
+        not isinstance(body["application_sid"], str) or len(body["application_sid"]) != 36
+    ):
         raise ValueError("application_sid must be a string of length 36")
     if not isinstance(body.get("from"), str) or not 1 <= len(body["from"]) <= 256:
         raise ValueError("from must be a string of 1 to 256 characters")

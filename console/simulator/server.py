@@ -107,7 +107,9 @@ class Simulator:
 
     def _ended(self, call: SimCall) -> None:
         talk = f", {call.duration} s" if call.duration is not None else ""
-        self._log(f"{call.kind} call {call.call_sid} to {call.to}: {call.status} ({call.sip_status} {call.sip_reason}{talk})")
+        self._log(
+            f"{call.kind} call {call.call_sid} to {call.to}: {call.status} ({call.sip_status} {call.sip_reason}{talk})"
+        )
 
     def info(self) -> dict[str, Any]:
         """What a client needs: where the gateway is and the credentials it accepts."""

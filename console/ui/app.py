@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from console import paths
 from console.calls import DialRequest
+from console.clock import utc_now
 from console.config import Settings
 from console.dialer import DialOutcome
 from console.dialform import JAMBONZ_FAMILY, Editors, form_from_record
@@ -32,7 +33,7 @@ from console.receiver import ReceiverState
 from console.reconcile import unknown_event
 from console.services import Services
 from console.status import EventSource
-from console.store import CallRecord, utc_now
+from console.store import CallRecord
 from console.ui.commands import ConsoleCommands
 from console.ui.messages import (
     CallPlaced,
@@ -77,10 +78,17 @@ class ConsoleApp(App[None]):
         Binding("f6", "edit_amd", "AMD", id="edit-amd", tooltip="Answering-machine detection."),
         Binding("f7", "edit_tags", "Tags", id="edit-tags", tooltip="JSON metadata for the next calls."),
         Binding("f8", "edit_headers", "Headers", id="edit-headers", tooltip="SIP headers."),
-        Binding("f12", "edit_fields", "More", id="edit-fields",
-                tooltip="Every other documented request field, by its documented name."),
+        Binding(
+            "f12",
+            "edit_fields",
+            "More",
+            id="edit-fields",
+            tooltip="Every other documented request field, by its documented name.",
+        ),
         Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
-        Binding("f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."),
+        Binding(
+            "f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."
+        ),
         Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
         Binding("f9", "gateway_live", "Live", id="gateway-live", tooltip="Live calls as the gateway lists them."),
         Binding("f10", "history", "History", id="history", tooltip="Every call: filter, export, redial."),
@@ -224,7 +232,7 @@ class ConsoleApp(App[None]):
         if profile.embedded:
             gateway = "embedded simulator" + (f" {self.gateway_url}" if addresses and self.gateway_url else "")
         else:
-            gateway = profile.resolved_base_url if addresses else "gateway"
+            gateway = (profile.resolved_base_url or "") if addresses else "gateway"
         r = self.services.receiver
         if r.state is ReceiverState.LISTENING:
             receiver = f"listening {r.address}" if addresses else "listening"
@@ -397,7 +405,7 @@ class ConsoleApp(App[None]):
             self.query_one("#log", CallLog).upsert(outcome.call)
         if outcome.error is not None:
             self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
-        else:
+        elif outcome.call is not None:
             self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
 
     # ------------------------------------------------------------ hang-up
@@ -623,7 +631,7 @@ class ConsoleApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        sections: list[tuple[str, list[Binding]]] = [
+        sections: list[tuple[str, list[Any]]] = [
             ("anywhere", self.BINDINGS), ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
             ("lists", Picker.BINDINGS), ("call detail", CallDetailScreen.BINDINGS), ("history", HistoryScreen.BINDINGS),
             ("history filter", FilterScreen.BINDINGS), ("live calls", LiveCallsScreen.BINDINGS),
@@ -638,9 +646,19 @@ class ConsoleApp(App[None]):
 
         rows = [(where, keys(b), b.id or "", b.tooltip or b.description)
                 for where, bindings in sections for b in bindings if isinstance(b, Binding)]
-        commands = [("dial", "call"), ("profile NAME", "switch"), ("numbers", ""), ("applications", ""),
-                    ("history", "filter, export, redial"), ("live", "the gateway's live calls"),
-                    ("alerts", "the gateway's alerts"), ("recent", "the gateway's finished calls"), ("theme NAME", ""), ("help", ""), ("q", "quit")]
+        commands = [
+            ("dial", "call"),
+            ("profile NAME", "switch"),
+            ("numbers", ""),
+            ("applications", ""),
+            ("history", "filter, export, redial"),
+            ("live", "the gateway's live calls"),
+            ("alerts", "the gateway's alerts"),
+            ("recent", "the gateway's finished calls"),
+            ("theme NAME", ""),
+            ("help", ""),
+            ("q", "quit"),
+        ]
         self.push_screen(HelpScreen(rows, [(n, h) for n, h in commands]))
 
     async def action_quit(self) -> None:

@@ -29,7 +29,9 @@ class ConsoleCommands(Provider):
             ("q", "quit", app.action_quit),
         ]
         for name, profile in app.settings.profiles.items():
-            found.append((f"profile {name}", f"switch to {name} ({profile.provider})", partial(app.switch_profile, name)))
+            found.append(
+                (f"profile {name}", f"switch to {name} ({profile.provider})", partial(app.switch_profile, name))
+            )
         for theme in sorted(app.available_themes):
             found.append((f"theme {theme}", "use this theme", partial(setattr, app, "theme", theme)))
         return found

@@ -52,13 +52,17 @@ class FaultyServer:
                 if self.mode == "close":
                     break
                 if self.mode == "trickle":
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+                    )
                     while True:  # bounded by the client's deadline and the test's cleanup
                         writer.write(b" ")
                         await writer.drain()
                         await asyncio.sleep(0.2)
                 if self.mode == "endless":
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    )
                     chunk = b"%x\r\n%s\r\n" % (65536, b"[" * 65536)
                     while True:  # bounded by the client's size cap and the test's cleanup
                         writer.write(chunk)
@@ -69,8 +73,10 @@ class FaultyServer:
                     await writer.drain()
                     continue
                 if self.mode == "cut":
-                    writer.write(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
-                                 b'{"sid": "2531329f')
+                    writer.write(
+                        b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+                        b'{"sid": "2531329f'
+                    )
                     await writer.drain()
                     break
                 status, headers, payload = self.script.pop(0) if len(self.script) > 1 else self.script[0]

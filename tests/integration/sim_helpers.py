@@ -77,7 +77,9 @@ class HookRecorder:
         while not predicate(self.requests):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"timed out; got {[(r.path, (r.json or {}).get('call_status')) for r in self.requests]}")
+                raise AssertionError(
+                    f"timed out; got {[(r.path, (r.json or {}).get('call_status')) for r in self.requests]}"
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)

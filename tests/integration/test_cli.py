@@ -32,12 +32,25 @@ def filled_db(db_path: Path, clock: FrozenClock) -> Path:
     async def fill() -> None:
         with Store(db_path, clock=clock) as store:
             for i, to in enumerate(["+12125550101", "+442079460958", "+12125550102"]):
-                call = await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
-                                                 to_number=to, tags={"campaign": "=HYPERLINK(\"x\")" if i == 1 else "spring"})
+                call = await store.begin_attempt(
+                    profile="demo-cognigy",
+                    provider="cognigy",
+                    from_number="+12125550100",
+                    to_number=to,
+                    tags={"campaign": '=HYPERLINK("x")' if i == 1 else "spring"},
+                )
                 await store.attempt_placed(call.attempt_id, call_sid=f"sid-{i}")
-                ev = CallEvent(profile="demo-cognigy", provider=Provider.COGNIGY, kind=EventKind.STATUS, call_sid=f"sid-{i}",
-                               status=CallStatus.COMPLETED, sip_status=200, duration=10 + i, received_at=clock.advance(5),
-                               raw=json.dumps({"call_status": "completed", "n": i}))
+                ev = CallEvent(
+                    profile="demo-cognigy",
+                    provider=Provider.COGNIGY,
+                    kind=EventKind.STATUS,
+                    call_sid=f"sid-{i}",
+                    status=CallStatus.COMPLETED,
+                    sip_status=200,
+                    duration=10 + i,
+                    received_at=clock.advance(5),
+                    raw=json.dumps({"call_status": "completed", "n": i}),
+                )
                 await store.ingest(ev)
 
     import asyncio
@@ -61,7 +74,9 @@ def test_config_check_lists_profiles_with_secrets_masked(tmp_path: Path) -> None
 
 def test_config_check_on_a_broken_file_says_file_key_and_reason(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
-    cfg.write_text('[profiles.x]\nprovider = "jambonz"\nbase_url = "https://a.example"\naccount_sid = "12"\napi_key = "k"\n')
+    cfg.write_text(
+        '[profiles.x]\nprovider = "jambonz"\nbase_url = "https://a.example"\naccount_sid = "12"\napi_key = "k"\n'
+    )
     code, _, err = run("config", "check", str(cfg))
     assert code == 2
     assert f"{cfg}: profiles.x.account_sid: '12' is not a sid" in err
@@ -151,7 +166,9 @@ def _env() -> dict[str, str]:
 
 
 def test_python_dash_m_console_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "console", "--version"], capture_output=True, text=True, env=_env(), timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "--version"], capture_output=True, text=True, env=_env(), timeout=60
+    )
     assert result.returncode == 0 and result.stdout.strip() == "vgconsole, version 0.1.0"
 
 
@@ -168,8 +185,13 @@ def test_the_simulator_command_prints_json_first_and_serves_until_interrupted() 
 
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-m", "console", "simulator", "--port", "0", "--speed", "500", "--json",
-                             "--mode", "jambonz"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "simulator", "--port", "0", "--speed", "500", "--json", "--mode", "jambonz"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
@@ -220,7 +242,9 @@ def test_receive_logs_one_line_per_stored_event_and_none_for_refused_ones(tmp_pa
             if sign:
                 headers["Jambonz-Signature"] = f"t={t},v1=" + hmac.new(secret.encode(), f"{t}.".encode() + raw,
                                                                         hashlib.sha256).hexdigest()
-            return httpx.post(f"http://{address}/hooks/prod/status", content=raw, headers=headers, timeout=10).status_code
+            return httpx.post(
+                f"http://{address}/hooks/prod/status", content=raw, headers=headers, timeout=10
+            ).status_code
 
         ringing = {"call_sid": "sid-7", "call_status": "ringing", "sip_status": 180}
         answers = [post(ringing), post(ringing), post({"call_sid": "sid-8", "call_status": "busy"}, sign=False),
@@ -252,15 +276,30 @@ def test_the_simulator_says_why_it_cannot_listen() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "console", "simulator", "--port", str(port)], capture_output=True,
-                                text=True, env=_env(), timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "console", "simulator", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=60,
+        )
     assert result.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
-DIAL_CASES = [("demo-cognigy", "+12125550101", ["dialing (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
-              ("demo-jambonz", "+12125550101", ["dialing (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
-              ("demo-ibm", "+12125550101", ["queued (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
-              ("demo-mobtexting", "+919876543201", ["completed, 4 s"])]
+DIAL_CASES = [
+    (
+        "demo-cognigy",
+        "+12125550101",
+        ["dialing (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"],
+    ),
+    (
+        "demo-jambonz",
+        "+12125550101",
+        ["dialing (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"],
+    ),
+    ("demo-ibm", "+12125550101", ["queued (100)", "ringing (180)", "answered (200 OK)", "completed (200 OK), 4 s"]),
+    ("demo-mobtexting", "+919876543201", ["completed, 4 s"]),
+]
 
 
 def _dial(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -286,11 +325,16 @@ def test_dial_wait_on_the_busy_number_exits_non_zero(tmp_path: Path) -> None:
 
 
 def test_dial_refuses_bad_input_before_sending(tmp_path: Path) -> None:
-    for args, words in ((["--to", "+1 555 0100"], "too short for US"),
-                        (["--to", "+12125550101", "--header", "Call-ID: x"], "Call-ID is set by the SIP stack"),
-                        (["--to", "+12125550101", "--header", "X-A: a\r\nVia: b"], "line break"),
-                        (["--to", "+12125550101", "--tag", "novalue"], "is not key=value"),
-                        (["--profile", "demo-ibm", "--to", "+12125550101", "--amd"], "IBM's startOutboundCall has no answering-machine detection")):
+    for args, words in (
+        (["--to", "+1 555 0100"], "too short for US"),
+        (["--to", "+12125550101", "--header", "Call-ID: x"], "Call-ID is set by the SIP stack"),
+        (["--to", "+12125550101", "--header", "X-A: a\r\nVia: b"], "line break"),
+        (["--to", "+12125550101", "--tag", "novalue"], "is not key=value"),
+        (
+            ["--profile", "demo-ibm", "--to", "+12125550101", "--amd"],
+            "IBM's startOutboundCall has no answering-machine detection",
+        ),
+    ):
         result = _dial(tmp_path, *args)
         assert result.returncode == 2 and words in result.stderr, (args, result.stderr)
 

@@ -39,12 +39,16 @@ applications = [{{ id = "900", name = "Survey", kind = "ivr" }}, {{ id = "promo-
         assert await gateways.for_provider("ibm") is sim  # IBM and MOBtexting share the running simulator
         info = sim.info()
         assert info["account_sid"] == SID
-        async with httpx.AsyncClient(base_url=sim.base_url, headers={"Authorization": f"Bearer {info['api_key']}"}) as c:
+        async with httpx.AsyncClient(
+            base_url=sim.base_url, headers={"Authorization": f"Bearer {info['api_key']}"}
+        ) as c:
             numbers = [n["number"] for n in (await c.get("/v1/PhoneNumbers")).json()]
             apps = {a["application_sid"]: a["name"] for a in (await c.get(f"/v1/Accounts/{SID}/Applications")).json()}
         assert "12125550188" in numbers and apps[APP] == "Renewals bot"
         assert sim.options.seed.ibm_agents["+12125550160"] is True
-        assert {"900", "351"} <= set(sim.options.seed.mobtexting_flows) and "promo-hi" in sim.options.seed.mobtexting_sounds
+        assert {"900", "351"} <= set(
+            sim.options.seed.mobtexting_flows
+        ) and "promo-hi" in sim.options.seed.mobtexting_sounds
         jambonz = await gateways.for_provider("jambonz")
         assert jambonz is not sim and jambonz.options.mode == "jambonz"
         assert set(gateways.running()) == {"cognigy", "jambonz"}

@@ -74,7 +74,9 @@ async def test_busy_amd_and_hang_up_through_the_whole_path(services: Services) -
     assert last.details["call_termination_by"] == "jambonz"
 
 
-async def test_mobtexting_busy_then_answered_on_its_own_retry_is_answered_with_both_attempts(services: Services) -> None:
+async def test_mobtexting_busy_then_answered_on_its_own_retry_is_answered_with_both_attempts(
+    services: Services,
+) -> None:
     from console.ui.screens.call_detail import timeline_words
 
     outcome = await services.dialer.place("demo-mobtexting", request("demo-mobtexting", "+919876543207",

@@ -51,7 +51,7 @@ class Recorder(BaseHTTPRequestHandler):
 
     seen: list[Recorded] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server's spelling)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(Recorded("POST", self.path, dict(self.headers), body))
         if "/Calls" in self.path:
@@ -67,7 +67,7 @@ class Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.seen.append(Recorded("GET", self.path, dict(self.headers), b""))
         rows = [{"number": "02079460000", "account_sid": ACCOUNT}, {"number": "15085550100", "account_sid": ACCOUNT}]
         data = json.dumps(rows if self.path.startswith("/v1/PhoneNumbers") else []).encode()
@@ -128,8 +128,11 @@ def batches(profile: str) -> list[tuple[str, list[Declared]]]:
     found = []
     for target in targets:
         for alt in alternatives:
-            chosen = [for_target(d, target) for d in fields if d not in wholes and (not d.targets or target in d.targets)
-                      and (not d.either or d.path == alt)]
+            chosen = [
+                for_target(d, target)
+                for d in fields
+                if d not in wholes and (not d.targets or target in d.targets) and (not d.either or d.path == alt)
+            ]
             found.append((target, chosen))
     for whole in wholes:
         found.append(("phone", [whole]))

@@ -263,7 +263,12 @@ async def test_mobtexting_both_generations(world: World, profile: str, form: boo
         assert outcome.call.call_sid.endswith(":1")
     else:
         body = json.loads(sent.content)
-        assert (body["flow_id"], body["interval"], body["variables"], body["webhook_id"]) == ("351", 15, {"otp": "4321"}, "1")
+        assert (body["flow_id"], body["interval"], body["variables"], body["webhook_id"]) == (
+            "351",
+            15,
+            {"otp": "4321"},
+            "1",
+        )
     assert sent.headers["Authorization"].startswith("Bearer ") and outcome.call.status is CallStatus.QUEUED
     await idle(world)
     assert [h.json["mid"] for h in world.recorder.on("/mob")] == [outcome.call.call_sid]
@@ -289,7 +294,9 @@ async def test_hang_up_while_ringing_and_while_answered(world: World, profile: s
         await world.recorder.wait_for(lambda rs: any(r.path == path and r.json["call_sid"] == sid
                                                      and r.json["call_status"] == wait_for for r in rs))
         if answered:
-            with pytest.raises(GatewayRejected, match="the gateway cannot do that now: current call state is incompatible"):
+            with pytest.raises(
+                GatewayRejected, match="the gateway cannot do that now: current call state is incompatible"
+            ):
                 await gateway.hangup(sid, answered=False)
         await gateway.hangup(sid, answered=answered)
         await world.recorder.wait_for(lambda rs: any(r.path == path and r.json["call_sid"] == sid
@@ -358,8 +365,14 @@ def profile_at(tmp_path: Path, base: str, key: str = ACCOUNT_API_KEY, **extra: A
 
 
 def jambonz_request() -> DialRequest:
-    return DialRequest.build({"provider": "jambonz", "from": "+12125550100", "to": {"type": "phone", "number": "+12125550101"},
-                              "application_sid": DEMO_APPLICATION_SID})
+    return DialRequest.build(
+        {
+            "provider": "jambonz",
+            "from": "+12125550100",
+            "to": {"type": "phone", "number": "+12125550101"},
+            "application_sid": DEMO_APPLICATION_SID,
+        }
+    )
 
 
 async def test_auth_errors_say_what_to_check(tmp_path: Path) -> None:
@@ -393,10 +406,19 @@ async def test_wrong_base_url_capacity_rate_limit_and_bare_500(tmp_path: Path) -
         with pytest.raises(GatewayUnavailable, match="no feature server available right now"):
             await gateway.create_call(jambonz_request(), "a2")
         sim.jambonz.capacity = True
-        teams = DialRequest.build({"provider": "jambonz", "from": "+12125550100", "application_sid": DEMO_APPLICATION_SID,
-                                   "to": {"type": "teams", "number": "+12125550101"}})
-        with pytest.raises(GatewayRejected, match="HTTP 500 and no reason: either the request holds a field this "
-                                                  "gateway does not accept, or its feature server could not place") as info:
+        teams = DialRequest.build(
+            {
+                "provider": "jambonz",
+                "from": "+12125550100",
+                "application_sid": DEMO_APPLICATION_SID,
+                "to": {"type": "teams", "number": "+12125550101"},
+            }
+        )
+        with pytest.raises(
+            GatewayRejected,
+            match="HTTP 500 and no reason: either the request holds a field this "
+            "gateway does not accept, or its feature server could not place",
+        ) as info:
             await gateway.create_call(teams, "a3")
         assert info.value.status == 500
         from console.simulator.ratelimit import RateLimit
@@ -641,8 +663,10 @@ async def test_the_gateways_own_failures_are_said_as_such(tmp_path: Path, body: 
 async def test_a_cognigy_profile_on_open_source_jambonz_is_told_to_say_jambonz(tmp_path: Path) -> None:
     async with Simulator(SimulatorOptions(mode="jambonz", rate_limit=None)) as sim:
         cfg = tmp_path / "c.toml"
-        cfg.write_text(f'[profiles.vg]\nprovider = "cognigy"\nbase_url = "{sim.base_url}"\napi_key = "{ACCOUNT_API_KEY}"\n'
-                       f'account_sid = "{DEMO_ACCOUNT_SID}"\n')
+        cfg.write_text(
+            f'[profiles.vg]\nprovider = "cognigy"\nbase_url = "{sim.base_url}"\napi_key = "{ACCOUNT_API_KEY}"\n'
+            f'account_sid = "{DEMO_ACCOUNT_SID}"\n'
+        )
         urls = HookUrls("http://127.0.0.1:9", HOOK_KEY)
         pool = GatewayPool(load_settings(cfg), EmbeddedGateways(), hooks=lambda: urls)
         request = DialRequest.build({"provider": "cognigy", "from": "+12125550100",

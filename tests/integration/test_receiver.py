@@ -75,9 +75,11 @@ FAILED = {"call_sid": "c0ffee00-0000-4000-8000-000000000001", "direction": "outb
           "account_sid": "a", "trace_id": "t", "application_sid": "b", "fs_sip_address": "10.0.0.1:5060",
           "api_base_url": "api-vg.cognigy.ai/v1"}
 # providers.md §3.8: MOBtexting's example, invalid JSON as documented.
-MOBTEXTING_DOC = (b'{"bridge":91806828XXXX,"from":91891952XXXX,"to":91886713XXXX,"source":"OBD","mid":"1234-1333-XXXXX",'
-                  b'"flow_id":123,"start_at":"2021-04-09 16:27:39","end_at":"2021-04-09 16:27:55","duration":"23",'
-                  b'"status":"ANSWER","recording_url":"https://rec.example/1.mp3",}')
+MOBTEXTING_DOC = (
+    b'{"bridge":91806828XXXX,"from":91891952XXXX,"to":91886713XXXX,"source":"OBD","mid":"1234-1333-XXXXX",'
+    b'"flow_id":123,"start_at":"2021-04-09 16:27:39","end_at":"2021-04-09 16:27:55","duration":"23",'
+    b'"status":"ANSWER","recording_url":"https://rec.example/1.mp3",}'
+)
 
 
 def sign(body: bytes, secret: str, at: float | None = None) -> str:
@@ -173,21 +175,30 @@ async def test_ibm_notifications_with_the_per_attempt_credentials(rig: Rig) -> N
                                                                            "SIP 503 Service Unavailable")
     other = rig.receiver.hook_urls.for_attempt("watson", "att-2")
     for header in (basic(other.ibm_username, other.ibm_password), basic("vgconsole", "guess"), None):
-        r = await rig.client.post("/hooks/watson/ibm/att-1", json=body, headers={"Authorization": header} if header else {})
+        r = await rig.client.post(
+            "/hooks/watson/ibm/att-1", json=body, headers={"Authorization": header} if header else {}
+        )
         assert r.status_code == 401
     assert rig.receiver.stats.unauthorized == 3 and len(events(rig.store)) == 1
 
 
 async def test_mobtexting_results_lenient_json_form_and_challenge(rig: Rig) -> None:
     auth = {"Authorization": "Bearer mob-secret"}
-    r = await rig.client.post("/hooks/obd/mobtexting", content=MOBTEXTING_DOC, headers={**auth, "Content-Type": "application/json"})
+    r = await rig.client.post(
+        "/hooks/obd/mobtexting", content=MOBTEXTING_DOC, headers={**auth, "Content-Type": "application/json"}
+    )
     assert r.status_code == 200, r.text
     event = rig.seen[-1][0]
-    assert (event.call_sid, event.status, event.duration, event.provider_status) == ("1234-1333-XXXXX", CallStatus.COMPLETED,
-                                                                                     23, "ANSWER")
+    assert (event.call_sid, event.status, event.duration, event.provider_status) == (
+        "1234-1333-XXXXX",
+        CallStatus.COMPLETED,
+        23,
+        "ANSWER",
+    )
     assert event.details["bridge"] == "91806828XXXX"
-    r = await rig.client.post("/hooks/obd/mobtexting", data={"mid": "m2", "status": "BUSY", "end_at": "2021-04-09 16:28:00"},
-                              headers=auth)
+    r = await rig.client.post(
+        "/hooks/obd/mobtexting", data={"mid": "m2", "status": "BUSY", "end_at": "2021-04-09 16:28:00"}, headers=auth
+    )
     assert r.status_code == 200 and rig.seen[-1][0].status is CallStatus.BUSY
     r = await rig.client.post("/hooks/obd/mobtexting?token=abc", json={"validation_key": "abc", "challenge": "c-42"})
     assert r.json() == {"challenge": "c-42"} and rig.receiver.stats.challenges == 1
@@ -259,7 +270,9 @@ async def test_receiver_basic_credentials_authenticate_jambonz_hooks(tmp_path: P
         receiver = Receiver(load_settings(cfg), store, key=b"k")
         await receiver.start()
         async with httpx.AsyncClient(base_url=f"http://{receiver.address}") as c:
-            ok = await c.post("/hooks/jz/status", json=COMPLETED, headers={"Authorization": basic("hooks", "hook-pass")})
+            ok = await c.post(
+                "/hooks/jz/status", json=COMPLETED, headers={"Authorization": basic("hooks", "hook-pass")}
+            )
             wrong = await c.post("/hooks/jz/status", json=COMPLETED, headers={"Authorization": basic("hooks", "nope")})
             none = await c.post("/hooks/jz/status", json=COMPLETED)
         await receiver.stop()
@@ -318,8 +331,10 @@ async def test_a_busy_port_or_a_disabled_receiver_is_reported(tmp_path: Path) ->
         with Store(tmp_path / "h.db") as store:
             receiver = Receiver(load_settings(cfg), store, key=b"k")
             assert await receiver.start() is ReceiverState.PORT_BUSY
-            assert receiver.detail == (f"port {port} on 127.0.0.1 is held by something that is not a vgconsole "
-                                       "receiver; set another [receiver] port in the config, or VGCONSOLE_RECEIVER__PORT")
+            assert receiver.detail == (
+                f"port {port} on 127.0.0.1 is held by something that is not a vgconsole "
+                "receiver; set another [receiver] port in the config, or VGCONSOLE_RECEIVER__PORT"
+            )
             assert receiver.hook_urls is None
             await receiver.stop()
             cfg.write_text("[receiver]\nenabled = false\n")

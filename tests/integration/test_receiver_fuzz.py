@@ -80,15 +80,29 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ThreadedR
     rig.close()
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                           max_leaves=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
 near_events = st.fixed_dictionaries(
-    {}, optional={"call_sid": st.text(max_size=40) | st.integers(), "call_status": st.text(max_size=12) | st.integers(),
-                  "sip_status": st.integers() | st.text(max_size=5), "duration": json_values, "type": st.text(max_size=25),
-                  "vgwSessionID": st.text(max_size=10), "failureReason": json_values, "mid": json_values,
-                  "status": json_values, "end_at": st.text(max_size=20), "challenge": st.text(max_size=5),
-                  "validation_key": st.text(max_size=5), "customerData": json_values})
+    {},
+    optional={
+        "call_sid": st.text(max_size=40) | st.integers(),
+        "call_status": st.text(max_size=12) | st.integers(),
+        "sip_status": st.integers() | st.text(max_size=5),
+        "duration": json_values,
+        "type": st.text(max_size=25),
+        "vgwSessionID": st.text(max_size=10),
+        "failureReason": json_values,
+        "mid": json_values,
+        "status": json_values,
+        "end_at": st.text(max_size=20),
+        "challenge": st.text(max_size=5),
+        "validation_key": st.text(max_size=5),
+        "customerData": json_values,
+    },
+)
 # what history cannot hold: deep nesting, integers past 64 bits, lone surrogates, numbers too long to read
 hostile = st.sampled_from([
     b'{"call_sid":"s","customerData":' + b'{"n":' * 600 + b"1" + b"}" * 600 + b"}",
@@ -101,7 +115,9 @@ hostile = st.sampled_from([
 ])
 bodies = (st.binary(max_size=600) | json_values.map(lambda v: json.dumps(v).encode())
           | near_events.map(lambda v: json.dumps(v).encode()) | st.binary(min_size=4097, max_size=5000) | hostile)
-header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60).map(str.strip)  # h11 sends no edge spaces
+header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60).map(
+    str.strip
+)  # h11 sends no edge spaces
 # sent as bytes: superscript digits, digits past what int() reads, non-ASCII credentials
 odd_headers = st.sampled_from(["t=\u00b2\u00b3,v1=00", "t=" + "9" * 400 + ",v1=00", "t=" + "1" * 5000 + ",v1=00",
                                "Basic \u00e9", "Bearer \u00e9\u00e8", "Basic \u00b2\u00b2\u00b2\u00b2"]).map(str.encode)
@@ -117,7 +133,9 @@ headers = st.fixed_dictionaries({}, optional={
                                                                    HealthCheck.too_slow])
 @given(path=st.sampled_from(PATHS), method=st.sampled_from(["POST", "POST", "GET"]), body=bodies, extra=headers,
        query=st.dictionaries(st.sampled_from(["call_sid", "token", "x"]), st.text(max_size=8), max_size=2))
-def test_arbitrary_requests_get_2xx_or_4xx(target, path: str, method: str, body: bytes, extra: dict, query: dict) -> None:
+def test_arbitrary_requests_get_2xx_or_4xx(
+    target, path: str, method: str, body: bytes, extra: dict, query: dict
+) -> None:
     _, client = target
     response = client.request(method, path, content=body if method == "POST" else None, headers=extra, params=query)
     assert 200 <= response.status_code < 500, (path, method, body[:80], extra, response.status_code, response.text)

@@ -55,9 +55,14 @@ async def settled(store: Store, attempt: str, timeout: float = 15) -> CallRecord
 
 
 # (number, time limit, status, SIP status, talk seconds): the simulator's outcome table
-OUTCOMES = [("+12125550101", None, CallStatus.COMPLETED, 200, 4), ("+12125550102", None, CallStatus.BUSY, 486, None),
-            ("+12125550103", None, CallStatus.NO_ANSWER, 487, None), ("+12125550104", None, CallStatus.FAILED, 404, None),
-            ("+12125550105", None, CallStatus.COMPLETED, 200, 9), ("+12125550106", 10, CallStatus.COMPLETED, 200, 10)]
+OUTCOMES = [
+    ("+12125550101", None, CallStatus.COMPLETED, 200, 4),
+    ("+12125550102", None, CallStatus.BUSY, 486, None),
+    ("+12125550103", None, CallStatus.NO_ANSWER, 487, None),
+    ("+12125550104", None, CallStatus.FAILED, 404, None),
+    ("+12125550105", None, CallStatus.COMPLETED, 200, 9),
+    ("+12125550106", 10, CallStatus.COMPLETED, 200, 10),
+]
 
 
 @pytest.mark.parametrize("profile", ["demo-cognigy", "demo-jambonz"])

@@ -49,7 +49,9 @@ class Process:
         self.store.close()
 
     def final_of(self, attempt: str) -> CallStatus | None:
-        ends = [i.call.status for _, _, i in self.seen if i.call and i.call.attempt_id == attempt and i.call.status.final]
+        ends = [
+            i.call.status for _, _, i in self.seen if i.call and i.call.attempt_id == attempt and i.call.status.final
+        ]
         return ends[-1] if ends else None
 
 

@@ -18,7 +18,12 @@ SPEECH = {"speech_synthesis_vendor": "google", "speech_synthesis_language": "en-
 
 
 async def place(sim, recorder: HookRecorder, to: str, **extra: Any) -> tuple[str, list]:
-    body = {"from": "+12125550100", "to": {"type": "phone", "number": to}, "application_sid": DEMO_APPLICATION_SID, **extra}
+    body = {
+        "from": "+12125550100",
+        "to": {"type": "phone", "number": to},
+        "application_sid": DEMO_APPLICATION_SID,
+        **extra,
+    }
     async with client(sim) as c:
         r = await c.post(CALLS, json=body)
     assert r.status_code == 201, r.text
@@ -139,7 +144,10 @@ async def test_amd_sequences(make_sim: MakeSim, recorder: HookRecorder, to: str,
 
 
 async def test_an_amd_hook_answering_hangup_ends_the_call(make_sim: MakeSim, recorder: HookRecorder) -> None:
-    recorder.answers["/amd"] = (200, lambda r: [{"verb": "hangup"}] if r.json["type"] == "amd_machine_detected" else None)
+    recorder.answers["/amd"] = (
+        200,
+        lambda r: [{"verb": "hangup"}] if r.json["type"] == "amd_machine_detected" else None,
+    )
     sim = await make_sim()
     sid, events = await place(sim, recorder, "+12125550105", amd={"actionHook": recorder.url("/amd")})
     assert amd_types(recorder, sid) == ["amd_machine_detected"]
@@ -148,7 +156,9 @@ async def test_an_amd_hook_answering_hangup_ends_the_call(make_sim: MakeSim, rec
     assert final["duration"] < 9  # before the machine's message would have ended
 
 
-async def test_without_an_application_the_call_hook_is_fetched_on_answer(make_sim: MakeSim, recorder: HookRecorder) -> None:
+async def test_without_an_application_the_call_hook_is_fetched_on_answer(
+    make_sim: MakeSim, recorder: HookRecorder
+) -> None:
     recorder.answers["/answer"] = (200, [{"verb": "say", "text": "hi"}])
     sim = await make_sim()
     body = {"from": "+12125550100", "to": {"type": "phone", "number": "+12125550101"}, **SPEECH,
@@ -191,7 +201,9 @@ async def test_every_webhook_is_signed_with_the_account_secret(make_sim: MakeSim
         assert b": " not in r.raw  # JSON.stringify's compact form
 
 
-async def test_get_hooks_carry_no_body_and_basic_auth_needs_both_halves(make_sim: MakeSim, recorder: HookRecorder) -> None:
+async def test_get_hooks_carry_no_body_and_basic_auth_needs_both_halves(
+    make_sim: MakeSim, recorder: HookRecorder
+) -> None:
     sim = await make_sim(status_hook={"url": recorder.url("/status"), "method": "GET", "username": "only-user"})
     async with client(sim) as c:
         await c.post(CALLS, json={"from": "+12125550100", "to": {"type": "phone", "number": "+12125550102"},
@@ -223,7 +235,11 @@ async def test_stopping_the_simulator_ends_its_live_calls_with_their_webhooks(ma
     sids = {}
     async with client(sim) as c:
         for to in ("+12125550106", "+12125550103"):  # stays until hung up; rings for the ring timeout
-            body = {"from": "+12125550100", "to": {"type": "phone", "number": to}, "application_sid": DEMO_APPLICATION_SID}
+            body = {
+                "from": "+12125550100",
+                "to": {"type": "phone", "number": to},
+                "application_sid": DEMO_APPLICATION_SID,
+            }
             sids[to] = (await c.post(CALLS, json=body)).json()["sid"]
     await recorder.wait_for(lambda got: {"in-progress", "ringing"} <= {x.json["call_status"] for x in got})
     await sim.stop()

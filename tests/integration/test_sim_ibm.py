@@ -46,9 +46,14 @@ async def test_a_call_starts_and_reports_with_basic_auth(make_sim: MakeSim, reco
     assert events[-1].json["duration"] == 4 and events[-1].json["context"] == {"customer": "A-17"}
 
 
-@pytest.mark.parametrize(("to", "event", "reason"), [("tel:+12125550102", "busy", "486 Busy Here"),
-                                                     ("sip:+12125550103@trunk.example", "no-answer", "487 Request Terminated"),
-                                                     ("tel:+12125550104", "failed", "404 Not Found")])
+@pytest.mark.parametrize(
+    ("to", "event", "reason"),
+    [
+        ("tel:+12125550102", "busy", "486 Busy Here"),
+        ("sip:+12125550103@trunk.example", "no-answer", "487 Request Terminated"),
+        ("tel:+12125550104", "failed", "404 Not Found"),
+    ],
+)
 async def test_failures_carry_a_failure_reason(make_sim: MakeSim, recorder: HookRecorder, to: str, event: str,
                                                reason: str) -> None:
     sim = await make_sim()
@@ -76,14 +81,19 @@ async def test_refusals(make_sim: MakeSim, recorder: HookRecorder) -> None:
     assert r.status_code == 403
     r = await start(sim, call(recorder), path="/vgw/outboundCalls/+19999999999/startOutboundCall")
     assert r.status_code == 404 and "no agent or tenant +19999999999" in r.json()["failureReason"]
-    bad = [({"from": "tel:+1"}, "'to' is required"), (call(recorder, "+12125550101"), "'to' must be a sip: or tel: URI"),
-           (call(recorder, context="x"), "'context' must be an object"),
-           (call(recorder, tenantConfig={"updateMethod": "patch"}), "updateMethod' must be merge or replace"),
-           (call(recorder, tenantConfig={"config": {"outboundCalls": {"sipAuth": {"username": "u"}}}}),
-            "'sipAuth' needs a username and a password"),
-           (call(recorder, route="sip:a.example, http://b"), "'route' must be a comma-separated list of SIP URIs"),
-           (call(recorder, statusWebhook="/relative"), "'statusWebhook' must be an absolute http(s) URL"),
-           ([1, 2], "the body must be a JSON object")]
+    bad = [
+        ({"from": "tel:+1"}, "'to' is required"),
+        (call(recorder, "+12125550101"), "'to' must be a sip: or tel: URI"),
+        (call(recorder, context="x"), "'context' must be an object"),
+        (call(recorder, tenantConfig={"updateMethod": "patch"}), "updateMethod' must be merge or replace"),
+        (
+            call(recorder, tenantConfig={"config": {"outboundCalls": {"sipAuth": {"username": "u"}}}}),
+            "'sipAuth' needs a username and a password",
+        ),
+        (call(recorder, route="sip:a.example, http://b"), "'route' must be a comma-separated list of SIP URIs"),
+        (call(recorder, statusWebhook="/relative"), "'statusWebhook' must be an absolute http(s) URL"),
+        ([1, 2], "the body must be a JSON object"),
+    ]
     for body, reason in bad:
         r = await start(sim, body)
         assert r.status_code == 400 and reason in r.json()["failureReason"], (body, r.text)

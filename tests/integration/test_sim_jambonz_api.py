@@ -16,7 +16,12 @@ CALLS = f"/v1/Accounts/{DEMO_ACCOUNT_SID}/Calls"
 
 
 def dial(to: str = "+12125550101", **extra: Any) -> dict[str, Any]:
-    return {"from": "+12125550100", "to": {"type": "phone", "number": to}, "application_sid": DEMO_APPLICATION_SID, **extra}
+    return {
+        "from": "+12125550100",
+        "to": {"type": "phone", "number": to},
+        "application_sid": DEMO_APPLICATION_SID,
+        **extra,
+    }
 
 
 async def test_create_answers_201_with_sid_and_call_id_spelt_per_mode(make_sim: MakeSim) -> None:
@@ -54,7 +59,10 @@ async def test_keys_that_may_not_place_calls_or_read_another_account(make_sim: M
     sim = await make_sim()
     async with client(sim, key="sp") as c:
         r = await c.post(CALLS, json=dial())
-        assert (r.status_code, r.json()) == (400, {"msg": f"unauthorized createCall request for account {DEMO_ACCOUNT_SID}"})
+        assert (r.status_code, r.json()) == (
+            400,
+            {"msg": f"unauthorized createCall request for account {DEMO_ACCOUNT_SID}"},
+        )
         assert (await c.get(CALLS)).status_code == 200  # a service-provider key may read its accounts
     async with client(sim, key=OTHER_ACCOUNT_API_KEY) as c:
         r = await c.post(CALLS, json=dial())  # another account's key: the account route refuses it first
@@ -88,14 +96,32 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
 SPEECH = {"speech_synthesis_vendor": "google", "speech_synthesis_language": "en-US", "speech_synthesis_voice": "x",
           "speech_recognizer_vendor": "google", "speech_recognizer_language": "en-US"}
 INVALID += [
-    ("speech but no hook", {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH},
-     "either call_hook or application_sid required"),
-    ("relative call_hook", {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH, "call_hook": "/answer"},
-     "call_hook url be an absolute url"),
-    ("hook object without url", {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH, "call_hook": {"method": "POST"}},
-     "call_hook must be string or an object containing a url property"),
-    ("relative status hook", {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH, "call_hook": "https://a.example/x",
-                              "call_status_hook": "status"}, "call_status_hook url be an absolute url"),
+    (
+        "speech but no hook",
+        {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH},
+        "either call_hook or application_sid required",
+    ),
+    (
+        "relative call_hook",
+        {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH, "call_hook": "/answer"},
+        "call_hook url be an absolute url",
+    ),
+    (
+        "hook object without url",
+        {"from": "1", "to": {"type": "phone", "number": "1"}, **SPEECH, "call_hook": {"method": "POST"}},
+        "call_hook must be string or an object containing a url property",
+    ),
+    (
+        "relative status hook",
+        {
+            "from": "1",
+            "to": {"type": "phone", "number": "1"},
+            **SPEECH,
+            "call_hook": "https://a.example/x",
+            "call_status_hook": "status",
+        },
+        "call_status_hook url be an absolute url",
+    ),
 ]
 
 
@@ -209,8 +235,9 @@ async def call_until(recorder: HookRecorder, c, body: dict[str, Any], status: st
     r = await c.post(CALLS, json=body)
     assert r.status_code == 201, r.text
     sid = r.json()["sid"]
-    await recorder.wait_for(lambda rs: any(x.json and x.json.get("call_sid") == sid and x.json.get("call_status") == status
-                                           for x in rs))
+    await recorder.wait_for(
+        lambda rs: any(x.json and x.json.get("call_sid") == sid and x.json.get("call_status") == status for x in rs)
+    )
     return sid
 
 
@@ -236,7 +263,10 @@ async def test_hang_up_an_answered_call(make_sim: MakeSim, recorder: HookRecorde
     async with client(sim) as c:
         sid = await call_until(recorder, c, dial("+12125550106"), "in-progress")
         r = await c.put(f"{CALLS}/{sid}", json={"call_status": "no-answer"})
-        assert (r.status_code, r.text) == (422, f"current call state is incompatible with requested action for call_sid {sid}")
+        assert (r.status_code, r.text) == (
+            422,
+            f"current call state is incompatible with requested action for call_sid {sid}",
+        )
         r = await c.put(f"{CALLS}/{sid}", json={"call_status": "completed"})
         assert r.status_code == 202 and r.text == ""
         await recorder.wait_for(lambda rs: statuses(rs, sid)[-1:] == [("completed", 200, "OK")])
@@ -274,7 +304,9 @@ async def test_update_validation_and_other_actions(make_sim: MakeSim, recorder: 
         sip = await c.put(url, json={"sip_request": {"method": "INFO", "content_type": "text/plain", "content": "hi"}})
         assert (sip.status_code, sip.json()) == (200, {"status": 200, "reason": "OK"})
         assert (await c.put(url, json={"tag": {"step": 2}})).status_code == 202
-        assert (await c.put(f"{CALLS}/00000000-0000-4000-8000-000000000000", json={"call_status": "completed"})).status_code == 404
+        assert (
+            await c.put(f"{CALLS}/00000000-0000-4000-8000-000000000000", json={"call_status": "completed"})
+        ).status_code == 404
         malformed = await c.put(f"{CALLS}/not-a-call-sid", json={"call_status": "completed"})
         assert (malformed.status_code, malformed.json()) == (400, {"msg": "Bad request"})  # validateSid, as the server
         await c.put(url, json={"call_status": "completed"})
@@ -297,7 +329,9 @@ async def test_recent_calls_need_paging_and_list_finished_calls(make_sim: MakeSi
     url = f"/v1/Accounts/{DEMO_ACCOUNT_SID}/RecentCalls"
     async with client(sim) as c:
         assert (await c.get(url)).json() == {"msg": 'missing or invalid "page" query arg'}
-        assert (await c.get(url, params={"page": 1, "count": 501})).json() == {"msg": 'missing or invalid "count" query arg'}
+        assert (await c.get(url, params={"page": 1, "count": 501})).json() == {
+            "msg": 'missing or invalid "count" query arg'
+        }
         for to in ("+12125550101", "+12125550102"):
             await call_until(recorder, c, dial(to), "busy" if to.endswith("02") else "completed")
         page = (await c.get(url, params={"page": "1", "count": "10"})).json()
@@ -341,6 +375,8 @@ async def test_carriers_list_the_names_to_trunk_takes(make_sim: MakeSim) -> None
     async with client(await make_sim()) as c:
         top = (await c.get("/v1/VoipCarriers")).json()
         under = (await c.get(f"/v1/Accounts/{DEMO_ACCOUNT_SID}/VoipCarriers")).json()
-        r = await c.post(CALLS, json=dial() | {"to": {"type": "phone", "number": "+12125550101", "trunk": "Demo Carrier EU"}})
+        r = await c.post(
+            CALLS, json=dial() | {"to": {"type": "phone", "number": "+12125550101", "trunk": "Demo Carrier EU"}}
+        )
     assert [x["name"] for x in top] == ["Demo Carrier US", "Demo Carrier EU"] and top == under
     assert r.status_code == 201

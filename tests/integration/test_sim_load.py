@@ -23,7 +23,9 @@ AMD = {"01": ["amd_human_detected", "amd_stopped"], "06": ["amd_human_detected",
        "05": ["amd_machine_detected", "amd_tone_detected", "amd_machine_stopped_speaking", "amd_stopped"]}
 
 
-async def test_200_concurrent_calls_deliver_every_webhook_once_in_order(make_sim: MakeSim, recorder: HookRecorder) -> None:
+async def test_200_concurrent_calls_deliver_every_webhook_once_in_order(
+    make_sim: MakeSim, recorder: HookRecorder
+) -> None:
     sim = await make_sim(speed=2000)
     digits = [f"{1 + i % 6:02d}" for i in range(200)]
     async with client(sim, limits=httpx.Limits(max_connections=None)) as c:
@@ -41,7 +43,9 @@ async def test_200_concurrent_calls_deliver_every_webhook_once_in_order(make_sim
     amd_seen: dict[str, list[str]] = defaultdict(list)
     for r in recorder.requests:
         body = r.json
-        (amd_seen if r.path == "/amd" else status_seen)[body["call_sid"]].append(body.get("type") or body["call_status"])
+        (amd_seen if r.path == "/amd" else status_seen)[body["call_sid"]].append(
+            body.get("type") or body["call_status"]
+        )
     assert len(placed) == 200 and len({sid for sid, _ in placed}) == 200
     for sid, ending in placed:
         assert status_seen[sid] == EXPECTED[ending], (ending, status_seen[sid])

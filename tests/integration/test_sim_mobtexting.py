@@ -18,15 +18,25 @@ def bearer(token: str = MOBTEXTING_TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
-async def sim_with_webhook(make_sim: MakeSim, recorder: HookRecorder, speed: float = 1000.0, secret: str | None = "hook-s3cret"):
+async def sim_with_webhook(
+    make_sim: MakeSim, recorder: HookRecorder, speed: float = 1000.0, secret: str | None = "hook-s3cret"
+):
     return await make_sim(speed=speed, mobtexting_webhooks={"1": {"uri": recorder.url("/obd"), "secret": secret}})
 
 
 async def test_the_seed_form_body_and_its_response(make_sim: MakeSim, recorder: HookRecorder) -> None:
     sim = await sim_with_webhook(make_sim, recorder)
     async with httpx.AsyncClient(base_url=sim.base_url, headers=bearer()) as c:
-        r = await c.post(SEND, data={"bridge": "918068280000", "to": "919876543201", "ivr_id": "351", "name": "obd_api_call",
-                                     "webhook_id": "1"})
+        r = await c.post(
+            SEND,
+            data={
+                "bridge": "918068280000",
+                "to": "919876543201",
+                "ivr_id": "351",
+                "name": "obd_api_call",
+                "webhook_id": "1",
+            },
+        )
     body = r.json()
     assert r.status_code == 200 and (body["status"], body["message"]) == (200, "1 numbers accepted for delivery.")
     row = body["data"][0]
@@ -56,7 +66,9 @@ async def test_the_current_json_body_and_its_response(make_sim: MakeSim, recorde
     assert all("Authorization" not in h.headers for h in recorder.on("/obd"))
 
 
-async def test_busy_and_unanswered_numbers_are_retried_after_the_interval(make_sim: MakeSim, recorder: HookRecorder) -> None:
+async def test_busy_and_unanswered_numbers_are_retried_after_the_interval(
+    make_sim: MakeSim, recorder: HookRecorder
+) -> None:
     sim = await sim_with_webhook(make_sim, recorder, speed=20_000)
     async with httpx.AsyncClient(base_url=sim.base_url, headers=bearer()) as c:
         r = await c.post(SEND, json={"bridge": "918068280000", "to": "919876543202", "audio": "welcome-en",
@@ -96,16 +108,42 @@ async def test_callstatus_reports_by_id_and_mobile(make_sim: MakeSim, recorder: 
 REFUSALS: list[tuple[str, dict[str, Any], int, str]] = [
     ("no bridge", {"to": "919876543201", "flow_id": "351"}, 422, "The bridge field is required."),
     ("no to", {"bridge": "918068280000", "flow_id": "351"}, 422, "The to field is required."),
-    ("bad to", {"bridge": "918068280000", "to": "call me", "flow_id": "351"}, 422,
-     "The to must be phone numbers with the country code."),
-    ("no flow or audio", {"bridge": "918068280000", "to": "919876543201"}, 422,
-     "The flow id field is required when audio is not present."),
-    ("unknown flow", {"bridge": "918068280000", "to": "919876543201", "flow_id": "999"}, 422, "The selected flow id is invalid."),
-    ("bad audio", {"bridge": "918068280000", "to": "919876543201", "audio": "ftp://x"}, 422, "The selected audio is invalid."),
-    ("bad interval", {"bridge": "918068280000", "to": "919876543201", "flow_id": "351", "interval": 10}, 422,
-     "The selected interval is invalid."),
-    ("unknown webhook", {"bridge": "918068280000", "to": "919876543201", "flow_id": "351", "webhook_id": "77"}, 422,
-     "The selected webhook id is invalid."),
+    (
+        "bad to",
+        {"bridge": "918068280000", "to": "call me", "flow_id": "351"},
+        422,
+        "The to must be phone numbers with the country code.",
+    ),
+    (
+        "no flow or audio",
+        {"bridge": "918068280000", "to": "919876543201"},
+        422,
+        "The flow id field is required when audio is not present.",
+    ),
+    (
+        "unknown flow",
+        {"bridge": "918068280000", "to": "919876543201", "flow_id": "999"},
+        422,
+        "The selected flow id is invalid.",
+    ),
+    (
+        "bad audio",
+        {"bridge": "918068280000", "to": "919876543201", "audio": "ftp://x"},
+        422,
+        "The selected audio is invalid.",
+    ),
+    (
+        "bad interval",
+        {"bridge": "918068280000", "to": "919876543201", "flow_id": "351", "interval": 10},
+        422,
+        "The selected interval is invalid.",
+    ),
+    (
+        "unknown webhook",
+        {"bridge": "918068280000", "to": "919876543201", "flow_id": "351", "webhook_id": "77"},
+        422,
+        "The selected webhook id is invalid.",
+    ),
 ]
 
 
@@ -134,7 +172,9 @@ async def test_creating_a_webhook_verifies_it_with_a_challenge(make_sim: MakeSim
     recorder.answers["/mute"] = (200, {"ok": True})
     sim = await make_sim()
     async with httpx.AsyncClient(base_url=sim.base_url, headers=bearer()) as c:
-        good = await c.post("/api/v2/developer/webhooks", json={"name": "console", "uri": recorder.url("/echo"), "secret": "s"})
+        good = await c.post(
+            "/api/v2/developer/webhooks", json={"name": "console", "uri": recorder.url("/echo"), "secret": "s"}
+        )
         bad = await c.post("/api/v2/developer/webhooks", json={"name": "x", "uri": recorder.url("/mute")})
         listed = (await c.get("/api/v2/developer/webhooks")).json()
     assert good.status_code == 201 and good.json()["data"]["uri"] == recorder.url("/echo")

@@ -39,7 +39,11 @@ async def test_jambonz_answers_validate_against_the_spec(raw_spec: dict[str, Any
         return response
 
     calls = f"/v1/Accounts/{DEMO_ACCOUNT_SID}/Calls"
-    body = {"from": "+12125550100", "to": {"type": "phone", "number": "+12125550106"}, "application_sid": DEMO_APPLICATION_SID}
+    body = {
+        "from": "+12125550100",
+        "to": {"type": "phone", "number": "+12125550106"},
+        "application_sid": DEMO_APPLICATION_SID,
+    }
     async with client(sim) as c:
         sid = check(await c.post(calls, json=body), 201).json()["sid"]
         await recorder.wait_for(lambda rs: any(r.json and r.json.get("call_status") == "in-progress" for r in rs))
@@ -56,7 +60,9 @@ async def test_jambonz_answers_validate_against_the_spec(raw_spec: dict[str, Any
         check(await c.get("/v1/Applications"), 200)
         check(await c.get(f"/v1/Accounts/{DEMO_ACCOUNT_SID}/WebhookSecret"), 200)
         check(await c.get(f"/v1/Accounts/{DEMO_ACCOUNT_SID}/RecentCalls", params={"page": 1, "count": 10}), 200)
-        sim.alerts.add(DEMO_ACCOUNT_SID, "webhook-failure", "https://x.example returned 500", detail="Unexpected HTTP Response")
+        sim.alerts.add(
+            DEMO_ACCOUNT_SID, "webhook-failure", "https://x.example returned 500", detail="Unexpected HTTP Response"
+        )
         check(await c.get(f"/v1/Accounts/{DEMO_ACCOUNT_SID}/Alerts", params={"page": 1, "count": 10}), 200)
     assert len(checked) == 14
 

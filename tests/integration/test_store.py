@@ -42,7 +42,11 @@ def thread_store(db_path: Path, clock: FrozenClock):
 def event(clock: FrozenClock, status: str | None, *, sid: str | None = "sid-1", token: str | None = None,
           kind: EventKind = EventKind.STATUS, raw: str | None = None, **extra) -> CallEvent:
     mapped = CallStatus(status) if status else None
-    body = raw if raw is not None else json.dumps({"call_sid": sid, "call_status": status, **{k: str(v) for k, v in extra.items()}})
+    body = (
+        raw
+        if raw is not None
+        else json.dumps({"call_sid": sid, "call_status": status, **{k: str(v) for k, v in extra.items()}})
+    )
     return CallEvent(profile="prod", provider=Provider.JAMBONZ, kind=kind, call_sid=sid, token=token, status=mapped,
                      received_at=clock.advance(1), raw=body, **extra)
 
@@ -165,7 +169,9 @@ async def test_a_late_ringing_does_not_move_a_finished_call_back(store: Store, c
 async def test_the_first_amd_verdict_stays(store: Store, clock: FrozenClock) -> None:
     call = await attempt(store)
     await store.attempt_placed(call.attempt_id, call_sid="sid-1")
-    await store.ingest(event(clock, None, kind=EventKind.AMD, amd=AmdResult.MACHINE, amd_reason="long greeting", raw="m"))
+    await store.ingest(
+        event(clock, None, kind=EventKind.AMD, amd=AmdResult.MACHINE, amd_reason="long greeting", raw="m")
+    )
     await store.ingest(event(clock, None, kind=EventKind.AMD, amd=AmdResult.TONE, raw="t"))
     result = await store.ingest(event(clock, None, kind=EventKind.AMD, amd=AmdResult.HUMAN, raw="h"))
     assert result.call is not None
@@ -195,7 +201,9 @@ async def test_a_failing_write_is_rolled_back_alone(store: Store, clock: FrozenC
 async def test_concurrent_writes_share_commits(store: Store, clock: FrozenClock) -> None:
     call = await attempt(store)
     before = store.writer_stats.batches
-    await asyncio.gather(*(store.ingest(event(clock, "ringing", token=call.attempt_id, raw=f"r{i}")) for i in range(400)))
+    await asyncio.gather(
+        *(store.ingest(event(clock, "ringing", token=call.attempt_id, raw=f"r{i}")) for i in range(400))
+    )
     assert len(store.events(call.id)) == 400
     batches = store.writer_stats.batches - before
     assert batches < 400, "every write committed on its own: group commit is not happening"
@@ -269,7 +277,11 @@ async def test_detail_is_the_call_with_its_timeline(store: Store, clock: FrozenC
 
 async def test_secrets_never_reach_the_database_file(db_path: Path, store: Store, clock: FrozenClock) -> None:
     request = {
-        "to": {"type": "sip", "sipUri": "sip:bob@pbx.example", "auth": {"username": "bob", "password": "sip-pass-7777"}},
+        "to": {
+            "type": "sip",
+            "sipUri": "sip:bob@pbx.example",
+            "auth": {"username": "bob", "password": "sip-pass-7777"},
+        },
         "statusWebhookPassword": "hook-pass-8888",
         "call_hook": {"url": f"https://user:url-pass-9999@app.example/hook?access_token={SECRET}"},
         "note": f"bearer {SECRET}",
@@ -317,8 +329,9 @@ KILL_SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize("writer", ["thread", "process"])
 def test_acknowledged_events_survive_kill_9(db_path: Path, writer: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db_path), writer], stdout=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(db_path), writer], stdout=subprocess.PIPE, text=True, env=env
+    )
     acked, child = -1, None
     try:
         assert proc.stdout is not None
@@ -378,7 +391,9 @@ async def test_a_write_resolves_only_once_it_is_committed(db_path: Path, store: 
     assert store._reader().execute("SELECT count(*) FROM events WHERE raw = 'held'").fetchone()[0] == 1
 
 
-async def test_a_burst_that_teaches_a_call_its_sid_links_the_rest_of_the_burst(store: Store, clock: FrozenClock) -> None:
+async def test_a_burst_that_teaches_a_call_its_sid_links_the_rest_of_the_burst(
+    store: Store, clock: FrozenClock
+) -> None:
     call = await attempt(store)  # no call sid yet: the create has not answered
     by_token = event(clock, "ringing", sid="sid-42", token=call.attempt_id, raw="via notifyUrl")
     by_sid = event(clock, "answered", sid="sid-42", raw="via the application's hook")

@@ -183,6 +183,12 @@ def test_a_filter_that_cannot_be_understood_says_which_field_and_why(kwargs: dic
 
 def test_filter_words_are_forgiving_where_it_is_safe() -> None:
     f = build_filter(status="No-Answer", amd="MACHINE", answered="yes", profile="  p ", text=" 0101 ", now=NOW)
-    assert (f.status, f.amd, f.answered, f.profile, f.text) == (CallStatus.NO_ANSWER, AmdResult.MACHINE, True, "p", "0101")
+    assert (f.status, f.amd, f.answered, f.profile, f.text) == (
+        CallStatus.NO_ANSWER,
+        AmdResult.MACHINE,
+        True,
+        "p",
+        "0101",
+    )
     assert f.describe() == "profile p, no answer, answered, AMD machine, '0101'"
     assert build_filter(now=NOW).empty

@@ -33,7 +33,7 @@ def said(clock: FrozenClock, call, status: CallStatus | None, *, source: EventSo
 async def placed(store: Store, provider: str = "jambonz", request: dict | None = None, sid: str = "sid-1"):
     call = await store.begin_attempt(profile="p", provider=provider, from_number="+12125550100",
                                      to_number="+12125550101", request=request)
-    return await store.attempt_placed(call.attempt_id, call_sid=sid, raw='{"sid":"%s"}' % sid)
+    return await store.attempt_placed(call.attempt_id, call_sid=sid, raw=f'{{"sid":"{sid}"}}')
 
 
 async def test_the_create_answer_is_the_first_event_and_refusals_keep_the_gateway_body(store: Store) -> None:

@@ -78,9 +78,17 @@ async def test_every_editor_shapes_the_next_call_and_is_kept_per_profile(live_st
         assert body["tag"] == {"campaign": "spring", "priority": 2, "meta": {"a": [1, 2]}}
         assert body["headers"] == {"X-Campaign": "spring"}
         amd = {k: v for k, v in body["amd"].items() if k != "actionHook"}
-        assert amd == {"thresholdWordCount": 5, "digitCount": 3, "recognizer": {"vendor": "google", "language": "en-GB"},
-                       "timers": {"noSpeechTimeoutMs": 4000, "decisionTimeoutMs": 9000, "toneTimeoutMs": 10000,
-                                  "greetingCompletionTimeoutMs": 1500}}
+        assert amd == {
+            "thresholdWordCount": 5,
+            "digitCount": 3,
+            "recognizer": {"vendor": "google", "language": "en-GB"},
+            "timers": {
+                "noSpeechTimeoutMs": 4000,
+                "decisionTimeoutMs": 9000,
+                "toneTimeoutMs": 10000,
+                "greetingCompletionTimeoutMs": 1500,
+            },
+        }
         assert shown["amd"] == "machine" and shown["tags"].startswith("campaign=spring")
 
         # kept for this profile across a switch, and not carried into another profile

@@ -166,9 +166,11 @@ async def test_a_gateway_error_is_a_notification_and_a_row_never_a_traceback(liv
     # a gateway answering 500 with an empty body
     async with FaultyServer("script", [(500, {}, None)]) as server:
         cfg = tmp_path / "c.toml"
-        cfg.write_text(f'demo_profiles = true\ndefault_profile = "demo-cognigy"\n[profiles.broken]\nprovider = "jambonz"\n'
-                       f'base_url = "{server.base_url}"\napi_key = "k-0123456789abcdef"\n'
-                       'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n')
+        cfg.write_text(
+            f'demo_profiles = true\ndefault_profile = "demo-cognigy"\n[profiles.broken]\nprovider = "jambonz"\n'
+            f'base_url = "{server.base_url}"\napi_key = "k-0123456789abcdef"\n'
+            'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n'
+        )
         async with console(live_store, settings=load_settings(cfg, receiver={"port": 0})) as (app, pilot):
             await app.switch_profile("broken")
             await until(pilot, lambda: any("could not list" in n for n in notes(app)), "the list error")

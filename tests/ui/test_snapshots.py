@@ -119,7 +119,9 @@ def test_error_state(snap_compare: Any, store: Store, clock: FrozenClock, seeded
         form.set_value("timeout", "soon")
         await pilot.press("ctrl+g")
 
-    assert snap_compare(app_for(store, clock), terminal_size=SIZES[size], run_before=started(break_the_form, keep_notes=True))
+    assert snap_compare(
+        app_for(store, clock), terminal_size=SIZES[size], run_before=started(break_the_form, keep_notes=True)
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -48,7 +48,9 @@ async def test_two_consoles_and_a_receiver_on_one_history_see_every_call_and_the
             async with one.run_test(size=(120, 40), notifications=True) as p1, \
                     two.run_test(size=(120, 40), notifications=True) as p2:
                 await until(p1, lambda: ready(one) and ready(two), "both consoles")
-                assert f"shared (pid {receive.pid})" in status_line(one) and f"shared (pid {receive.pid})" in status_line(two)
+                assert f"shared (pid {receive.pid})" in status_line(
+                    one
+                ) and f"shared (pid {receive.pid})" in status_line(two)
                 answered = await dial(p1, "+12125550101")
                 assert (await final_row(p1, answered.attempt_id))["status"] == "completed"
                 # the other console shows it live, though it never placed it

@@ -108,13 +108,17 @@ def test_cognigy_company_cxone_and_urls(tmp_path: Path, line: str, url: str) -> 
 
 @pytest.mark.parametrize(("env", "url"), sorted(IBM_ENVIRONMENTS.items()))
 def test_ibm_environments(tmp_path: Path, env: str, url: str) -> None:
-    cfg = write(tmp_path, f'[profiles.w]\nprovider = "ibm"\nenvironment = "{env}"\nagent_number = "+4969123"\napi_key = "k"\n')
+    cfg = write(
+        tmp_path, f'[profiles.w]\nprovider = "ibm"\nenvironment = "{env}"\nagent_number = "+4969123"\napi_key = "k"\n'
+    )
     p = load_settings(cfg).profiles["w"]
     assert (p.resolved_base_url, p.path_id) == (url, "+4969123")
 
 
 def test_ibm_on_premises_host_with_tenant(tmp_path: Path) -> None:
-    cfg = write(tmp_path, '[profiles.w]\nprovider = "ibm"\nhost = "vgw.corp.example:9443"\ntenant_id = "t-1"\napi_key = "k"\n')
+    cfg = write(
+        tmp_path, '[profiles.w]\nprovider = "ibm"\nhost = "vgw.corp.example:9443"\ntenant_id = "t-1"\napi_key = "k"\n'
+    )
     p = load_settings(cfg).profiles["w"]
     assert (p.resolved_base_url, p.path_id) == ("https://vgw.corp.example:9443", "t-1")
 
@@ -169,35 +173,83 @@ BROKEN = [
     ("no provider", '[profiles.x]\nbase_url = "https://a.example"\n', "profiles.x.provider: is required"),
     ("typo in a profile", COGNIGY + "acount = 1\n", "profiles.prod.acount: is not a known setting"),
     ("bad account sid", COGNIGY.replace(SID, "nope"), "profiles.prod.account_sid: 'nope' is not a sid"),
-    ("two locations", COGNIGY + 'base_url = "https://a.example"\n', "profiles.prod.environment: set only one of base_url, environment"),
-    ("unknown environment", COGNIGY.replace('"eu"', '"mars"'), "profiles.prod.environment: must be 'trial-eu', 'trial-us'"),
+    (
+        "two locations",
+        COGNIGY + 'base_url = "https://a.example"\n',
+        "profiles.prod.environment: set only one of base_url, environment",
+    ),
+    (
+        "unknown environment",
+        COGNIGY.replace('"eu"', '"mars"'),
+        "profiles.prod.environment: must be 'trial-eu', 'trial-us'",
+    ),
     ("no credential", '[profiles.x]\nprovider = "mobtexting"\n', "profiles.x.api_key: a credential is needed"),
-    ("both credentials", '[profiles.x]\nprovider = "mobtexting"\napi_key = "a"\napi_key_env = "B"\n',
-     "profiles.x.api_key_env: set api_key or api_key_env, not both"),
-    ("bad env name", '[profiles.x]\nprovider = "mobtexting"\napi_key_env = "MY-KEY"\n', "profiles.x.api_key_env: 'MY-KEY' is not an environment variable name"),
-    ("ibm without agent", '[profiles.x]\nprovider = "ibm"\nenvironment = "us-south"\napi_key = "k"\n',
-     "profiles.x.agent_number: set agent_number (Voice Agent) or tenant_id"),
-    ("ibm without location", '[profiles.x]\nprovider = "ibm"\nagent_number = "1"\napi_key = "k"\n',
-     "profiles.x.base_url: where is the gateway? set base_url or environment or host"),
-    ("bad number", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\nnumbers = [{number = "+1 555 0100"}]\n',
-     "profiles.x.numbers.0.number: +1 555 0100: too short for US"),
-    ("bad default header", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults.headers]\n"Call-ID" = "1"\n',
-     "profiles.x.defaults.headers: Call-ID is set by the SIP stack"),
-    ("bad default amd", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults.amd]\ndigitCount = -1\n',
-     "profiles.x.defaults.amd.digit_count: must be greater than or equal to 0"),
-    ("default application not a sid", COGNIGY + '[profiles.prod.defaults]\napplication = "welcome"\n',
-     "profiles.prod.defaults.application: 'welcome' is not a sid"),
-    ("amd default on ibm", '[profiles.x]\nprovider = "ibm"\nenvironment = "us-south"\nagent_number = "1"\napi_key = "k"\n'
-     '[profiles.x.defaults.amd]\n', "profiles.x.defaults.amd: not available on ibm"),
-    ("teams default on mobtexting", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults]\n'
-     'target_type = "teams"\n', "profiles.x.defaults.target_type: mobtexting dials phone targets only"),
+    (
+        "both credentials",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key = "a"\napi_key_env = "B"\n',
+        "profiles.x.api_key_env: set api_key or api_key_env, not both",
+    ),
+    (
+        "bad env name",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key_env = "MY-KEY"\n',
+        "profiles.x.api_key_env: 'MY-KEY' is not an environment variable name",
+    ),
+    (
+        "ibm without agent",
+        '[profiles.x]\nprovider = "ibm"\nenvironment = "us-south"\napi_key = "k"\n',
+        "profiles.x.agent_number: set agent_number (Voice Agent) or tenant_id",
+    ),
+    (
+        "ibm without location",
+        '[profiles.x]\nprovider = "ibm"\nagent_number = "1"\napi_key = "k"\n',
+        "profiles.x.base_url: where is the gateway? set base_url or environment or host",
+    ),
+    (
+        "bad number",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\nnumbers = [{number = "+1 555 0100"}]\n',
+        "profiles.x.numbers.0.number: +1 555 0100: too short for US",
+    ),
+    (
+        "bad default header",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults.headers]\n"Call-ID" = "1"\n',
+        "profiles.x.defaults.headers: Call-ID is set by the SIP stack",
+    ),
+    (
+        "bad default amd",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults.amd]\ndigitCount = -1\n',
+        "profiles.x.defaults.amd.digit_count: must be greater than or equal to 0",
+    ),
+    (
+        "default application not a sid",
+        COGNIGY + '[profiles.prod.defaults]\napplication = "welcome"\n',
+        "profiles.prod.defaults.application: 'welcome' is not a sid",
+    ),
+    (
+        "amd default on ibm",
+        '[profiles.x]\nprovider = "ibm"\nenvironment = "us-south"\nagent_number = "1"\napi_key = "k"\n'
+        "[profiles.x.defaults.amd]\n",
+        "profiles.x.defaults.amd: not available on ibm",
+    ),
+    (
+        "teams default on mobtexting",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\n[profiles.x.defaults]\ntarget_type = "teams"\n',
+        "profiles.x.defaults.target_type: mobtexting dials phone targets only",
+    ),
     ("unknown default profile", 'default_profile = "nope"\n', "default_profile: 'nope' is not a profile (demo-cognigy"),
     ("uppercase profile", '[profiles.Prod]\nprovider = "mobtexting"\napi_key = "k"\n', "profile name 'Prod'"),
     ("bad region", 'default_region = "XX"\n', "default_region: 'XX' is not a region code"),
     ("bad port", "[receiver]\nport = 70000\n", "receiver.port: must be less than or equal to 65535"),
     ("half basic auth", '[receiver]\nbasic_username = "u"\n', "receiver.basic_password: basic auth needs both"),
-    ("bad public url", '[receiver]\npublic_url = "hooks.example.com"\n', "receiver.public_url: 'hooks.example.com' is not an http(s) URL"),
-    ("bad base url", '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\nbase_url = "portal"\n', "profiles.x.base_url: 'portal' is not an http(s) URL"),
+    (
+        "bad public url",
+        '[receiver]\npublic_url = "hooks.example.com"\n',
+        "receiver.public_url: 'hooks.example.com' is not an http(s) URL",
+    ),
+    (
+        "bad base url",
+        '[profiles.x]\nprovider = "mobtexting"\napi_key = "k"\nbase_url = "portal"\n',
+        "profiles.x.base_url: 'portal' is not an http(s) URL",
+    ),
     ("bad keymap", '[keymap]\nrefresh = "ctrl r"\n', "keymap: keymap.refresh: 'ctrl r' is not a key list"),
 ]
 
@@ -215,9 +267,12 @@ def test_a_bad_value_from_the_environment_names_the_variable(monkeypatch: pytest
 
 def test_secrets_lists_every_configured_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("K", "from-env-secret")
-    cfg = write(tmp_path, '[receiver]\nwebhook_secrets = ["wh_a", "wh_b"]\nbasic_username = "u"\nbasic_password = "bp"\n'
-                          'bearer_secret = "bs"\n[profiles.m]\nprovider = "mobtexting"\napi_key_env = "K"\n'
-                          '[profiles.n]\nprovider = "mobtexting"\napi_key = "inline-key"\n')
+    cfg = write(
+        tmp_path,
+        '[receiver]\nwebhook_secrets = ["wh_a", "wh_b"]\nbasic_username = "u"\nbasic_password = "bp"\n'
+        'bearer_secret = "bs"\n[profiles.m]\nprovider = "mobtexting"\napi_key_env = "K"\n'
+        '[profiles.n]\nprovider = "mobtexting"\napi_key = "inline-key"\n',
+    )
     assert sorted(load_settings(cfg).secrets()) == sorted(["wh_a", "wh_b", "bp", "bs", "from-env-secret", "inline-key"])
 
 

@@ -13,8 +13,17 @@ NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 
 def ours(n: int, status: CallStatus, sid: str | None) -> CallRecord:
-    return CallRecord(id=n, attempt_id=f"a{n}", profile="p", provider="jambonz", call_sid=sid, to_number=f"+1212555010{n}",
-                      status=status, created_at=NOW, updated_at=NOW)
+    return CallRecord(
+        id=n,
+        attempt_id=f"a{n}",
+        profile="p",
+        provider="jambonz",
+        call_sid=sid,
+        to_number=f"+1212555010{n}",
+        status=status,
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def listed(sid: str, word: str, status: CallStatus) -> LiveCall:
@@ -22,11 +31,22 @@ def listed(sid: str, word: str, status: CallStatus) -> LiveCall:
 
 
 def test_merge_keeps_what_is_live_on_either_side_and_leaves_out_what_both_say_ended() -> None:
-    ringing, stale, gone = ours(1, CallStatus.RINGING, "s1"), ours(2, CallStatus.ANSWERED, "s2"), ours(3, CallStatus.COMPLETED, "s3")
+    ringing, stale, gone = (
+        ours(1, CallStatus.RINGING, "s1"),
+        ours(2, CallStatus.ANSWERED, "s2"),
+        ours(3, CallStatus.COMPLETED, "s3"),
+    )
     never_sent = ours(4, CallStatus.QUEUED, None)
-    rows, ended = merge([listed("s1", "ringing", CallStatus.RINGING), listed("s2", "completed", CallStatus.COMPLETED),
-                         listed("s3", "completed", CallStatus.COMPLETED), listed("x", "in-progress", CallStatus.ANSWERED)],
-                        {"s1": ringing, "s2": stale, "s3": gone}, [ringing, stale, never_sent])
+    rows, ended = merge(
+        [
+            listed("s1", "ringing", CallStatus.RINGING),
+            listed("s2", "completed", CallStatus.COMPLETED),
+            listed("s3", "completed", CallStatus.COMPLETED),
+            listed("x", "in-progress", CallStatus.ANSWERED),
+        ],
+        {"s1": ringing, "s2": stale, "s3": gone},
+        [ringing, stale, never_sent],
+    )
     assert [(r.key, r.at_gateway, r.call is not None) for r in rows] == [
         ("s1", True, True), ("s2", True, True), ("x", True, False), ("a4", False, True)]
     assert ended == 1  # s3: over at the gateway and in history

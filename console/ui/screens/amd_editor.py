@@ -29,7 +29,9 @@ FIELDS = (
 
 class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
     BINDINGS = [
-        Binding("ctrl+g", "save", "Save", id="editor-save", priority=True, tooltip="Keep these options for the next calls."),
+        Binding(
+            "ctrl+g", "save", "Save", id="editor-save", priority=True, tooltip="Keep these options for the next calls."
+        ),
         Binding("escape", "cancel", "Cancel", id="editor-cancel", tooltip="Leave without changes."),
     ]
 
@@ -45,7 +47,7 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
             yield Label("Answering-machine detection", classes="title")
             yield Tick("Use AMD on the next calls", value=self.enabled, id="amd-on", compact=True)
             for name, label, path, default in FIELDS:
-                value = wire
+                value: Any = wire
                 for part in path:
                     value = value.get(part, {}) if isinstance(value, dict) else {}
                 with Horizontal(classes="field"):

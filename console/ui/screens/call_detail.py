@@ -85,17 +85,37 @@ class CallDetailScreen(Screen[None]):
             return
         call = message.detail.call
         lines = Text.assemble(
-            ("to ", "dim"), (call.to_number or "", "bold"), ("  from ", "dim"), (call.from_number or ""),
-            ("  ", ""), status_cell(call), ("  sip ", "dim"), (f"{call.sip_status or ''} {call.sip_reason or ''}".strip()),
-            ("  amd ", "dim"), (call.amd_result.value if call.amd_result else "-"),
-            ("\nprofile ", "dim"), (f"{call.profile} ({call.provider})"), ("  attempt ", "dim"), (call.attempt_id),
-            ("  call ", "dim"), (call.call_sid or "-"),
-            ("\ncreated ", "dim"), (call.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
-            ("  answered ", "dim"), (clock_time(call.answered_at.astimezone()) if call.answered_at else "-"),
-            ("  ended ", "dim"), (clock_time(call.ended_at.astimezone()) if call.ended_at else "-"),
-            ("  talk ", "dim"), (seconds(call.duration) or "-"),
-            *([("\nwhy ", "bold yellow"), (call.error, "yellow")] if call.error and call.status.value == "unknown"
-              else [("\nerror ", "bold red"), (call.error, "red")] if call.error else []),
+            ("to ", "dim"),
+            (call.to_number or "", "bold"),
+            ("  from ", "dim"),
+            (call.from_number or ""),
+            ("  ", ""),
+            status_cell(call),
+            ("  sip ", "dim"),
+            (f"{call.sip_status or ''} {call.sip_reason or ''}".strip()),
+            ("  amd ", "dim"),
+            (call.amd_result.value if call.amd_result else "-"),
+            ("\nprofile ", "dim"),
+            (f"{call.profile} ({call.provider})"),
+            ("  attempt ", "dim"),
+            (call.attempt_id),
+            ("  call ", "dim"),
+            (call.call_sid or "-"),
+            ("\ncreated ", "dim"),
+            (call.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+            ("  answered ", "dim"),
+            (clock_time(call.answered_at.astimezone()) if call.answered_at else "-"),
+            ("  ended ", "dim"),
+            (clock_time(call.ended_at.astimezone()) if call.ended_at else "-"),
+            ("  talk ", "dim"),
+            (seconds(call.duration) or "-"),
+            *(
+                [("\nwhy ", "bold yellow"), (call.error, "yellow")]
+                if call.error and call.status.value == "unknown"
+                else [("\nerror ", "bold red"), (call.error, "red")]
+                if call.error
+                else []
+            ),
         )
         self.query_one("#detail-summary", Static).update(lines)
         table = self.query_one("#timeline", DataTable)

@@ -51,7 +51,9 @@ class HistoryScreen(Screen[None]):
         Binding("e", "export('csv')", "CSV", id="history-csv", tooltip="Write the filtered calls to a CSV file."),
         Binding("E", "export('json')", "JSON", id="history-json", tooltip="Write the filtered calls to a JSON file."),
         Binding("c", "copy_id", "Copy id", id="history-copy-id", show=False, tooltip="Copy the call id (OSC 52)."),
-        Binding("y", "copy_row", "Copy row", id="history-copy-row", show=False, tooltip="Copy the call as JSON (OSC 52)."),
+        Binding(
+            "y", "copy_row", "Copy row", id="history-copy-row", show=False, tooltip="Copy the call as JSON (OSC 52)."
+        ),
     ]
 
     class Page(Message):

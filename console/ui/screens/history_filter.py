@@ -50,8 +50,15 @@ class FilterScreen(ModalScreen[CallFilter]):
             yield from self._row("AMD", Select([(a.value.replace("_", " "), a.value) for a in AmdResult if a.verdict],
                                                value=f.amd.value if f.amd else Select.NULL, prompt=ANY, compact=True,
                                                id="flt-amd"))
-            yield from self._row("Since", Input(_local(f.since), placeholder="2026-11-21, 2026-11-21 09:30, today, 24h, 7d",
-                                                compact=True, id="flt-since"))
+            yield from self._row(
+                "Since",
+                Input(
+                    _local(f.since),
+                    placeholder="2026-11-21, 2026-11-21 09:30, today, 24h, 7d",
+                    compact=True,
+                    id="flt-since",
+                ),
+            )
             yield from self._row("Until", Input(_local(f.until), placeholder="same forms; empty: now", compact=True,
                                                 id="flt-until"))
             yield from self._row("Text", Input(f.text or "", placeholder="numbers, ids, tags", compact=True,

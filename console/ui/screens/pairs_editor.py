@@ -37,7 +37,9 @@ class PairsEditor(ModalScreen[Pairs | None]):
             yield Label(title, classes="title")
             yield DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="field"):
-                yield Input(placeholder="name" if self.kind == "tags" else "X-Header-Name", id="pair-name", compact=True)
+                yield Input(
+                    placeholder="name" if self.kind == "tags" else "X-Header-Name", id="pair-name", compact=True
+                )
                 yield Input(placeholder='value (2, true, {"a": 1} are JSON)' if self.kind == "tags" else "value",
                             id="pair-value", compact=True)
             yield Label("", classes="error", id="pair-error")

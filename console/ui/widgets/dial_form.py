@@ -75,7 +75,9 @@ class DialForm(VerticalScroll):
         if spec.kind == "select":
             options = TARGETS[self.provider] if spec.name == "to_type" else spec.options
             shown = [(o or "none", o) for o in options]
-            return Select(shown, value=value if value in options else options[0], allow_blank=False, compact=True, id=wid)
+            return Select(
+                shown, value=value if value in options else options[0], allow_blank=False, compact=True, id=wid
+            )
         if spec.kind == "switch":
             return Tick(SWITCH_LABEL.get(spec.name, ""), value=value == "on", compact=True, id=wid)
         return Input(value=value, placeholder=spec.placeholder, password=spec.kind == "secret", compact=True, id=wid)
@@ -133,7 +135,9 @@ class DialForm(VerticalScroll):
         if self.provider in ("cognigy", "jambonz"):
             amd = self.editors.amd
             state = "on" if self.values().get("amd") == "on" else "off"
-            parts.append(f"AMD {state} (words ≥ {amd.threshold_word_count}, decide in {amd.timers.decision_timeout_ms} ms)")
+            parts.append(
+                f"AMD {state} (words ≥ {amd.threshold_word_count}, decide in {amd.timers.decision_timeout_ms} ms)"
+            )
             parts.append(f"{len(self.editors.headers)} header(s)")
         try:
             tags = tags_from_pairs(self.editors.tags)

@@ -59,7 +59,7 @@ class Picker(ConsoleTable):
         self.post_message(self.ReloadWanted())
 
 
-def number_items(numbers: list[NumberInfo], apps: list[AppInfo] = ()) -> list[tuple[str, tuple[str, ...]]]:
+def number_items(numbers: list[NumberInfo], apps: list[AppInfo] | tuple[()] = ()) -> list[tuple[str, tuple[str, ...]]]:
     """A number with its label, or else the application it routes to."""
     names = {a.id: a.name for a in apps}
     return [(n.number, (n.number, n.label or (f"→ {names.get(n.application, n.application)}" if n.application else "")))
