@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from console.calls import DialRequest
 from console.config import DEMO_APPLICATION_SID, load_settings
+from console.providers.jambonz import STATUS as JAMBONZ_STATUS
 from console.services import Services
-from console.status import JAMBONZ_STATUS, CallStatus, EventSource
+from console.status import CallStatus, EventSource
 from console.store import Store
 
 

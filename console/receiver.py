@@ -28,28 +28,13 @@ from aiohttp import web
 
 from console.config import Settings
 from console.hooks import HookUrls
-from console.providers import Provider
+from console.providers import room
+from console.providers.base import Incoming, Room
 from console.sharing import Holder, bind, health, loopback, probe
 from console.signatures import basic_credentials, bearer_matches, check_jambonz_signature, same
-from console.status import CallEvent, EventKind
+from console.status import CallEvent
 from console.store import Ingested, Store
-from console.webhooks import (
-    BadPayload,
-    ibm_event,
-    is_challenge,
-    jambonz_event,
-    mobtexting_event,
-    mobtexting_payload,
-    parse_json_object,
-)
-
-JAMBONZ_KINDS = {"status": EventKind.STATUS, "amd": EventKind.AMD, "action": EventKind.ACTION, "call": EventKind.STATUS}
-ROUTE_KINDS = {
-    "cognigy": set(JAMBONZ_KINDS),
-    "jambonz": set(JAMBONZ_KINDS),
-    "ibm": {"ibm"},
-    "mobtexting": {"mobtexting"},
-}
+from console.webhooks import BadPayload
 
 OnEvent = Callable[[CallEvent, Ingested], object]
 _STORED, _DUPLICATE = b'{"stored":true}', b'{"stored":false}'
@@ -122,9 +107,10 @@ def auth_mode(settings: Settings, profile: Any) -> str:
     if profile.webhook_auth:
         return str(profile.webhook_auth)
     r = settings.receiver
-    if profile.provider == Provider.IBM.value or profile.embedded:
-        known = True  # IBM's credentials are made per call; an embedded simulator signs with the host's secret
-    elif profile.provider == Provider.MOBTEXTING.value:
+    scheme = room(profile.provider).webhooks.auth
+    if scheme == "per-call-basic" or profile.embedded:
+        known = True  # credentials made per call; an embedded simulator signs with the host's secret
+    elif scheme == "bearer":
         known = bool(profile.webhook_secrets) or r.bearer_secret is not None
     else:
         known = bool(profile.webhook_secrets) or bool(r.webhook_secrets) or r.basic_username is not None
@@ -215,9 +201,9 @@ class Receiver:
         self._own_secrets: dict[int, list[str]] = {}
         self._signing: dict[int, list[bytes]] = {}
         self._receiver_secrets = [s.get_secret_value() for s in settings.receiver.webhook_secrets]
-        # profile name -> (profile, provider, the hook kinds it serves); settings do not change while running
-        self._routes = {
-            name: (p, Provider(p.provider), ROUTE_KINDS[p.provider])
+        # profile name -> (profile, its provider's room, the hook kinds it serves); settings do not change
+        self._routes: dict[str, tuple[Any, Room, frozenset[str]]] = {
+            name: (p, room(p.provider), room(p.provider).webhooks.kinds)
             for name, p in settings.profiles.items()
             if not only_profile or name == only_profile
         }
@@ -358,32 +344,37 @@ class Receiver:
         if route is None or kind not in route[2]:  # as any refused request: which profiles exist is not said
             self.stats.unauthorized += 1
             return web.Response(status=401, text="Unauthorized")
-        profile, provider, _ = route
+        profile, place, _ = route
+        hooks = place.webhooks
         raw = await self._body(request)
         if isinstance(raw, web.Response):
             return raw
         if request.method == "GET":
             raw = b""  # a GET hook's data is its query; jambonz signs the empty body
-        payload: dict[str, Any] | BadPayload | None = None
-        if provider is Provider.MOBTEXTING and request.method == "POST":
+        early: dict[str, Any] | BadPayload | None = None
+        if hooks.early is not None and request.method == "POST":
             try:
-                payload = mobtexting_payload(raw, request.content_type or "")
+                early = hooks.early(raw, request.content_type or "")
             except BadPayload as exc:
-                payload = exc  # said once the sender is known: nothing is written for a stranger
+                early = exc  # said once the sender is known: nothing is written for a stranger
             else:
-                if is_challenge(payload):
-                    self.stats.challenges += 1  # the portal verifying the hook: only echoed, nothing stored
-                    return web.json_response({"challenge": payload["challenge"]})
-        verified = self._authenticate(request, name, profile, provider, kind, token, raw)
+                challenge = hooks.challenge(early)
+                if challenge is not None:
+                    self.stats.challenges += 1  # the gateway verifying the hook: only echoed, nothing stored
+                    return web.json_response({"challenge": challenge})
+        verified = self._authenticate(request, name, profile, place, token, raw)
         if verified is None:
             self.stats.unauthorized += 1
             return web.Response(status=401, text="Unauthorized")
-        if request.method == "GET" and (kind == "mobtexting" or not request.query.get("call_sid")):
+        if request.method == "GET" and (not hooks.get_carries_data or not request.query.get("call_sid")):
             return await self._reject(request, name, "a GET webhook carries no call data: configure the hook as POST")
         try:
-            if isinstance(payload, BadPayload):
-                raise payload
-            event = self._parse(request, provider, kind, name, token, raw, verified, payload)
+            if isinstance(early, BadPayload):
+                raise early
+            event = hooks.parse(Incoming(
+                kind=kind, method=request.method, query=dict(request.query), query_string=request.query_string,
+                raw=raw, content_type=request.content_type or "", early=early, profile=name, token=token,
+                verified=verified, received_at=datetime.fromtimestamp(self._clock(), UTC)))
         except BadPayload as exc:
             return await self._reject(request, name, str(exc), raw)
         try:
@@ -404,7 +395,7 @@ class Receiver:
             self.stats.stored += 1
         if self.on_event is not None:
             self.on_event(event, ingested)
-        if kind == "call":  # only the jambonz family's profiles have call hooks, and answer verbs
+        if kind == "call" and hooks.answers_call:  # the call hook wants verbs back
             return web.json_response(getattr(profile, "answer_verbs", []))
         return web.Response(body=_DUPLICATE if ingested.duplicate else _STORED, content_type="application/json")
 
@@ -425,17 +416,18 @@ class Receiver:
             self.stats.timed_out += 1
             return web.Response(status=408, text="the body took too long to arrive")
 
-    def _authenticate(self, request: web.Request, name: str, profile: Any, provider: Provider, kind: str,
-                      token: str | None, raw: bytes) -> bool | None:
+    def _authenticate(self, request: web.Request, name: str, profile: Any, place: Room, token: str | None,
+                      raw: bytes) -> bool | None:
         """True: authenticated. False: not, and this profile accepts that (flag/off). None: refuse."""
         r = self.settings.receiver
         header = request.headers.get("Authorization")
-        if provider is Provider.IBM:
+        scheme = place.webhooks.auth
+        if scheme == "per-call-basic":
             creds = basic_credentials(header)
             ok = creds is not None and (
                 (token is not None and self.hook_urls is not None and self.hook_urls.check_ibm(name, token, *creds))
                 or self._receiver_basic(creds))
-        elif provider is Provider.MOBTEXTING:
+        elif scheme == "bearer":
             ok = bearer_matches(header, self._bearer_secrets(profile))
         else:
             signing = self._signing_secrets(profile)
@@ -476,22 +468,6 @@ class Receiver:
         if signing is None:
             signing = self._signing[id(profile)] = [s.encode() for s in self._secrets(profile) + self._receiver_secrets]
         return signing
-
-    def _parse(self, request: web.Request, provider: Provider, kind: str, name: str, token: str | None,
-               raw: bytes, verified: bool, mobtexting: dict[str, Any] | None = None) -> CallEvent:
-        now = datetime.fromtimestamp(self._clock(), UTC)
-        text = raw.decode("utf-8", errors="replace")
-        if provider is Provider.IBM:
-            return ibm_event(parse_json_object(raw, lenient=True), profile=name, token=token, raw=text,
-                             verified=verified, received_at=now)
-        if provider is Provider.MOBTEXTING:
-            payload = mobtexting if mobtexting is not None else mobtexting_payload(raw, request.content_type or "")
-            return mobtexting_event(payload, profile=name, raw=text, verified=verified, received_at=now)
-        payload = dict(request.query) if request.method == "GET" else parse_json_object(raw)
-        if request.method == "GET":
-            text = request.query_string
-        return jambonz_event(JAMBONZ_KINDS[kind], payload, profile=name, provider=provider, token=token, raw=text,
-                             verified=verified, received_at=now)
 
     async def _reject(self, request: web.Request, profile: str, reason: str, raw: bytes = b"") -> web.Response:
         """Keep what a known sender sent that could not be understood (its first 4 KB, the newest

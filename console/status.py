@@ -70,84 +70,14 @@ def advance(current: CallStatus | None, new: CallStatus | None) -> CallStatus | 
     return new if new.rank >= current.rank else current
 
 
-# jambonz feature-server CallStatus values (constants.json), plus the swagger's `alerting`.
-# 486/603 arrive as `busy`, 487 (ring timeout or API cancel) as `no-answer`.
-JAMBONZ_STATUS: dict[str, CallStatus] = {
-    "queued": CallStatus.QUEUED,
-    "trying": CallStatus.DIALING,
-    "ringing": CallStatus.RINGING,
-    "alerting": CallStatus.RINGING,
-    "early-media": CallStatus.RINGING,
-    "in-progress": CallStatus.ANSWERED,
-    "completed": CallStatus.COMPLETED,
-    "busy": CallStatus.BUSY,
-    "no-answer": CallStatus.NO_ANSWER,
-    "failed": CallStatus.FAILED,
-}
-
-# MOBtexting (Asterisk DIALSTATUS style) and the `queued` of its submit response.
-# ANSWER / COMPLETED with an end time is a finished call; without one, a call in progress.
-MOBTEXTING_STATUS: dict[str, CallStatus] = {
-    "queued": CallStatus.QUEUED,
-    "ANSWER": CallStatus.ANSWERED,
-    "COMPLETED": CallStatus.ANSWERED,
-    "BUSY": CallStatus.BUSY,
-    "NOANSWER": CallStatus.NO_ANSWER,
-    "CANCEL": CallStatus.CANCELED,
-    "CONGESTION": CallStatus.FAILED,
-    "CHANUNAVAIL": CallStatus.FAILED,
-    "RECEIVED": CallStatus.COMPLETED,  # inbound: taken by the IVR
-    "MISSED": CallStatus.NO_ANSWER,  # inbound: no agent answered
-}
-
-# IBM Voice Gateway does not publish its notification event names; only `vgwSessionID` and
-# `failureReason` are known. These words are a plausible reading, matched case-insensitively;
-# anything else leaves the status as it was (the raw event is still kept).
-IBM_STATUS: dict[str, CallStatus] = {
-    "initiated": CallStatus.QUEUED,
-    "queued": CallStatus.QUEUED,
-    "trying": CallStatus.DIALING,
-    "calling": CallStatus.DIALING,
-    "ringing": CallStatus.RINGING,
-    "alerting": CallStatus.RINGING,
-    "answered": CallStatus.ANSWERED,
-    "connected": CallStatus.ANSWERED,
-    "in-progress": CallStatus.ANSWERED,
-    "completed": CallStatus.COMPLETED,
-    "disconnected": CallStatus.COMPLETED,
-    "ended": CallStatus.COMPLETED,
-    "busy": CallStatus.BUSY,
-    "no-answer": CallStatus.NO_ANSWER,
-    "noanswer": CallStatus.NO_ANSWER,
-    "canceled": CallStatus.CANCELED,
-    "cancelled": CallStatus.CANCELED,
-    "failed": CallStatus.FAILED,
-    "rejected": CallStatus.FAILED,
-}
-
-
 def map_status(
-    provider: Provider, raw: str | None, *, ended: bool = False, failure_reason: str | None = None
+    provider: str, raw: str | None, *, ended: bool = False, failure_reason: str | None = None
 ) -> CallStatus | None:
-    """A provider's status word in the console's terms; None when it says nothing we know.
+    """A provider's status word in the console's terms; None when it says nothing we know. `ended`: the
+    gateway reported an end time; `failure_reason`: a failure marker beside the word (IBM)."""
+    from console.providers import room  # the providers' modules know their words
 
-    `ended`: MOBtexting reported an end time. `failure_reason`: IBM's failure marker, which keeps a
-    more specific unsuccessful word (busy, no-answer) and otherwise means failed.
-    """
-    if provider is Provider.IBM and failure_reason:
-        said = IBM_STATUS.get(str(raw or "").strip().lower())
-        return said if said in (CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.CANCELED) else CallStatus.FAILED
-    if raw is None:
-        return None
-    word = str(raw).strip()
-    if provider in (Provider.COGNIGY, Provider.JAMBONZ):
-        return JAMBONZ_STATUS.get(word.lower())
-    if provider is Provider.MOBTEXTING:
-        status = MOBTEXTING_STATUS.get(word.upper()) or MOBTEXTING_STATUS.get(word)
-        if status is CallStatus.ANSWERED and ended:
-            return CallStatus.COMPLETED
-        return status
-    return IBM_STATUS.get(word.lower())
+    return room(provider).status(raw, ended, failure_reason)
 
 
 class AmdResult(StrEnum):

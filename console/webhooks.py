@@ -1,23 +1,15 @@
-"""Webhook payloads into CallEvents, one provider at a time.
-
-Strict where the provider is exact (jambonz: a JSON object with call_sid); lenient where it is known
-to be sloppy: MOBtexting's documented example is not valid JSON (bare values, a trailing comma) and
-its numbers come as numbers or strings; IBM's notification fields are not published, so several
-names are looked for. What cannot be understood raises BadPayload with the reason.
-"""
+"""Webhook bodies made safe to read, for the providers' own readers (console/providers/): JSON parsed
+strictly or leniently (MOBtexting's documented example is not valid JSON: bare values, a trailing comma),
+values history can hold, numbers however they came. What cannot be understood raises BadPayload with the
+reason."""
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
-
-from console.providers import Provider
-from console.status import AMD_EVENTS, CallEvent, EventKind, map_status
 
 
 class BadPayload(ValueError):
@@ -135,7 +127,7 @@ def _repair(text: str) -> Any:
         raise BadPayload("the body holds a number too long to read") from None
 
 
-def _int(value: Any) -> int | None:
+def whole(value: Any) -> int | None:
     """A whole number history can store (a signed 64-bit integer), however it came; None otherwise."""
     if isinstance(value, bool):
         return None
@@ -146,111 +138,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and -INT_LIMIT <= value < INT_LIMIT else None
 
 
-def _text(value: Any, limit: int = 500) -> str | None:
+def text(value: Any, limit: int = 500) -> str | None:
     if value is None:
         return None
     return str(value)[:limit]
-
-
-# ---------------------------------------------------------------- jambonz / Cognigy
-
-
-def jambonz_event(kind: EventKind, payload: dict[str, Any], *, profile: str, provider: Provider, token: str | None,
-                  raw: str, verified: bool, received_at: datetime) -> CallEvent:
-    call_sid = payload.get("call_sid")
-    if not isinstance(call_sid, str) or not call_sid:
-        raise BadPayload("no call_sid: this is not a jambonz call event")
-    details: dict[str, Any] = {k: payload[k] for k in ("call_termination_by", "call_id", "direction", "from", "to")
-                               if payload.get(k) is not None}
-    amd = amd_reason = None
-    status = provider_status = None
-    if kind is EventKind.AMD:
-        word = payload.get("type")
-        if not isinstance(word, str) or not word:
-            raise BadPayload("an AMD event needs a type (amd_human_detected, ...)")
-        amd = AMD_EVENTS.get(word)
-        provider_status = word
-        amd_reason = _text(payload.get("reason"))
-        for key in ("greeting", "hint", "language", "frequency", "variance", "error"):
-            if payload.get(key) is not None:
-                details[key] = payload[key]
-    else:
-        word = payload.get("call_status")
-        if word is not None and not isinstance(word, str):
-            raise BadPayload("call_status is not text")
-        provider_status = word
-        status = map_status(provider, word)
-        for key in ("dial_call_status", "dial_sip_status"):
-            if payload.get(key) is not None:
-                details[key] = payload[key]
-    customer = payload.get("customerData")
-    return CallEvent(
-        profile=profile, provider=provider, kind=kind, call_sid=call_sid, token=token, status=status,
-        provider_status=provider_status, sip_status=_int(payload.get("sip_status")),
-        sip_reason=_text(payload.get("sip_reason")), amd=amd, amd_reason=amd_reason,
-        duration=_int(payload.get("duration")) if status is not None and status.final else None,
-        customer_data=customer if isinstance(customer, dict) else None, received_at=received_at,
-        verified=verified, raw=raw, details=details,
-    )
-
-
-# ---------------------------------------------------------------- IBM
-
-
-IBM_STATUS_KEYS = ("event", "status", "callStatus", "eventType", "state")
-
-
-def ibm_event(payload: dict[str, Any], *, profile: str, token: str | None, raw: str, verified: bool,
-              received_at: datetime) -> CallEvent:
-    session = payload.get("vgwSessionID")
-    if not isinstance(session, str) or not session:
-        raise BadPayload("no vgwSessionID: this is not an IBM Voice Gateway notification")
-    word = next((payload[k] for k in IBM_STATUS_KEYS if isinstance(payload.get(k), str)), None)
-    failure = _text(payload.get("failureReason"))
-    status = map_status(Provider.IBM, word, failure_reason=failure)
-    details = {k: payload[k] for k in ("failureReason", "vgwSIPCallID", "vgwSIPFromURI", "vgwSIPToURI", "context")
-               if payload.get(k) is not None}
-    return CallEvent(
-        profile=profile, provider=Provider.IBM, kind=EventKind.STATUS, call_sid=session, token=token, status=status,
-        provider_status=word or ("failed" if failure else None), sip_status=_int(payload.get("sipStatusCode")),
-        sip_reason=_text(payload.get("sipReason")) or failure,
-        duration=_int(payload.get("duration")) if status is not None and status.final else None,
-        received_at=received_at, verified=verified, raw=raw, details=details,
-    )
-
-
-# ---------------------------------------------------------------- MOBtexting
-
-
-def mobtexting_payload(raw: bytes, content_type: str) -> dict[str, Any]:
-    """JSON (leniently), or the form a "Compose Webhook" may send."""
-    if "form" in content_type:
-        try:
-            return storable(dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)))
-        except UnicodeDecodeError:
-            raise BadPayload("the form body is not UTF-8 text") from None
-    return parse_json_object(raw, lenient=True)
-
-
-def mobtexting_event(payload: dict[str, Any], *, profile: str, raw: str, verified: bool,
-                     received_at: datetime) -> CallEvent:
-    mid = payload.get("mid") or payload.get("id")
-    if mid in (None, ""):
-        raise BadPayload("no mid: this is not a MOBtexting call result")
-    word = payload.get("status")
-    if word is not None and not isinstance(word, str):
-        raise BadPayload("status is not text")
-    ended = bool(payload.get("end_at"))
-    status = map_status(Provider.MOBTEXTING, word, ended=ended)
-    details = {k: payload[k] for k in ("bridge", "from", "to", "source", "flow_id", "start_at", "end_at",
-                                       "recording_url", "dtmf") if payload.get(k) not in (None, "")}
-    return CallEvent(
-        profile=profile, provider=Provider.MOBTEXTING, kind=EventKind.STATUS, call_sid=str(mid), token=None,
-        status=status, provider_status=word, duration=_int(payload.get("duration")) if ended else None,
-        received_at=received_at, verified=verified, raw=raw, details=details,
-    )
-
-
-def is_challenge(payload: dict[str, Any]) -> bool:
-    """MOBtexting's webhook verification: {"validation_key", "challenge"}, to be echoed back."""
-    return isinstance(payload.get("challenge"), str) and "validation_key" in payload and "mid" not in payload

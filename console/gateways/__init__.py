@@ -3,7 +3,6 @@ process that runs one (the composition root) hands the pool where its embedded e
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Protocol
 
@@ -16,6 +15,7 @@ from console.gateways.ibm import IbmGateway
 from console.gateways.jambonz import CognigyGateway, JambonzGateway
 from console.gateways.mobtexting import MobtextingGateway
 from console.hooks import AttemptHooks, HookUrls
+from console.providers import room
 
 CLASSES: dict[str, type[Gateway]] = {
     "cognigy": CognigyGateway, "jambonz": JambonzGateway, "ibm": IbmGateway, "mobtexting": MobtextingGateway,
@@ -23,11 +23,8 @@ CLASSES: dict[str, type[Gateway]] = {
 
 
 def auth_headers(provider: str, key: str | None) -> dict[str, str]:
-    if not key:
-        return {}
-    if provider == "ibm":
-        return {"Authorization": "Basic " + base64.b64encode(f"apikey:{key}".encode()).decode()}
-    return {"Authorization": f"Bearer {key}"}
+    """The API key as the provider's gateway wants it."""
+    return room(provider).auth_header(key) if key else {}
 
 
 class EmbeddedEndpoints(Protocol):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from console.fields import Declarations
+
+if TYPE_CHECKING:
+    from console.providers.base import Room
 
 
 class Provider(StrEnum):
@@ -65,10 +69,14 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def declarations(provider: str) -> Declarations:
-    """The request fields a provider documents (the registry: one module per provider)."""
+def room(provider: str) -> Room:
+    """A provider's room (the registry: one module per provider; adding a provider is adding its module here)."""
     from console.providers import cognigy, ibm, jambonz, mobtexting
 
-    modules = {"cognigy": cognigy, "jambonz": jambonz, "ibm": ibm, "mobtexting": mobtexting}
-    module = modules[str(provider)]
-    return Declarations(str(provider), module.FIELDS, module.common, module.SAMPLE)
+    rooms: dict[str, Room] = {m.ROOM.name: m.ROOM for m in (cognigy, jambonz, ibm, mobtexting)}
+    return rooms[str(provider)]
+
+
+def declarations(provider: str) -> Declarations:
+    """The request fields a provider documents."""
+    return room(provider).declarations

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from console.fields import Declared
-from console.providers.jambonz import FAMILY, SAMPLE, common, hook
+from console.providers import Provider
+from console.providers.jambonz import FAMILY, SAMPLE, common, hook, room
 
 OWN: tuple[Declared, ...] = (
     hook("notifyUrl", "cognigy.notify_url", "hooks", "an extra status webhook beside the application's (default: "
@@ -24,4 +25,5 @@ OWN: tuple[Declared, ...] = (
 )
 
 FIELDS = FAMILY + OWN
-__all__ = ["FIELDS", "SAMPLE", "common"]
+__all__ = ["FIELDS", "ROOM", "SAMPLE", "common"]
+ROOM = room(Provider.COGNIGY, FIELDS)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from console.fields import Common, Declared, assign
+from console.fields import Common, Declarations, Declared, assign
+from console.providers import Provider
+from console.providers.base import Incoming, Room, Webhooks
+from console.status import CallEvent, CallStatus, EventKind
+from console.webhooks import BadPayload, parse_json_object, text, whole
 
 # Voice Agent with Watson (IBM Cloud) took no new instances from 1 March 2021 and deactivated the rest on
 # 31 December 2021; IBM Voice Gateway installed on premises is not affected.
@@ -95,3 +100,71 @@ def common(c: Common) -> dict[str, Any]:
     if c.app:
         values["agent"] = c.app
     return values
+
+
+# IBM Voice Gateway does not publish its notification event names; only `vgwSessionID` and
+# `failureReason` are known. These words are a plausible reading, matched case-insensitively;
+# anything else leaves the status as it was (the raw event is still kept).
+STATUS: dict[str, CallStatus] = {
+    "initiated": CallStatus.QUEUED,
+    "queued": CallStatus.QUEUED,
+    "trying": CallStatus.DIALING,
+    "calling": CallStatus.DIALING,
+    "ringing": CallStatus.RINGING,
+    "alerting": CallStatus.RINGING,
+    "answered": CallStatus.ANSWERED,
+    "connected": CallStatus.ANSWERED,
+    "in-progress": CallStatus.ANSWERED,
+    "completed": CallStatus.COMPLETED,
+    "disconnected": CallStatus.COMPLETED,
+    "ended": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "noanswer": CallStatus.NO_ANSWER,
+    "canceled": CallStatus.CANCELED,
+    "cancelled": CallStatus.CANCELED,
+    "failed": CallStatus.FAILED,
+    "rejected": CallStatus.FAILED,
+}
+STATUS_KEYS = ("event", "status", "callStatus", "eventType", "state")
+
+
+def status(word: str | None, ended: bool = False, failure: str | None = None) -> CallStatus | None:
+    """`failure`: IBM's failure marker, which keeps a more specific unsuccessful word (busy, no-answer) and
+    otherwise means failed."""
+    said = STATUS.get(str(word).strip().lower()) if word is not None else None
+    if failure:
+        return said if said in (CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.CANCELED) else CallStatus.FAILED
+    return said
+
+
+def basic(key: str) -> dict[str, str]:
+    """HTTP Basic apikey:<key>, as IBM's own examples authenticate."""
+    return {"Authorization": "Basic " + base64.b64encode(f"apikey:{key}".encode()).decode()}
+
+
+def webhook_event(hook: Incoming) -> CallEvent:
+    payload = parse_json_object(hook.raw, lenient=True)
+    session = payload.get("vgwSessionID")
+    if not isinstance(session, str) or not session:
+        raise BadPayload("no vgwSessionID: this is not an IBM Voice Gateway notification")
+    word = next((payload[k] for k in STATUS_KEYS if isinstance(payload.get(k), str)), None)
+    failure = text(payload.get("failureReason"))
+    said = status(word, failure=failure)
+    details = {k: payload[k] for k in ("failureReason", "vgwSIPCallID", "vgwSIPFromURI", "vgwSIPToURI", "context")
+               if payload.get(k) is not None}
+    return CallEvent(
+        profile=hook.profile, provider=Provider.IBM, kind=EventKind.STATUS, call_sid=session, token=hook.token,
+        status=said, provider_status=word or ("failed" if failure else None),
+        sip_status=whole(payload.get("sipStatusCode")), sip_reason=text(payload.get("sipReason")) or failure,
+        duration=whole(payload.get("duration")) if said is not None and said.final else None,
+        received_at=hook.received_at, verified=hook.verified, raw=hook.raw.decode("utf-8", errors="replace"),
+        details=details,
+    )
+
+
+ROOM = Room(
+    name="ibm", family="ibm", declarations=Declarations("ibm", FIELDS, common, SAMPLE), status=status,
+    webhooks=Webhooks(kinds=frozenset({"ibm"}), auth="per-call-basic", parse=webhook_event),
+    auth_header=basic, targets=("phone", "sip"), application_label="Agent",
+)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.fields import Common, Declared
+from console.fields import Common, Declarations, Declared
+from console.providers import Provider
+from console.providers.base import Incoming, Room, Webhooks
+from console.status import AMD_EVENTS, CallEvent, CallStatus, EventKind
+from console.webhooks import BadPayload, parse_json_object, text, whole
 
 HOOK_EXAMPLE = "https://hooks.example.com/call"
 
@@ -115,3 +119,85 @@ def common(c: Common) -> dict[str, Any]:
         if value is not None:
             values[path] = value
     return values
+
+
+# The feature server's CallStatus values (constants.json), plus the swagger's `alerting`.
+# 486/603 arrive as `busy`, 487 (ring timeout or API cancel) as `no-answer`.
+STATUS: dict[str, CallStatus] = {
+    "queued": CallStatus.QUEUED,
+    "trying": CallStatus.DIALING,
+    "ringing": CallStatus.RINGING,
+    "alerting": CallStatus.RINGING,
+    "early-media": CallStatus.RINGING,
+    "in-progress": CallStatus.ANSWERED,
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+}
+# The hooks a jambonz-family call reports to, by the kind in their route.
+HOOK_KINDS = {"status": EventKind.STATUS, "amd": EventKind.AMD, "action": EventKind.ACTION, "call": EventKind.STATUS}
+
+
+def status(word: str | None, ended: bool = False, failure: str | None = None) -> CallStatus | None:
+    return STATUS.get(str(word).strip().lower()) if word is not None else None
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def webhook_event(provider: Provider, hook: Incoming) -> CallEvent:
+    """A call:status, AMD, action or call-hook webhook; a GET hook's event is its query."""
+    payload = dict(hook.query) if hook.method == "GET" else parse_json_object(hook.raw)
+    raw = hook.query_string if hook.method == "GET" else hook.raw.decode("utf-8", errors="replace")
+    kind = HOOK_KINDS[hook.kind]
+    call_sid = payload.get("call_sid")
+    if not isinstance(call_sid, str) or not call_sid:
+        raise BadPayload("no call_sid: this is not a jambonz call event")
+    details: dict[str, Any] = {k: payload[k] for k in ("call_termination_by", "call_id", "direction", "from", "to")
+                               if payload.get(k) is not None}
+    amd = amd_reason = None
+    said = provider_status = None
+    if kind is EventKind.AMD:
+        word = payload.get("type")
+        if not isinstance(word, str) or not word:
+            raise BadPayload("an AMD event needs a type (amd_human_detected, ...)")
+        amd = AMD_EVENTS.get(word)
+        provider_status = word
+        amd_reason = text(payload.get("reason"))
+        for key in ("greeting", "hint", "language", "frequency", "variance", "error"):
+            if payload.get(key) is not None:
+                details[key] = payload[key]
+    else:
+        word = payload.get("call_status")
+        if word is not None and not isinstance(word, str):
+            raise BadPayload("call_status is not text")
+        provider_status = word
+        said = status(word)
+        for key in ("dial_call_status", "dial_sip_status"):
+            if payload.get(key) is not None:
+                details[key] = payload[key]
+    customer = payload.get("customerData")
+    return CallEvent(
+        profile=hook.profile, provider=provider, kind=kind, call_sid=call_sid, token=hook.token, status=said,
+        provider_status=provider_status, sip_status=whole(payload.get("sip_status")),
+        sip_reason=text(payload.get("sip_reason")), amd=amd, amd_reason=amd_reason,
+        duration=whole(payload.get("duration")) if said is not None and said.final else None,
+        customer_data=customer if isinstance(customer, dict) else None, received_at=hook.received_at,
+        verified=hook.verified, raw=raw, details=details,
+    )
+
+
+def room(provider: Provider, fields: tuple[Declared, ...]) -> Room:
+    """A jambonz-family provider: jambonz itself, or a fork of it (Cognigy Voice Gateway)."""
+    return Room(
+        name=provider.value, family="jambonz", declarations=Declarations(provider.value, fields, common, SAMPLE),
+        status=status,
+        webhooks=Webhooks(kinds=frozenset(HOOK_KINDS), auth="signature",
+                          parse=lambda hook: webhook_event(provider, hook), get_carries_data=True, answers_call=True),
+        auth_header=bearer, targets=tuple(DESTINATION), amd=True, sip_headers=True,
+    )
+
+
+ROOM = room(Provider.JAMBONZ, FIELDS)

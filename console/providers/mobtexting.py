@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
-from console.fields import Common, Declared
+from console.fields import Common, Declarations, Declared
+from console.providers import Provider
+from console.providers.base import Incoming, Room, Webhooks
+from console.status import CallEvent, CallStatus, EventKind
+from console.webhooks import BadPayload, parse_json_object, storable, whole
 
 INTERVALS = (5, 15, 30, 45, 60)
 
@@ -63,3 +68,76 @@ def common(c: Common) -> dict[str, Any]:
                              "(or list it under the profile's applications with kind \"ivr\" or \"audio\")")
         values["ivr_id" if kind == "ivr" else "audio"] = c.app
     return values
+
+
+# MOBtexting (Asterisk DIALSTATUS style) and the `queued` of its submit response.
+# ANSWER / COMPLETED with an end time is a finished call; without one, a call in progress.
+STATUS: dict[str, CallStatus] = {
+    "queued": CallStatus.QUEUED,
+    "ANSWER": CallStatus.ANSWERED,
+    "COMPLETED": CallStatus.ANSWERED,
+    "BUSY": CallStatus.BUSY,
+    "NOANSWER": CallStatus.NO_ANSWER,
+    "CANCEL": CallStatus.CANCELED,
+    "CONGESTION": CallStatus.FAILED,
+    "CHANUNAVAIL": CallStatus.FAILED,
+    "RECEIVED": CallStatus.COMPLETED,  # inbound: taken by the IVR
+    "MISSED": CallStatus.NO_ANSWER,  # inbound: no agent answered
+}
+
+
+def status(word: str | None, ended: bool = False, failure: str | None = None) -> CallStatus | None:
+    """`ended`: the portal reported an end time."""
+    if word is None:
+        return None
+    said = STATUS.get(str(word).strip().upper()) or STATUS.get(str(word).strip())
+    return CallStatus.COMPLETED if said is CallStatus.ANSWERED and ended else said
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def payload(raw: bytes, content_type: str) -> dict[str, Any]:
+    """JSON (leniently: the documented example is not valid JSON), or the form a "Compose Webhook" may send."""
+    if "form" in content_type:
+        try:
+            return storable(dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)))
+        except UnicodeDecodeError:
+            raise BadPayload("the form body is not UTF-8 text") from None
+    return parse_json_object(raw, lenient=True)
+
+
+def challenge(body: dict[str, Any]) -> str | None:
+    """The portal's webhook verification, {"validation_key", "challenge"}: the challenge to echo back."""
+    if isinstance(body.get("challenge"), str) and "validation_key" in body and "mid" not in body:
+        return str(body["challenge"])
+    return None
+
+
+def webhook_event(hook: Incoming) -> CallEvent:
+    body = hook.early if hook.early is not None else payload(hook.raw, hook.content_type)
+    mid = body.get("mid") or body.get("id")
+    if mid in (None, ""):
+        raise BadPayload("no mid: this is not a MOBtexting call result")
+    word = body.get("status")
+    if word is not None and not isinstance(word, str):
+        raise BadPayload("status is not text")
+    ended = bool(body.get("end_at"))
+    details = {k: body[k] for k in ("bridge", "from", "to", "source", "flow_id", "start_at", "end_at",
+                                    "recording_url", "dtmf") if body.get(k) not in (None, "")}
+    return CallEvent(
+        profile=hook.profile, provider=Provider.MOBTEXTING, kind=EventKind.STATUS, call_sid=str(mid), token=None,
+        status=status(word, ended), provider_status=word, duration=whole(body.get("duration")) if ended else None,
+        received_at=hook.received_at, verified=hook.verified, raw=hook.raw.decode("utf-8", errors="replace"),
+        details=details,
+    )
+
+
+ROOM = Room(
+    name="mobtexting", family="mobtexting", declarations=Declarations("mobtexting", FIELDS, common, SAMPLE),
+    status=status,
+    webhooks=Webhooks(kinds=frozenset({"mobtexting"}), auth="bearer", parse=webhook_event, early=payload,
+                      challenge=challenge),
+    auth_header=bearer, targets=("phone",), application_label="IVR flow or audio",
+)

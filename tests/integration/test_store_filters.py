@@ -14,8 +14,8 @@ from console.callfilter import CallFilter, FilterError, build_filter, parse_when
 from console.providers import Provider
 from console.status import AmdResult, CallStatus, EventKind
 from console.store import CallRecord, Store
-from console.webhooks import jambonz_event
 from tests.conftest import FrozenClock
+from tests.webhook_events import webhook_event
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 PROFILES = ("demo-cognigy", "demo-jambonz", "prod-eu")
@@ -48,8 +48,8 @@ async def fill(store: Store, clock: FrozenClock, n: int = 240) -> list[CallRecor
             clock.advance(2 + k)
             payload = {"call_sid": sid, "direction": "outbound", "from": "+12125550100", "to": f"+1212555{i:04d}",
                        **fields}
-            await store.ingest(jambonz_event(kind, payload, profile=profile, provider=Provider.JAMBONZ, token=attempt,
-                                             raw=json.dumps(payload), verified=True, received_at=clock()))
+            await store.ingest(webhook_event(Provider.JAMBONZ, kind, payload, profile=profile, token=attempt,
+                                             received_at=clock()))
     return list(store.iter_calls())
 
 

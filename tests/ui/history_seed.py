@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from console.providers import Provider
 from console.status import EventKind
 from console.store import Store
-from console.webhooks import jambonz_event
 from tests.conftest import FrozenClock
+from tests.webhook_events import webhook_event
 
 PROFILE = "demo-cognigy"
 FROM = "+12125550100"
@@ -46,8 +45,7 @@ async def seed_history(store: Store, clock: FrozenClock) -> dict[str, str]:
             for kind, fields, after in events:
                 clock.advance(after)
                 payload = {"call_sid": call_sid(n), "direction": "outbound", "from": FROM, "to": to, **fields}
-                await store.ingest(jambonz_event(kind, payload, profile=PROFILE, provider=Provider.COGNIGY,
-                                                 token=attempt, raw=json.dumps(payload), verified=True,
+                await store.ingest(webhook_event(Provider.COGNIGY, kind, payload, profile=PROFILE, token=attempt,
                                                  received_at=clock()))
         clock.advance(20)
 

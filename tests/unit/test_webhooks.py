@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 import pytest
 
 from console.providers import Provider
+from console.providers.mobtexting import challenge
 from console.status import CallStatus, EventKind
-from console.webhooks import BadPayload, ibm_event, is_challenge, jambonz_event, parse_json_object
+from console.webhooks import BadPayload, parse_json_object
+from tests.webhook_events import webhook_event
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -34,26 +36,26 @@ def test_bodies_that_cannot_be_read_say_why(raw: bytes, lenient: bool, reason: s
 
 
 def test_jambonz_fields_are_read_leniently_only_where_types_vary() -> None:
-    event = jambonz_event(EventKind.STATUS, {"call_sid": "c", "call_status": "no-answer", "sip_status": "487",
-                                             "duration": 5}, profile="p", provider=Provider.JAMBONZ, token=None,
-                          raw="{}", verified=True, received_at=NOW)
+    event = webhook_event(Provider.JAMBONZ, EventKind.STATUS, {"call_sid": "c", "call_status": "no-answer",
+                                                               "sip_status": "487", "duration": 5},
+                          profile="p", received_at=NOW)
     assert (event.status, event.sip_status, event.duration) == (CallStatus.NO_ANSWER, 487, 5)
     with pytest.raises(BadPayload, match="call_status is not text"):
-        jambonz_event(EventKind.STATUS, {"call_sid": "c", "call_status": 3}, profile="p", provider=Provider.JAMBONZ,
-                      token=None, raw="{}", verified=True, received_at=NOW)
+        webhook_event(Provider.JAMBONZ, EventKind.STATUS, {"call_sid": "c", "call_status": 3}, profile="p",
+                      received_at=NOW)
 
 
 def test_ibm_names_are_looked_for_and_a_session_is_required() -> None:
-    event = ibm_event({"vgwSessionID": "s", "callStatus": "Connected"}, profile="p", token="t", raw="{}", verified=True,
-                      received_at=NOW)
+    event = webhook_event(Provider.IBM, "ibm", {"vgwSessionID": "s", "callStatus": "Connected"}, profile="p",
+                          token="t", received_at=NOW)
     assert event.status is CallStatus.ANSWERED
     with pytest.raises(BadPayload, match="no vgwSessionID"):
-        ibm_event({"event": "answered"}, profile="p", token="t", raw="{}", verified=True, received_at=NOW)
+        webhook_event(Provider.IBM, "ibm", {"event": "answered"}, profile="p", token="t", received_at=NOW)
 
 
 def test_a_challenge_is_not_a_call_result() -> None:
-    assert is_challenge({"validation_key": "k", "challenge": "c"})
-    assert not is_challenge({"validation_key": "k", "challenge": "c", "mid": "m"})
+    assert challenge({"validation_key": "k", "challenge": "c"}) == "c"
+    assert challenge({"validation_key": "k", "challenge": "c", "mid": "m"}) is None
 
 
 def test_an_unsigned_copy_never_shares_the_genuine_events_key() -> None:
