@@ -570,12 +570,9 @@ class MobtextingOptions(_Model):
 # ---------------------------------------------------------------- the request
 
 
-_JAMBONZ_FAMILY = (Provider.COGNIGY, Provider.JAMBONZ)
-# Fields only the jambonz family (jambonz, Cognigy) has.
-_JAMBONZ_ONLY = (
-    "caller_name", "from_host", "application_sid", "timeout", "time_limit", "amd", "headers", "speech",
-    "jambonz", "cognigy",
-)
+# The parts of a request beyond to, from and tags: each provider's room says which of them it takes.
+SECTIONS = frozenset({"caller_name", "from_host", "application_sid", "timeout", "time_limit", "amd", "headers",
+                      "speech", "jambonz", "cognigy", "ibm", "mobtexting"})
 # The union tags pydantic puts into error paths; dropped when showing a field name.
 UNION_TAGS = TARGET_TYPES
 
@@ -659,39 +656,19 @@ class DialRequest(_Model):
 
     @model_validator(mode="after")
     def _fits_provider(self) -> DialRequest:
-        p = self.provider
-        if p not in _JAMBONZ_FAMILY:
-            for name in _JAMBONZ_ONLY:
-                if getattr(self, name):
-                    raise FieldValueError(name, f"not available on {p.value} (jambonz and Cognigy only)")
-        for name, owner in (("ibm", Provider.IBM), ("mobtexting", Provider.MOBTEXTING)):
-            if getattr(self, name) is not None and p is not owner:
-                raise FieldValueError(name, f"{name} options do not apply to a {p.value} profile")
-        if self.from_ is None and p is not Provider.IBM:
+        """What this provider's requests may carry and need: its room says (console/providers/)."""
+        from console.providers import room, rooms
+
+        place = room(self.provider)
+        for name in SECTIONS - place.sections:
+            if getattr(self, name):
+                owners = " and ".join(r.name for r in rooms() if name in r.sections)
+                raise FieldValueError(name, f"not available on {place.name} ({owners} only)")
+        if self.from_ is None and place.from_required:
             raise FieldValueError("from", "a caller number or SIP user is needed")
-        if self.from_ and self.from_.startswith(("sip:", "sips:")) and p is not Provider.IBM:
+        if self.from_ and self.from_.startswith(("sip:", "sips:")) and not place.from_uri:
             raise FieldValueError("from", "is the user part of the From header (a number or a SIP user), not a URI")
-        if p in _JAMBONZ_FAMILY:
-            has_hook = self.jambonz is not None and self.jambonz.call_hook is not None
-            if not self.application_sid and not has_hook:
-                raise FieldValueError(
-                    "application_sid", "either an application (application_sid) or a call_hook is needed"
-                )
-        elif p is Provider.IBM:
-            if self.to.type not in ("phone", "sip"):
-                raise FieldValueError(
-                    "to", f"IBM Voice Gateway dials tel: or sip: URIs; a {self.to.type} target is jambonz-only"
-                )
-            if self.from_ and not self.from_.startswith(("+", "sip:", "sips:")):
-                raise FieldValueError("from", "IBM Voice Gateway calls from a tel: or sip: URI: give a phone number "
-                                              "or a SIP URI")
-        elif p is Provider.MOBTEXTING:
-            if self.to.type != "phone":
-                raise FieldValueError("to", "MOBtexting dials phone numbers only")
-            if not (self.from_ or "").startswith("+"):
-                raise FieldValueError("from", "MOBtexting needs the bridge number (a DID) as the caller number")
-            if self.mobtexting is None:
-                raise FieldValueError("mobtexting", "MOBtexting needs an IVR flow id or an audio")
+        place.check(self)
         return self
 
     @classmethod

@@ -9,78 +9,51 @@ from typing import Any
 
 from console.calls import AmdOptions, DialRequest, headers_from_pairs, parse_json_text, tags_from_pairs
 from console.config import Settings
-from console.fields import Declarations, Declared
+from console.fields import Common, Declarations, Declared, lookup, parse_value, snake
 from console.problems import InvalidInput, Problem
-from console.providers import declarations
+from console.providers import declarations, room
 
-JAMBONZ_FAMILY = ("cognigy", "jambonz")
-TARGETS = {"cognigy": ("phone", "sip", "user", "teams"), "jambonz": ("phone", "sip", "user", "teams"),
-           "ibm": ("phone", "sip"), "mobtexting": ("phone",)}
 DESTINATION_LABEL = {"phone": "Number", "sip": "SIP URI", "user": "SIP user", "teams": "Teams number"}
-INTERVALS = ("", "5", "15", "30", "45", "60")
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    label: str
-    kind: str = "text"  # text, secret, select, switch
-    providers: tuple[str, ...] = ("cognigy", "jambonz", "ibm", "mobtexting")
-    targets: tuple[str, ...] = ("phone", "sip", "user", "teams")
-    placeholder: str = ""
-    options: tuple[str, ...] = ()
-
-
-FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("to_type", "Target", "select", options=("phone", "sip", "user", "teams")),
-    FieldSpec("to", "Number", placeholder="+1 212 555 0101"),
-    FieldSpec("from", "From", placeholder="pick from Numbers, or type"),
-    FieldSpec("application", "Application", placeholder="pick from Applications, or type"),
-    FieldSpec(
-        "trunk", "Carrier trunk", providers=JAMBONZ_FAMILY, targets=("phone",), placeholder="carrier name (optional)"
-    ),
-    FieldSpec("sip_user", "SIP auth user", providers=JAMBONZ_FAMILY, targets=("sip",)),
-    FieldSpec("sip_password", "SIP auth pass", "secret", providers=JAMBONZ_FAMILY, targets=("sip",)),
-    FieldSpec(
-        "tenant", "Teams tenant", providers=JAMBONZ_FAMILY, targets=("teams",), placeholder="default: the account's"
-    ),
-    FieldSpec("vmail", "Voicemail", "switch", providers=JAMBONZ_FAMILY, targets=("teams",)),
-    FieldSpec("caller_name", "Caller name", providers=JAMBONZ_FAMILY),
-    FieldSpec("from_host", "From host", providers=JAMBONZ_FAMILY),
-    FieldSpec("timeout", "Ring timeout (s)", providers=JAMBONZ_FAMILY, placeholder="60"),
-    FieldSpec("time_limit", "Time limit (s)", providers=JAMBONZ_FAMILY),
-    FieldSpec("ibm_context", "Context (JSON)", providers=("ibm",), placeholder='{"customer": "A-17"}'),
-    FieldSpec("ibm_route", "Route", providers=("ibm",), placeholder="sip:edge1.example;lr, sip:edge2.example"),
-    FieldSpec("ibm_sip_user", "Trunk SIP user", providers=("ibm",)),
-    FieldSpec("ibm_sip_password", "Trunk SIP pass", "secret", providers=("ibm",)),
-    FieldSpec("mob_plays", "Plays", "select", providers=("mobtexting",), options=("ivr", "audio")),
-    FieldSpec("mob_name", "Campaign name", providers=("mobtexting",)),
-    FieldSpec("mob_interval", "Retry every (min)", "select", providers=("mobtexting",), options=INTERVALS),
-    FieldSpec("mob_webhook", "Webhook id", providers=("mobtexting",)),
-    FieldSpec("amd", "AMD", "switch", providers=JAMBONZ_FAMILY),
-)
-# The form's own fields that are documented request fields: a profile's [defaults] fill them by that name.
-FORM_PATHS = {"caller_name": "callerName", "from_host": "fromHost", "timeout": "timeout", "time_limit": "timeLimit",
-              "trunk": "to.trunk", "tenant": "to.tenant", "vmail": "to.vmail", "sip_user": "to.auth.username",
-              "sip_password": "to.auth.password", "ibm_context": "context", "ibm_route": "route",
-              "ibm_sip_user": "tenantConfig.config.outboundCalls.sipAuth.username",
-              "ibm_sip_password": "tenantConfig.config.outboundCalls.sipAuth.password",
-              "mob_name": "name", "mob_interval": "interval", "mob_webhook": "webhook_id"}
+# A profile's own dial defaults that are documented fields by another name.
+OWN_DEFAULTS = {"caller_name": "callerName", "from_host": "fromHost", "timeout": "timeout", "time_limit": "timeLimit"}
 # Documented fields with an editor of their own (F6, F7, F8).
 _EDITED = ("amd", "tag", "headers")
 
 
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str  # the form's id for it
+    label: str
+    kind: str = "text"  # text, secret, select, switch
+    targets: tuple[str, ...] = ()  # shown for these target types only (empty: every one)
+    placeholder: str = ""
+    options: tuple[str, ...] = ()
+    declared: Declared | None = None  # the documented field it fills; None for the form's own
+
+
+def form_fields(provider: str) -> tuple[FieldSpec, ...]:
+    """The form of a provider: what every call has, then the fields its room shows in the form."""
+    place = room(provider)
+    specs = [FieldSpec("to_type", "Target", "select", options=place.targets),
+             FieldSpec("to", "Number", placeholder="+1 212 555 0101"),
+             FieldSpec("from", "From", placeholder="pick from Numbers, or type"),
+             FieldSpec("application", place.application_label, placeholder="pick from Applications, or type")]
+    if place.plays:
+        specs.append(FieldSpec("mob_plays", "Plays", "select", options=place.plays))
+    for d in place.declarations:
+        if d.form:
+            kind = {"secret": "secret", "bool": "switch", "choice": "select"}.get(d.kind, "text")
+            options = ("", *d.choices) if d.choices else ()
+            specs.append(FieldSpec(d.form, d.label or d.path, kind, d.targets, d.placeholder, options, d))
+    if place.amd:
+        specs.append(FieldSpec("amd", "AMD", "switch"))
+    return tuple(specs)
+
+
 def more_fields(fields: Declarations, target: str) -> list[Declared]:
     """The documented fields the form itself does not show, for the fields editor."""
-    shown = set(FORM_PATHS.values())
-    return [d for d in fields if not d.common and d.path not in shown and d.path.split(".")[0] not in _EDITED
+    return [d for d in fields if not d.common and not d.form and d.path.split(".")[0] not in _EDITED
             and (not d.targets or target in d.targets)]
-APPLICATION_LABEL = {
-    "cognigy": "Application",
-    "jambonz": "Application",
-    "ibm": "Agent",
-    "mobtexting": "IVR flow or audio",
-}
 
 
 def tag_pairs(tags: dict[str, Any]) -> list[tuple[str, str]]:
@@ -88,8 +61,19 @@ def tag_pairs(tags: dict[str, Any]) -> list[tuple[str, str]]:
     return [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in tags.items()]
 
 
-def visible(spec: FieldSpec, provider: str, target: str) -> bool:
-    return provider in spec.providers and target in spec.targets
+def visible(spec: FieldSpec, target: str) -> bool:
+    return not spec.targets or target in spec.targets
+
+
+def shown_text(value: Any) -> str:
+    """A value as a form field holds it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 @dataclass
@@ -104,155 +88,133 @@ class Editors:
     @classmethod
     def from_profile(cls, profile: Any) -> Editors:
         d = profile.defaults
-        documented = declarations(profile.provider).flatten(d.fields)
-        shown = set(FORM_PATHS.values())
+        in_form = {spec.declared.path for spec in form_fields(profile.provider) if spec.declared}
         return cls(amd=d.amd or AmdOptions(),
                    tags=tag_pairs(d.tags),
                    headers=list(d.headers.items()),
-                   fields={path: value for path, value in documented.items() if path not in shown})
+                   fields={p: v for p, v in profile_values(profile).items() if p not in in_form})
+
+
+def profile_values(profile: Any) -> dict[str, Any]:
+    """A profile's dial defaults beyond the common ones, by documented path (checked when the config loaded)."""
+    d, fields = profile.defaults, declarations(profile.provider)
+    known = fields.by_path()
+    values = {path: getattr(d, own) for own, path in OWN_DEFAULTS.items()
+              if getattr(d, own) is not None and path in known and not known[path].common}
+    return {**values, **fields.flatten(d.fields)}
 
 
 def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
     """The form as a profile's dial defaults fill it."""
     profile = settings.profile(profile_name)
     d = profile.defaults
-    provider = profile.provider
+    place = room(profile.provider)
     caller = d.from_ or next((n.number for n in profile.numbers), "")
-    target = d.target_type if d.target_type in TARGETS[provider] else "phone"
+    target = d.target_type if d.target_type in place.targets else "phone"
     values = {"to_type": target, "to": "", "from": caller, "application": d.application or "",
-              "caller_name": d.caller_name or "", "from_host": d.from_host or "",
-              "timeout": "" if d.timeout is None else str(d.timeout),
-              "time_limit": "" if d.time_limit is None else str(d.time_limit),
-              "amd": "on" if d.amd is not None else "", "mob_interval": "",
-              "mob_webhook": getattr(profile, "webhook_id", None) or "",
-              "mob_plays": plays(profile, d.application or "")}
-    documented = declarations(provider).flatten(d.fields)
-    for name, path in FORM_PATHS.items():
-        if path in documented:
-            value = documented[path]
-            values[name] = (("on" if value else "") if isinstance(value, bool) else
-                            value if isinstance(value, str) else json.dumps(value))
+              "timeout": "" if d.timeout is None else str(d.timeout), "amd": "on" if d.amd is not None else "",
+              "mob_plays": plays(profile, d.application or "") if place.plays else ""}
+    documented = profile_values(profile)
+    for spec in form_fields(profile.provider):
+        declared = spec.declared
+        if declared is None:
+            continue
+        if declared.path in documented:
+            values[spec.name] = shown_text(documented[declared.path])
+        elif declared.profile_default:
+            values[spec.name] = shown_text(getattr(profile, declared.profile_default, None))
+        values.setdefault(spec.name, "")
     return values
 
 
 def plays(profile: Any, chosen: str) -> str:
-    """What a MOBtexting call plays, as the profile lists the choice (an IVR flow unless it says audio)."""
+    """What an application plays, as the profile lists it (an IVR flow unless it says audio, or is a URL)."""
     kind = next((a.kind for a in profile.applications if a.id == chosen), None)
     return "audio" if kind == "audio" or chosen.startswith(("http://", "https://")) else "ivr"
-
-
-def _number(text: str, field_name: str, problems: list[Problem]) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        problems.append(Problem(field_name, f"{text!r} is not a whole number of seconds"))
-        return None
 
 
 def build_request(settings: Settings, profile_name: str, values: dict[str, str], editors: Editors) -> DialRequest:
     """The form's values as a DialRequest; InvalidInput names the form field of every problem."""
     profile = settings.profile(profile_name)
     provider = profile.provider
+    place = room(provider)
+    fields = place.declarations
     problems: list[Problem] = []
 
     def get(name: str) -> str:
         return (values.get(name) or "").strip()
 
-    target = get("to_type") or "phone"
-    to: dict[str, Any] = {"type": target}
-    key = {"phone": "number", "teams": "number", "sip": "sip_uri", "user": "name"}[target]
-    to[key] = get("to")
-    data: dict[str, Any] = {"provider": provider, "to": to, "from": get("from")}
-    if provider in JAMBONZ_FAMILY:
-        if target == "phone" and get("trunk"):
-            to["trunk"] = get("trunk")
-        if target == "sip" and (get("sip_user") or get("sip_password")):
-            to["auth"] = {"username": get("sip_user"), "password": values.get("sip_password") or ""}
-        if target == "teams":
-            if get("tenant"):
-                to["tenant"] = get("tenant")
-            to["vmail"] = get("vmail") == "on"
-        data["application_sid"] = get("application") or None
-        for name in ("caller_name", "from_host"):
-            if get(name):
-                data[name] = get(name)
-        for name in ("timeout", "time_limit"):
-            number = _number(get(name), name, problems)
-            if number is not None:
-                data[name] = number
-        if get("amd") == "on":
-            data["amd"] = editors.amd.model_dump(by_alias=True, exclude_none=True)
-        try:
-            data["headers"] = headers_from_pairs(editors.headers)
-        except ValueError as exc:
-            problems.append(Problem("headers", str(exc)))
-    elif provider == "ibm":
-        ibm: dict[str, Any] = {}
-        if get("application"):
-            ibm["agent"] = get("application")
-        if get("ibm_context"):
+    headers: dict[str, str] = {}
+    try:
+        headers = headers_from_pairs(editors.headers) if place.sip_headers else {}
+    except ValueError as exc:
+        problems.append(Problem("headers", str(exc)))
+    chosen = get("application") or None
+    common = Common(to=get("to"), target=get("to_type") or "phone", from_=get("from") or None, app=chosen,
+                    app_kind=(get("mob_plays") or plays(profile, chosen or "")) if place.plays else None,
+                    headers=headers or None,
+                    amd=editors.amd.model_dump(by_alias=True, exclude_none=True) if get("amd") == "on" else None)
+    documented = dict(fields.common(common))
+    target = common.target_type()
+    for spec in form_fields(provider):
+        d = spec.declared
+        if d is None or not visible(spec, target):
+            continue
+        raw = values.get(spec.name) or ""
+        if d.kind == "bool":
+            documented[d.path] = raw == "on"
+        elif not raw.strip():
+            continue
+        elif d.kind == "int" and not raw.strip().lstrip("-").isdigit():
+            unit = " of seconds" if "seconds" in d.help else ""
+            problems.append(Problem(spec.name, f"{raw.strip()!r} is not a whole number{unit}"))
+        elif d.kind == "json":
             try:
-                ibm["context"] = parse_json_text(get("ibm_context"), "context")
+                documented[d.path] = parse_json_text(raw.strip(), d.name)
             except ValueError as exc:
-                problems.append(Problem("ibm_context", str(exc)))
-        if get("ibm_route"):
-            ibm["route"] = get("ibm_route")
-        if get("ibm_sip_user") or get("ibm_sip_password"):
-            ibm["sip_auth"] = {"username": get("ibm_sip_user"), "password": values.get("ibm_sip_password") or ""}
-        if ibm:
-            data["ibm"] = ibm
-    else:
-        chosen = get("application")
-        kind = get("mob_plays") or plays(profile, chosen)
-        mob: dict[str, Any] = {"audio" if kind == "audio" else "flow_id": chosen or None}
-        if get("mob_name"):
-            mob["name"] = get("mob_name")
-        if get("mob_interval"):
-            mob["interval"] = int(get("mob_interval"))
-        if get("mob_webhook"):
-            mob["webhook_id"] = get("mob_webhook")
-        data["mobtexting"] = mob
+                problems.append(Problem(spec.name, str(exc)))
+        else:
+            documented[d.path] = parse_value(raw if d.kind == "secret" else raw.strip(), d.kind)
+    data: dict[str, Any] = {"provider": provider}
     try:
         data["tags"] = tags_from_pairs(editors.tags)
     except ValueError as exc:
         problems.append(Problem("tags", str(exc)))
-    documented = declarations(provider)
-    problems += [Problem("more", str(p)) for p in documented.apply(data, editors.fields)]
+    problems += fields.apply(data, documented)
+    problems += [Problem("more", str(p)) for p in fields.apply(data, editors.fields)]
     try:
         request = DialRequest.build(data, region=profile.region or settings.default_region)
     except InvalidInput as exc:
         for p in exc.problems:
-            public = documented.public(p.field)
+            public = fields.public(p.field)
             ours = any(public == path or public.startswith(path + ".") for path in editors.fields)
             problems.append(Problem("more", f"{public}: {p.message}") if ours else
-                            Problem(field_for(p.field, provider), p.message))
+                            Problem(field_for(public, provider), p.message))
         raise InvalidInput(problems) from None
     if problems:
         raise InvalidInput(problems)
     return request
 
 
+# The form's own fields, by the documented paths that fill them (any provider's spelling).
+_OWN = {"to.type": "to_type", "from": "from", "bridge": "from", "application_sid": "application",
+        "agent": "application", "ivr_id": "application", "audio": "application", "amd": "amd", "tag": "tags",
+        "tags": "tags", "headers": "headers"}
+
+
 def field_for(path: str, provider: str) -> str:
-    """The form field a DialRequest problem path belongs to."""
-    head, _, rest = path.partition(".")
-    if head == "to":
-        if rest.startswith("auth"):
-            return "sip_password" if "password" in rest else "sip_user"
-        return {"tenant": "tenant", "trunk": "trunk", "vmail": "vmail", "type": "to_type"}.get(rest.split(".")[0], "to")
-    if head == "application_sid":
+    """The form field a problem belongs to, from its documented path (or the model's own name for it)."""
+    path = room(provider).declarations.public(path)
+    by_path = {spec.declared.path: spec.name for spec in form_fields(provider) if spec.declared}
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        head = ".".join(parts[:cut])
+        if head in by_path:
+            return by_path[head]
+        if head in _OWN:
+            return _OWN[head]
+    if parts[0] in ("ibm", "mobtexting"):  # a rule across the provider's own fields: said at the application
         return "application"
-    if head == "ibm":
-        first = rest.split(".")[0]
-        return {"context": "ibm_context", "route": "ibm_route", "sip_auth": "ibm_sip_password" if "password" in rest
-                else "ibm_sip_user", "agent": "application"}.get(first, "application")
-    if head == "mobtexting":
-        first = rest.split(".")[0]
-        return {"name": "mob_name", "interval": "mob_interval", "webhook_id": "mob_webhook"}.get(first, "application")
-    if head in ("amd", "tags", "headers", "from", "caller_name", "from_host", "timeout", "time_limit"):
-        return head
     return "to"
 
 
@@ -262,7 +224,8 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
     """A past call's fields back in the form (redial). `request` is the stored request: its `dial` part is
     the DialRequest as the operator asked for it, secrets masked; those are left empty to be typed again."""
     values = initial_values(settings, profile_name)
-    editors = Editors.from_profile(settings.profile(profile_name))
+    profile = settings.profile(profile_name)
+    editors = Editors.from_profile(profile)
     dial = request.get("dial") if isinstance(request.get("dial"), dict) else None
 
     def text(value: Any) -> str:
@@ -274,25 +237,29 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
         return values, editors
     to = dial.get("to") or {}
     target = to.get("type") or "phone"
+    ibm, mob = dial.get("ibm") or {}, dial.get("mobtexting") or {}
     values.update({"to_type": target, "to": text(to.get({"sip": "sip_uri", "user": "name"}.get(target, "number"))),
-                   "from": text(dial.get("from_", dial.get("from"))), "application": text(dial.get("application_sid")),
-                   "caller_name": text(dial.get("caller_name")), "from_host": text(dial.get("from_host")),
-                   "timeout": text(dial.get("timeout")), "time_limit": text(dial.get("time_limit")),
-                   "trunk": text(to.get("trunk")), "tenant": text(to.get("tenant")),
-                   "vmail": "on" if to.get("vmail") else "", "amd": "on" if dial.get("amd") else ""})
-    if isinstance(to.get("auth"), dict):
-        values["sip_user"] = text(to["auth"].get("username"))  # the password is masked: typed again
-    ibm = dial.get("ibm") or {}
-    if ibm:
-        values["application"] = text(ibm.get("agent"))
-        values["ibm_context"] = json.dumps(ibm["context"]) if ibm.get("context") else ""
-        values["ibm_route"] = ", ".join(ibm.get("route") or [])
-        values["ibm_sip_user"] = text((ibm.get("sip_auth") or {}).get("username"))
-    mob = dial.get("mobtexting") or {}
+                   "from": text(dial.get("from_", dial.get("from"))),
+                   "application": text(dial.get("application_sid") or ibm.get("agent") or mob.get("flow_id")
+                                       or mob.get("audio")),
+                   "amd": "on" if dial.get("amd") else ""})
     if mob:
-        values.update({"application": text(mob.get("flow_id") or mob.get("audio")),
-                       "mob_plays": "audio" if mob.get("audio") else "ivr", "mob_name": text(mob.get("name")),
-                       "mob_interval": text(mob.get("interval")), "mob_webhook": text(mob.get("webhook_id"))})
+        values["mob_plays"] = "audio" if mob.get("audio") else "ivr"
+    by_path = {spec.declared.path: spec.name for spec in form_fields(profile.provider) if spec.declared}
+    editors.fields = {}
+    for d in room(profile.provider).declarations:
+        if callable(d.model) or d.common or d.path.split(".")[0] in _EDITED:
+            continue
+        try:
+            value = lookup(dial, snake(d.model))
+        except KeyError:
+            continue
+        if d.kind == "secret" or (isinstance(value, dict) and "password" in value):
+            continue  # masked in history: typed again
+        if d.path in by_path:
+            values[by_path[d.path]] = shown_text(value)
+        elif d.form == "" and (not d.targets or target in d.targets):
+            editors.fields[d.path] = value
     if dial.get("amd"):
         editors.amd = AmdOptions.model_validate(dial["amd"])
     editors.tags = tag_pairs(dial.get("tags") or {})

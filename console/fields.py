@@ -18,8 +18,6 @@ from pydantic.alias_generators import to_snake
 
 from console.problems import InvalidInput, Problem
 
-# What a value is, for parsing what an operator typed and for saying what is expected.
-KINDS = ("text", "int", "bool", "json", "list", "hook", "secret", "choice", "number")
 # The order groups are shown in, with the words that introduce them.
 GROUPS: dict[str, str] = {
     "call": "the call",
@@ -42,7 +40,7 @@ class Declared:
 
     path: str  # the documented name, dotted for a nested one: "amd.timers.noSpeechTimeoutMs"
     model: str | Callable[[dict[str, Any], Any], None]  # where in a DialRequest's input, or how it gets there
-    kind: str
+    kind: str  # text, int, bool, json, list, hook, secret, choice: how typed text is read, and said
     group: str
     help: str
     example: Any  # a value the gateway accepts, as an operator would give it
@@ -57,6 +55,10 @@ class Declared:
     either: str = ""  # fields with the same word are alternatives: one of them per request
     where: str = "body"  # "path": a part of the request's URL, not of its body
     lands: str = ""  # with a function as `model`: where in a DialRequest the value lands (to name problems)
+    form: str = ""  # shown in the dial form itself: its field's id there (the others are under More, F12)
+    label: str = ""  # and its label there
+    placeholder: str = ""
+    profile_default: str = ""  # a profile setting that fills it when the defaults do not (MOBtexting's webhook_id)
 
     @property
     def name(self) -> str:
@@ -169,10 +171,10 @@ class Declarations:
 
     def public(self, model_path: str) -> str:
         """The documented name for a DialRequest problem's path (its Python names, maybe deeper)."""
-        wanted = _snake(model_path)
+        wanted = snake(model_path)
         best, best_len = "", -1
         for d in self.fields:
-            spelled = _snake(d.lands if callable(d.model) else d.model)
+            spelled = snake(d.lands if callable(d.model) else d.model)
             if wanted == spelled or wanted.startswith(spelled + "."):
                 if len(spelled) > best_len:
                     rest = model_path.split(".")[len(spelled.split(".")):]
@@ -220,7 +222,8 @@ class Declarations:
         return []
 
 
-def _snake(path: str) -> str:
+def snake(path: str) -> str:
+    """A dotted path in Python's names (sipUri: sip_uri), as a model dump spells it."""
     return ".".join(to_snake(part) for part in path.split("."))
 
 

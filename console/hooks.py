@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 IBM_USER = "vgconsole"
-KINDS = ("status", "amd", "action", "call", "ibm", "mobtexting")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from console.config import ConfigError, ReconcileSettings, Settings
 from console.gateways import GatewayPool
 from console.gateways.base import CallLookup, Gateway
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
-from console.providers import Provider
+from console.providers import Provider, room
 from console.status import CallEvent, CallStatus, EventKind, EventSource
 from console.store import CallRecord, Ingested, Store
 
@@ -169,10 +169,10 @@ class Reconciler:
             seconds = float(limit) + c.grace_s if limit else float(c.answered_check_s)
         else:
             seconds = ring + c.grace_s
-            if call.provider == Provider.MOBTEXTING.value:
+            retries = room(call.provider).retries
+            if retries is not None:
                 left = max(0, int(call.request.get("retries") or 0) - (call.attempts or 0))
-                interval = float((dial.get("mobtexting") or {}).get("interval") or 0) * 60
-                seconds += left * (interval + ring)  # the gateway's own retries are still to come
+                seconds += left * (retries(call.request) + ring)  # the gateway's own retries are still to come
         return timedelta(seconds=seconds / self._scale(call.profile))
 
     def _again_s(self, call: CallRecord) -> float:
@@ -319,11 +319,8 @@ def unknown_event(call: CallRecord, why: str, source: EventSource, now: datetime
                      details={"why": why}, source=source)
 
 
-NAMES = {"ibm": "IBM", "mobtexting": "MOBtexting", "jambonz": "jambonz", "cognigy": "Cognigy"}
-
-
 def _name(gateway: Gateway) -> str:
-    return NAMES[gateway.provider.value]
+    return room(gateway.provider).title
 
 
 def _span(seconds: float) -> str:

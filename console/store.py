@@ -33,7 +33,7 @@ from console import schema
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
 from console.dbwriter import Writer, WriterStats
-from console.providers import Provider
+from console.providers import Provider, room
 from console.redact import Redactor
 from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource, advance, live_sql
 from console.writer_process import ProcessWriter
@@ -930,7 +930,7 @@ def _fold(call: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     if not call.get("call_sid") and event.get("call_sid"):
         changes["call_sid"] = event["call_sid"]
     word = event.get("status")
-    if word and event["provider"] == Provider.MOBTEXTING.value and source is None and event["kind"] == "status":
+    if word and source is None and event["kind"] == "status" and room(event["provider"]).retries is not None:
         attempts = changes["attempts"] = (call.get("attempts") or 0) + 1
         if word in _RETRIED and attempts <= _planned_retries(call):
             word = CallStatus.RETRYING.value

@@ -69,12 +69,16 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def room(provider: str) -> Room:
-    """A provider's room (the registry: one module per provider; adding a provider is adding its module here)."""
+def rooms() -> tuple[Room, ...]:
+    """Every provider's room (the registry: one module per provider; adding a provider is adding its module here)."""
     from console.providers import cognigy, ibm, jambonz, mobtexting
 
-    rooms: dict[str, Room] = {m.ROOM.name: m.ROOM for m in (cognigy, jambonz, ibm, mobtexting)}
-    return rooms[str(provider)]
+    return tuple(m.ROOM for m in (cognigy, jambonz, ibm, mobtexting))
+
+
+def room(provider: str) -> Room:
+    """A provider's room."""
+    return next(r for r in rooms() if r.name == str(provider))
 
 
 def declarations(provider: str) -> Declarations:

@@ -58,4 +58,13 @@ class Room:
     targets: tuple[str, ...]  # what it dials: phone, sip, user, teams
     amd: bool = False  # answering-machine detection
     sip_headers: bool = False  # custom SIP headers on the INVITE
+    sections: frozenset[str] = frozenset()  # the parts of a DialRequest it takes beyond to, from and tags
+    check: Callable[[Any], None] = lambda request: None  # its own rules on a request (raises FieldValueError)
+    from_required: bool = True
+    from_uri: bool = False  # `from` may be a SIP URI
+    title: str = ""  # its name in a sentence
+    # The gateway calls again by itself: seconds between its attempts for a call (its stored request), each
+    # attempt reported on its own. None: one attempt per call.
+    retries: Callable[[dict[str, Any]], float] | None = None
     application_label: str = "Application"  # what its application is called in the form
+    plays: tuple[str, ...] = ()  # what its application can be, when the operator must say (ivr, audio)

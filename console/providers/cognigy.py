@@ -26,4 +26,4 @@ OWN: tuple[Declared, ...] = (
 
 FIELDS = FAMILY + OWN
 __all__ = ["FIELDS", "ROOM", "SAMPLE", "common"]
-ROOM = room(Provider.COGNIGY, FIELDS)
+ROOM = room(Provider.COGNIGY, FIELDS, "Cognigy")

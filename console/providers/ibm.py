@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from console.fields import Common, Declarations, Declared, assign
+from console.problems import FieldValueError
 from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks
 from console.status import CallEvent, CallStatus, EventKind
@@ -60,10 +61,12 @@ FIELDS: tuple[Declared, ...] = (
     Declared("from", "from", "text", "call", "optional calling party: a tel: or SIP URI, or a number",
              "sip:+12125550150@trunk.example.com", common=True, default="the gateway's"),
     Declared("context", "ibm.context", "json", "call", "state variables handed to Watson Assistant",
-             {"customer": "A-17"}, open=True),
+             {"customer": "A-17"}, open=True, form="ibm_context", label="Context (JSON)",
+             placeholder='{"customer": "A-17"}'),
     Declared("route", "ibm.route", "text", "call", "SIP Route headers, comma-separated, in order",
              "sip:edge1.example.com;lr, sip:edge2.example.com",
-             wire="sip:edge1.example.com;lr,sip:edge2.example.com"),
+             wire="sip:edge1.example.com;lr,sip:edge2.example.com", form="ibm_route", label="Route",
+             placeholder="sip:edge1.example;lr, sip:edge2.example"),
     Declared("tenantConfig", _tenant, "json", "tenant", "configuration for this call: config and updateMethod",
              {"config": {"vgwTenantName": "x"}, "updateMethod": "merge"}),
     Declared("tenantConfig.config", "ibm.tenant_config", "json", "tenant", "the tenant configuration properties",
@@ -71,9 +74,9 @@ FIELDS: tuple[Declared, ...] = (
     Declared("tenantConfig.updateMethod", "ibm.update_method", "choice", "tenant",
              "merge with the tenant's configuration or replace it", "merge", choices=("merge", "replace")),
     Declared(f"{SIP_AUTH}.username", "ibm.sip_auth.username", "text", "tenant",
-             "SIP user the trunk challenges for", "trunkuser"),
+             "SIP user the trunk challenges for", "trunkuser", form="ibm_sip_user", label="Trunk SIP user"),
     Declared(f"{SIP_AUTH}.password", "ibm.sip_auth.password", "secret", "tenant", "its SIP password",
-             "trunk-pass"),
+             "trunk-pass", form="ibm_sip_password", label="Trunk SIP pass"),
     Declared("statusWebhook", "ibm.status_webhook", "text", "status", "where the call's progress is sent "
              "(default: this console; another URL means this console does not hear the call)",
              "https://hooks.example.com/ibm"),
@@ -163,8 +166,18 @@ def webhook_event(hook: Incoming) -> CallEvent:
     )
 
 
+def check(request: Any) -> None:
+    if request.to.type not in ("phone", "sip"):
+        raise FieldValueError("to", f"IBM Voice Gateway dials tel: or sip: URIs; a {request.to.type} target is "
+                                    "jambonz-only")
+    if request.from_ and not request.from_.startswith(("+", "sip:", "sips:")):
+        raise FieldValueError("from", "IBM Voice Gateway calls from a tel: or sip: URI: give a phone number or a "
+                                      "SIP URI")
+
+
 ROOM = Room(
     name="ibm", family="ibm", declarations=Declarations("ibm", FIELDS, common, SAMPLE), status=status,
     webhooks=Webhooks(kinds=frozenset({"ibm"}), auth="per-call-basic", parse=webhook_event),
-    auth_header=basic, targets=("phone", "sip"), application_label="Agent",
+    auth_header=basic, targets=("phone", "sip"), application_label="Agent", sections=frozenset({"ibm"}),
+    check=check, from_required=False, from_uri=True, title="IBM",
 )

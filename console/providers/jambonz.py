@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.fields import Common, Declarations, Declared
+from console.problems import FieldValueError
 from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks
 from console.status import AMD_EVENTS, CallEvent, CallStatus, EventKind
@@ -33,17 +34,19 @@ FAMILY: tuple[Declared, ...] = (
     Declared("to.name", "to.name", "text", "target", "a registered SIP user (alice or alice@realm)", "alice",
              targets=("user",), common=True),
     Declared("to.trunk", "to.trunk", "text", "target", "carrier name to send the call through", "carrier-a",
-             targets=("phone",), limits="an unknown name is silently ignored by the gateway"),
+             targets=("phone",), limits="an unknown name is silently ignored by the gateway", form="trunk",
+             label="Carrier trunk", placeholder="carrier name (optional)"),
     Declared("to.auth.username", "to.auth.username", "text", "target", "SIP digest user, if the far end challenges",
-             "trunkuser", targets=("sip",)),
+             "trunkuser", targets=("sip",), form="sip_user", label="SIP auth user"),
     Declared("to.auth.password", "to.auth.password", "secret", "target", "SIP digest password", "trunk-pass",
-             targets=("sip",)),
+             targets=("sip",), form="sip_password", label="SIP auth pass"),
     Declared("to.overrideTo", "to.override_to", "text", "target", "X-Override-To for a registered user",
              "alice@other.example.com", targets=("user",)),
     Declared("to.tenant", "to.tenant", "text", "target", "Microsoft Teams tenant FQDN", "contoso.example.com",
-             targets=("teams",), default="the account's"),
+             targets=("teams",), default="the account's", form="tenant", label="Teams tenant",
+             placeholder="default: the account's"),
     Declared("to.vmail", "to.vmail", "bool", "target", "Teams: straight to voicemail", True, targets=("teams",),
-             default="false"),
+             default="false", form="vmail", label="Voicemail"),
     Declared("to.proxy", "to.proxy", "text", "target", "send the INVITE through this SIP proxy",
              "sip:proxy.example.com"),
     Declared("to.headers", "to.headers", "json", "target", "SIP headers merged last into the INVITE",
@@ -51,12 +54,13 @@ FAMILY: tuple[Declared, ...] = (
     Declared("application_sid", "application_sid", "text", "call", "the application that runs the call",
              "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1", limits="a UUID", common=True),
     Declared("callerName", "caller_name", "text", "call", "display name in the From header", "Vacation Agent",
-             limits="64 characters, no quotes"),
-    Declared("fromHost", "from_host", "text", "call", "host part of the From URI", "cognigy.cloud"),
+             limits="64 characters, no quotes", form="caller_name", label="Caller name"),
+    Declared("fromHost", "from_host", "text", "call", "host part of the From URI", "cognigy.cloud",
+             form="from_host", label="From host"),
     Declared("timeout", "timeout", "int", "call", "seconds to ring before giving up", 20, default="60",
-             limits="1-600", common=True),
+             limits="1-600", common=True, form="timeout", label="Ring timeout (s)", placeholder="60"),
     Declared("timeLimit", "time_limit", "int", "call", "longest the call may last after answer, seconds", 300,
-             limits="1-86400"),
+             limits="1-86400", form="time_limit", label="Time limit (s)"),
     Declared("tag", "tags", "json", "call", "metadata for the call; returned in every webhook as customerData",
              {"crm": "A-17"}, open=True, common=True),
     Declared("headers", "headers", "json", "call", "custom SIP headers on the INVITE", {"X-Campaign": "spring"},
@@ -104,7 +108,7 @@ FAMILY: tuple[Declared, ...] = (
 )
 
 FIELDS = FAMILY
-DESTINATION = {"phone": "to.number", "teams": "to.number", "sip": "to.sipUri", "user": "to.name"}
+DESTINATION = {"phone": "to.number", "sip": "to.sipUri", "user": "to.name", "teams": "to.number"}
 SAMPLE = Common(to="+12125550101", from_="+12125550100", app="0e06a1b0-d49f-4fb8-b973-b5a3c6758de1")
 
 
@@ -189,15 +193,26 @@ def webhook_event(provider: Provider, hook: Incoming) -> CallEvent:
     )
 
 
-def room(provider: Provider, fields: tuple[Declared, ...]) -> Room:
+SECTIONS = frozenset({"caller_name", "from_host", "application_sid", "timeout", "time_limit", "amd", "headers",
+                      "speech", "jambonz", "cognigy"})  # cognigy's own are left out for jambonz, with a note
+
+
+def check(request: Any) -> None:
+    has_hook = request.jambonz is not None and request.jambonz.call_hook is not None
+    if not request.application_sid and not has_hook:
+        raise FieldValueError("application_sid", "either an application (application_sid) or a call_hook is needed")
+
+
+def room(provider: Provider, fields: tuple[Declared, ...], title: str) -> Room:
     """A jambonz-family provider: jambonz itself, or a fork of it (Cognigy Voice Gateway)."""
     return Room(
         name=provider.value, family="jambonz", declarations=Declarations(provider.value, fields, common, SAMPLE),
         status=status,
         webhooks=Webhooks(kinds=frozenset(HOOK_KINDS), auth="signature",
                           parse=lambda hook: webhook_event(provider, hook), get_carries_data=True, answers_call=True),
-        auth_header=bearer, targets=tuple(DESTINATION), amd=True, sip_headers=True,
+        auth_header=bearer, targets=tuple(DESTINATION), amd=True, sip_headers=True, sections=SECTIONS, check=check,
+        title=title,
     )
 
 
-ROOM = room(Provider.JAMBONZ, FIELDS)
+ROOM = room(Provider.JAMBONZ, FIELDS, "jambonz")

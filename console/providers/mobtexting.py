@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from console.fields import Common, Declarations, Declared
+from console.problems import FieldValueError
 from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks
 from console.status import CallEvent, CallStatus, EventKind
@@ -37,11 +38,14 @@ FIELDS: tuple[Declared, ...] = (
              aliases=("flow_id",), either="plays", common=True),
     Declared("audio", "mobtexting.audio", "text", "call", "a sound to play (Reach > Sounds id) or a public "
              "http(s) URL of an audio file", "39888925-718e-43bb-a8b1-d4a3c0ffee00", either="plays", common=True),
-    Declared("name", "mobtexting.name", "text", "campaign", "name of the campaign", "obd_api_call"),
+    Declared("name", "mobtexting.name", "text", "campaign", "name of the campaign", "obd_api_call",
+             form="mob_name", label="Campaign name"),
     Declared("interval", "mobtexting.interval", "choice", "campaign", "minutes between retries on busy or no "
-             "answer", 15, choices=tuple(map(str, INTERVALS)), default="0 (no retries)"),
+             "answer", 15, choices=tuple(map(str, INTERVALS)), default="0 (no retries)", form="mob_interval",
+             label="Retry every (min)"),
     Declared("webhook_id", "mobtexting.webhook_id", "text", "campaign", "the portal webhook that reports the "
-             "call", "7", default="the profile's"),
+             "call", "7", default="the profile's", form="mob_webhook", label="Webhook id",
+             profile_default="webhook_id"),
     Declared("variables", "mobtexting.variables", "json", "campaign", "values for {name} in the flow's text",
              {"name": "Asha"}, open=True),
 )
@@ -134,10 +138,27 @@ def webhook_event(hook: Incoming) -> CallEvent:
     )
 
 
+def retry_interval(request: dict[str, Any]) -> float:
+    """Seconds between MOBtexting's own attempts at a call, from its stored request (`interval`, minutes)."""
+    dial = request.get("dial")
+    options = dial.get("mobtexting") if isinstance(dial, dict) else None
+    return float((options or {}).get("interval") or 0) * 60
+
+
+def check(request: Any) -> None:
+    if request.to.type != "phone":
+        raise FieldValueError("to", "MOBtexting dials phone numbers only")
+    if not (request.from_ or "").startswith("+"):
+        raise FieldValueError("from", "MOBtexting needs the bridge number (a DID) as the caller number")
+    if request.mobtexting is None:
+        raise FieldValueError("mobtexting", "MOBtexting needs an IVR flow id or an audio")
+
+
 ROOM = Room(
     name="mobtexting", family="mobtexting", declarations=Declarations("mobtexting", FIELDS, common, SAMPLE),
     status=status,
     webhooks=Webhooks(kinds=frozenset({"mobtexting"}), auth="bearer", parse=webhook_event, early=payload,
                       challenge=challenge),
-    auth_header=bearer, targets=("phone",), application_label="IVR flow or audio",
+    auth_header=bearer, targets=("phone",), application_label="IVR flow or audio", plays=("ivr", "audio"),
+    sections=frozenset({"mobtexting"}), check=check, title="MOBtexting", retries=retry_interval,
 )

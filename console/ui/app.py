@@ -26,9 +26,9 @@ from console.calls import DialRequest
 from console.clock import utc_now
 from console.config import Settings
 from console.dialer import DialOutcome
-from console.dialform import JAMBONZ_FAMILY, Editors, form_from_record
+from console.dialform import Editors, form_from_record
 from console.gateways.errors import GatewayError
-from console.providers import declarations
+from console.providers import declarations, room
 from console.receiver import ReceiverState
 from console.reconcile import unknown_event
 from console.services import Services
@@ -124,8 +124,9 @@ class ConsoleApp(App[None]):
             return False
         if action in self.CHANGES_CALLS and self.read_only:
             return False
-        if action in ("edit_amd", "edit_headers"):  # only the jambonz family has AMD and custom headers
-            return self.settings.profile(self.profile_name).provider in JAMBONZ_FAMILY
+        if action in ("edit_amd", "edit_headers"):  # offered where the provider has AMD, custom SIP headers
+            place = room(self.settings.profile(self.profile_name).provider)
+            return place.amd if action == "edit_amd" else place.sip_headers
         return True
 
     @property
@@ -487,7 +488,7 @@ class ConsoleApp(App[None]):
         if target is None:
             return
         form, editors = target
-        if form.provider not in ("cognigy", "jambonz"):
+        if not room(form.provider).amd:
             self.notify(f"{form.provider} has no answering-machine detection", severity="warning")
             return
 
@@ -504,7 +505,7 @@ class ConsoleApp(App[None]):
         if target is None:
             return
         form, editors = target
-        if kind == "headers" and form.provider not in ("cognigy", "jambonz"):
+        if kind == "headers" and not room(form.provider).sip_headers:
             self.notify(f"{form.provider} takes no custom SIP headers", severity="warning")
             return
 

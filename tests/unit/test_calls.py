@@ -173,8 +173,9 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "the limit is 4,096",
     ),
     ("no application or hook", {"application_sid": None}, "application_sid", "either an application"),
-    ("ibm options on cognigy", {"ibm": {"context": {"a": 1}}}, "ibm", "ibm options do not apply to a cognigy profile"),
-    ("mobtexting options on cognigy", {"mobtexting": {"flow_id": "1"}}, "mobtexting", "do not apply to a cognigy"),
+    ("ibm options on cognigy", {"ibm": {"context": {"a": 1}}}, "ibm", "not available on cognigy (ibm only)"),
+    ("mobtexting options on cognigy", {"mobtexting": {"flow_id": "1"}}, "mobtexting",
+     "not available on cognigy (mobtexting only)"),
     (
         "dtmf capture not DTMF",
         {"cognigy": {"dtmf_capture": ["12x"], "dtmf_hook": "https://h.example/d"}},

@@ -6,7 +6,7 @@ import pytest
 
 from console.calls import AmdOptions, headers_from_pairs
 from console.config import load_settings
-from console.dialform import FIELDS, Editors, build_request, field_for, initial_values, visible
+from console.dialform import Editors, build_request, field_for, form_fields, initial_values, visible
 from console.problems import InvalidInput
 
 
@@ -16,7 +16,7 @@ def settings():
 
 
 def shown(provider: str, target: str = "phone") -> set[str]:
-    return {spec.name for spec in FIELDS if visible(spec, provider, target)}
+    return {spec.name for spec in form_fields(provider) if visible(spec, target)}
 
 
 def test_each_provider_shows_only_its_own_fields() -> None:

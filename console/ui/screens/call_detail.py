@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from console.providers import Provider
+from console.providers import room
 from console.status import EventSource
 from console.store import CallDetail, EventRecord, Store
 from console.ui.formatting import clock_time, seconds, status_cell
@@ -159,9 +159,11 @@ class CallDetailScreen(Screen[None]):
 
 
 def timeline_words(events: list[EventRecord], provider: str) -> list[str]:
-    """What each event said, in the timeline's words: the AMD verdict, the gateway's status word (MOBtexting's
-    numbered by attempt: it reports once per attempt), the create's answer, or why a call is unknown."""
+    """What each event said, in the timeline's words: the AMD verdict, the gateway's status word (numbered by
+    attempt where the gateway retries by itself and reports each attempt), the create's answer, or why a call is
+    unknown."""
     words, attempt = [], 0
+    by_attempt = room(provider).retries is not None  # each of the gateway's own attempts reports: numbered
     for event in events:
         if event.amd_result:
             words.append(event.amd_result.value)
@@ -171,7 +173,7 @@ def timeline_words(events: list[EventRecord], provider: str) -> list[str]:
             words.append(f"{word}, HTTP {http}" if http else word)
         elif event.source in (EventSource.OPERATOR, EventSource.DEADLINE):
             words.append(f"unknown: {event.details.get('why', '')}")
-        elif provider == Provider.MOBTEXTING.value and event.source is EventSource.WEBHOOK and event.status:
+        elif by_attempt and event.source is EventSource.WEBHOOK and event.status:
             attempt += 1
             words.append(f"{event.provider_status or event.status.value} (attempt {attempt})")
         else:

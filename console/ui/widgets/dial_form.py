@@ -14,23 +14,21 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from console.calls import DialRequest, tags_from_pairs
 from console.config import Settings
 from console.dialform import (
-    APPLICATION_LABEL,
     DESTINATION_LABEL,
-    FIELDS,
-    TARGETS,
     Editors,
     FieldSpec,
     build_request,
+    form_fields,
     initial_values,
     plays,
     visible,
 )
 from console.problems import InvalidInput, Problem
+from console.providers import room
 from console.ui.formatting import tags_summary
 from console.ui.widgets.tick import Tick
 
 VALIDATE_AFTER_S = 0.3
-PLAYS = next(spec for spec in FIELDS if spec.name == "mob_plays")
 SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
 
 
@@ -50,12 +48,14 @@ class DialForm(VerticalScroll):
         self.profile_name = profile
         self.editors = editors
         self.provider = settings.profile(profile).provider
+        self.room = room(self.provider)
+        self.fields = form_fields(self.provider)
         self._touched: set[str] = set()
         self._timer: Any = None
 
     def compose(self) -> ComposeResult:
         values = self.start_values
-        for spec in FIELDS:
+        for spec in self.fields:
             with Horizontal(classes="field", id=f"row-{spec.name}"):
                 yield Label(spec.label, classes="label", id=f"label-{spec.name}")
                 yield self._widget(spec, values.get(spec.name, ""))
@@ -73,7 +73,7 @@ class DialForm(VerticalScroll):
     def _widget(self, spec: FieldSpec, value: str) -> Widget:
         wid = f"f-{spec.name}"
         if spec.kind == "select":
-            options = TARGETS[self.provider] if spec.name == "to_type" else spec.options
+            options = spec.options
             shown = [(o or "none", o) for o in options]
             return Select(
                 shown, value=value if value in options else options[0], allow_blank=False, compact=True, id=wid
@@ -90,7 +90,7 @@ class DialForm(VerticalScroll):
 
     def values(self) -> dict[str, str]:
         found: dict[str, str] = {}
-        for spec in FIELDS:
+        for spec in self.fields:
             widget = self.query_one(f"#f-{spec.name}")
             if isinstance(widget, Checkbox):
                 found[spec.name] = "on" if widget.value else ""
@@ -109,7 +109,7 @@ class DialForm(VerticalScroll):
         else:
             widget.value = value  # type: ignore[attr-defined]
         self._touched.add(name)
-        if name == "application" and visible(PLAYS, self.provider, self.target()):  # what a listed id plays
+        if name == "application" and self.room.plays:  # what a listed id plays
             self.query_one("#f-mob_plays", Select).value = plays(self.settings.profile(self.profile_name), value)
         self.validate_soon()
 
@@ -119,25 +119,24 @@ class DialForm(VerticalScroll):
 
     def refresh_layout_for_target(self) -> None:
         target = self.target()
-        for spec in FIELDS:
-            self.query_one(f"#row-{spec.name}").display = visible(spec, self.provider, target)
-            if not visible(spec, self.provider, target):
+        for spec in self.fields:
+            self.query_one(f"#row-{spec.name}").display = visible(spec, target)
+            if not visible(spec, target):
                 self.query_one(f"#error-{spec.name}", Label).update("")
                 self.query_one(f"#error-{spec.name}", Label).remove_class("shown")
         self.query_one("#label-to", Label).update(DESTINATION_LABEL[target])
-        self.query_one("#label-application", Label).update(APPLICATION_LABEL[self.provider])
-        jambonz = self.provider in ("cognigy", "jambonz")
-        self.query_one("#open-amd").display = jambonz
-        self.query_one("#open-headers").display = jambonz
+        self.query_one("#open-amd").display = self.room.amd
+        self.query_one("#open-headers").display = self.room.sip_headers
 
     def show_editor_summary(self) -> None:
         parts = []
-        if self.provider in ("cognigy", "jambonz"):
+        if self.room.amd:
             amd = self.editors.amd
             state = "on" if self.values().get("amd") == "on" else "off"
             parts.append(
                 f"AMD {state} (words ≥ {amd.threshold_word_count}, decide in {amd.timers.decision_timeout_ms} ms)"
             )
+        if self.room.sip_headers:
             parts.append(f"{len(self.editors.headers)} header(s)")
         try:
             tags = tags_from_pairs(self.editors.tags)
@@ -153,7 +152,7 @@ class DialForm(VerticalScroll):
     def build(self, everything: bool = True) -> DialRequest | None:
         """The request, or None with every problem shown and the first one focused."""
         if everything:
-            self._touched |= {spec.name for spec in FIELDS} | {"tags", "headers", "more"}
+            self._touched |= {spec.name for spec in self.fields} | {"tags", "headers", "more"}
         try:
             request = build_request(self.settings, self.profile_name, self.values(), self.editors)
         except InvalidInput as exc:
@@ -168,7 +167,7 @@ class DialForm(VerticalScroll):
         by_field: dict[str, str] = {}
         for problem in problems:
             by_field.setdefault(problem.field, problem.message)
-        order = [spec.name for spec in FIELDS if visible(spec, self.provider, self.target())] + ["more", "tags",
+        order = [spec.name for spec in self.fields if visible(spec, self.target())] + ["more", "tags",
                                                                                                    "headers"]
         first = None
         for name in order:
