@@ -1,5 +1,6 @@
-"""Gateway clients, one per profile, chosen by the profile's provider. Never imports the simulator: the
-process that runs one (the composition root) hands the pool where its embedded endpoints are."""
+"""Gateway clients, one per profile, each its provider's own (console/providers/<name>/gateway.py, found
+through its room). Never imports the simulator: the process that runs one (the composition root) hands
+the pool where its embedded endpoints are."""
 
 from __future__ import annotations
 
@@ -11,15 +12,8 @@ import httpx
 from console.config import Settings
 from console.gateways.base import AppInfo, Gateway, Http, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.gateways.errors import GatewayError, NotSupported
-from console.gateways.ibm import IbmGateway
-from console.gateways.jambonz import CognigyGateway, JambonzGateway
-from console.gateways.mobtexting import MobtextingGateway
 from console.hooks import AttemptHooks, HookUrls
 from console.providers import room
-
-CLASSES: dict[str, type[Gateway]] = {
-    "cognigy": CognigyGateway, "jambonz": JambonzGateway, "ibm": IbmGateway, "mobtexting": MobtextingGateway,
-}
 
 
 def auth_headers(provider: str, key: str | None) -> dict[str, str]:
@@ -74,7 +68,8 @@ class GatewayPool:
                     ca_file=str(profile.ca_file) if profile.ca_file else None,
                     connect_timeout=profile.connect_timeout_s, read_timeout=profile.read_timeout_s,
                     deadline=profile.deadline_s, max_response_bytes=profile.max_response_bytes)
-        return CLASSES[profile.provider](name, profile, http, self.attempt_hooks)
+        client: type[Gateway] = room(profile.provider).gateway()
+        return client(name, profile, http, self.attempt_hooks)
 
     async def close(self) -> None:
         for gateway in self._open.values():

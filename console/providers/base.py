@@ -62,6 +62,8 @@ class Room:
     check: Callable[[Any], None] = lambda request: None  # its own rules on a request (raises FieldValueError)
     from_required: bool = True
     from_uri: bool = False  # `from` may be a SIP URI
+    # Its gateway client (console.gateways.base.Gateway), imported when first asked for.
+    gateway: Callable[[], type[Any]] = lambda: type(None)
     title: str = ""  # its name in a sentence
     # The gateway calls again by itself: seconds between its attempts for a call (its stored request), each
     # attempt reported on its own. None: one attempt per call.

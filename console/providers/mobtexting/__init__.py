@@ -154,11 +154,17 @@ def check(request: Any) -> None:
         raise FieldValueError("mobtexting", "MOBtexting needs an IVR flow id or an audio")
 
 
+def gateway() -> type[Any]:
+    from console.providers.mobtexting.gateway import MobtextingGateway
+
+    return MobtextingGateway
+
+
 ROOM = Room(
     name="mobtexting", family="mobtexting", declarations=Declarations("mobtexting", FIELDS, common, SAMPLE),
     status=status,
     webhooks=Webhooks(kinds=frozenset({"mobtexting"}), auth="bearer", parse=webhook_event, early=payload,
                       challenge=challenge),
     auth_header=bearer, targets=("phone",), application_label="IVR flow or audio", plays=("ivr", "audio"),
-    sections=frozenset({"mobtexting"}), check=check, title="MOBtexting", retries=retry_interval,
+    sections=frozenset({"mobtexting"}), check=check, title="MOBtexting", retries=retry_interval, gateway=gateway,
 )

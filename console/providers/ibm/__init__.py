@@ -175,9 +175,15 @@ def check(request: Any) -> None:
                                       "SIP URI")
 
 
+def gateway() -> type[Any]:
+    from console.providers.ibm.gateway import IbmGateway
+
+    return IbmGateway
+
+
 ROOM = Room(
     name="ibm", family="ibm", declarations=Declarations("ibm", FIELDS, common, SAMPLE), status=status,
     webhooks=Webhooks(kinds=frozenset({"ibm"}), auth="per-call-basic", parse=webhook_event),
     auth_header=basic, targets=("phone", "sip"), application_label="Agent", sections=frozenset({"ibm"}),
-    check=check, from_required=False, from_uri=True, title="IBM",
+    check=check, from_required=False, from_uri=True, title="IBM", gateway=gateway,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from console.fields import Declared
 from console.providers import Provider
 from console.providers.jambonz import FAMILY, SAMPLE, common, hook, room
@@ -26,4 +28,12 @@ OWN: tuple[Declared, ...] = (
 
 FIELDS = FAMILY + OWN
 __all__ = ["FIELDS", "ROOM", "SAMPLE", "common"]
-ROOM = room(Provider.COGNIGY, FIELDS, "Cognigy")
+
+
+def gateway() -> type[Any]:
+    from console.providers.cognigy.gateway import CognigyGateway
+
+    return CognigyGateway
+
+
+ROOM = room(Provider.COGNIGY, FIELDS, "Cognigy", gateway)

@@ -3,6 +3,7 @@ server and feature server accept them (anything else fails the create with a bar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from console.fields import Common, Declarations, Declared
@@ -203,7 +204,13 @@ def check(request: Any) -> None:
         raise FieldValueError("application_sid", "either an application (application_sid) or a call_hook is needed")
 
 
-def room(provider: Provider, fields: tuple[Declared, ...], title: str) -> Room:
+def gateway() -> type[Any]:
+    from console.providers.jambonz.gateway import JambonzGateway
+
+    return JambonzGateway
+
+
+def room(provider: Provider, fields: tuple[Declared, ...], title: str, client: Callable[[], type[Any]]) -> Room:
     """A jambonz-family provider: jambonz itself, or a fork of it (Cognigy Voice Gateway)."""
     return Room(
         name=provider.value, family="jambonz", declarations=Declarations(provider.value, fields, common, SAMPLE),
@@ -211,8 +218,8 @@ def room(provider: Provider, fields: tuple[Declared, ...], title: str) -> Room:
         webhooks=Webhooks(kinds=frozenset(HOOK_KINDS), auth="signature",
                           parse=lambda hook: webhook_event(provider, hook), get_carries_data=True, answers_call=True),
         auth_header=bearer, targets=tuple(DESTINATION), amd=True, sip_headers=True, sections=SECTIONS, check=check,
-        title=title,
+        title=title, gateway=client,
     )
 
 
-ROOM = room(Provider.JAMBONZ, FIELDS, "jambonz")
+ROOM = room(Provider.JAMBONZ, FIELDS, "jambonz", gateway)
