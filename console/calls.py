@@ -570,9 +570,6 @@ class MobtextingOptions(_Model):
 # ---------------------------------------------------------------- the request
 
 
-# The parts of a request beyond to, from and tags: each provider's room says which of them it takes.
-SECTIONS = frozenset({"caller_name", "from_host", "application_sid", "timeout", "time_limit", "amd", "headers",
-                      "speech", "jambonz", "cognigy", "ibm", "mobtexting"})
 # The union tags pydantic puts into error paths; dropped when showing a field name.
 UNION_TAGS = TARGET_TYPES
 
@@ -660,7 +657,8 @@ class DialRequest(_Model):
         from console.providers import room, rooms
 
         place = room(self.provider)
-        for name in SECTIONS - place.sections:
+        sections = frozenset().union(*(r.sections for r in rooms()))  # the parts beyond to, from and tags
+        for name in sections - place.sections:
             if getattr(self, name):
                 owners = " and ".join(r.name for r in rooms() if name in r.sections)
                 raise FieldValueError(name, f"not available on {place.name} ({owners} only)")

@@ -15,6 +15,7 @@ import click
 from console import __version__, paths
 from console.clock import iso
 from console.config import ConfigError, Settings, load_settings
+from console.providers import simulated_modes
 from console.redact import mask
 from console.store import Store, StoreError
 
@@ -333,9 +334,9 @@ def _gateway_run(c: _Ctx, profile: str | None, job: Callable[[GatewayPool, str, 
     """Run `job` with the profile's gateway open (an embedded profile starts its simulator here)."""
     import asyncio
 
-    from console.embedded import EmbeddedGateways, seed_for
     from console.gateways import GatewayPool
     from console.gateways.errors import GatewayError
+    from console.simulator.embedded import EmbeddedGateways, seed_for
 
     settings = c.settings()
     name = profile or settings.default_profile or ""
@@ -724,12 +725,15 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
 # ---------------------------------------------------------------- simulator
 
 
+
+SIMULATED_FAMILY = simulated_modes()
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8900, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0.001),
               help="Time scale: 10 makes a 4 s call last 0.4 s.")
-@click.option("--mode", type=click.Choice(["cognigy", "jambonz"]), default="cognigy", show_default=True,
+@click.option("--mode", type=click.Choice(SIMULATED_FAMILY), default=SIMULATED_FAMILY[0], show_default=True,
               help="jambonz refuses Cognigy's extra fields with a bare 500, as the real one does.")
 @click.option("--rate-limit", default=600, show_default=True, type=click.IntRange(0),
               help="API requests per 5 minutes for the whole server, as jambonz's default (0: off).")

@@ -6,20 +6,19 @@ built-in defaults. With no profiles configured, the demo profiles on the embedde
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import tomllib
 from contextvars import ContextVar
+from functools import reduce
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
-    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -28,349 +27,23 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from console import paths
-from console.calls import AmdOptions, DialRequest, Sid, SipHeaders, Tags, uuid_sid
-from console.fields import UnknownField
 from console.phone import PhoneNumberError, check_region, is_phone_like, to_e164
 from console.problems import FieldValueError, Problem, problems_from
-from console.providers import (
-    COGNIGY_ENVIRONMENTS,
-    EMBEDDED,
-    IBM_ENVIRONMENTS,
-    MOBTEXTING_API_VERSIONS,
-    MOBTEXTING_BASE_URL,
-    Provider,
-    check_base_url,
-    cognigy_company_url,
-    cognigy_cxone_url,
-    declarations,
-)
+from console.profile import BaseProfile, ConfigError, Secret, _Strict
+from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, EMBEDDED, check_base_url, rooms
 
 ENV_PREFIX = "VGCONSOLE_"
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Said here for those who load settings: the profiles raise ConfigError too, and the demo ids are the providers'.
+__all__ = ["DEMO_ACCOUNT_SID", "DEMO_APPLICATION_SID", "ConfigError", "Settings", "load_settings"]
 
 
-class ConfigError(Exception):
-    """A config that cannot be used: which file, which key, why."""
-
-    def __init__(self, source: Path | str | None, problems: list[Problem]):
-        self.source = str(source) if source else "configuration"
-        self.problems = problems
-        super().__init__("\n".join(f"{self.source}: {p}" for p in problems))
-
-
-# ---------------------------------------------------------------- profile parts
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", loc_by_alias=False, populate_by_name=True)
-
-
-class NumberEntry(_Strict):
-    """A caller number the operator may dial from (for providers with no numbers API)."""
-
-    number: str
-    label: str = ""
-
-
-class AppEntry(_Strict):
-    """An application, IVR flow, audio or agent the operator may pick."""
-
-    id: str
-    name: str = ""
-    kind: Literal["application", "ivr", "audio", "agent"] = "application"
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        value = str(value).strip()
-        if not value:
-            raise ValueError("is empty")
-        return value
-
-
-class DialDefaults(_Strict):
-    """What the dial form starts with for this profile."""
-
-    from_: str | None = Field(None, alias="from")
-    application: str | None = None  # application_sid, IVR flow id / audio, or IBM agent
-    target_type: Literal["phone", "sip", "user", "teams"] = "phone"
-    caller_name: str | None = None
-    from_host: str | None = None
-    timeout: int | None = Field(None, ge=1, le=600)
-    time_limit: int | None = Field(None, ge=1, le=86_400)
-    amd: AmdOptions | None = None
-    tags: Tags = Field(default_factory=dict)
-    headers: SipHeaders = Field(default_factory=dict)
-    # Any other documented request field, by the provider's own name ("speech_synthesis_vendor",
-    # "tenantConfig", "to" = {trunk = ...}); checked against the profile's provider when the profile loads.
-    fields: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _documented(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        own = ({name for name in cls.model_fields} | {"from"}) - {"fields", "from_"}
-        value = dict(value)
-        if "tag" in value and "tags" not in value:  # the wire's name for the same thing
-            value["tags"] = value.pop("tag")
-        extra = {key: value.pop(key) for key in list(value) if key not in own}
-        if extra:
-            value["fields"] = {**value.get("fields", {}), **extra}
-        return value
-
-
-def _not_blank(value: SecretStr) -> SecretStr:
-    if not value.get_secret_value().strip():
-        raise ValueError("is empty: a blank secret would let anyone through")
-    return value
-
-
-# A secret that is there at all: an empty webhook secret would make an HMAC anyone can compute.
-Secret = Annotated[SecretStr, AfterValidator(_not_blank)]
-
-
-def _env_name(value: str | None) -> str | None:
-    if value is not None and not _ENV_NAME.match(value):
-        raise ValueError(f"{value!r} is not an environment variable name")
-    return value
-
-
-class _Profile(_Strict):
-    provider: str  # each provider's profile narrows it to its own name
-    description: str = ""
-    # Watch only: no dialling, no hang-up, from the console or the command line (a production profile).
-    read_only: bool = False
-    region: Annotated[str, AfterValidator(check_region)] | None = None  # for numbers typed without +CC
-    base_url: str | None = None
-    api_key: Secret | None = None
-    api_key_env: Annotated[str, AfterValidator(_env_name)] | None = None  # read the key from this variable
-    numbers: list[NumberEntry] = Field(default_factory=list)
-    applications: list[AppEntry] = Field(default_factory=list)
-    defaults: DialDefaults = Field(default_factory=DialDefaults)
-    ca_file: Path | None = None  # a private CA's certificates (PEM) to trust; TLS is always verified
-    # Webhooks from this gateway: "require" authentication, "flag" unauthenticated ones, or "off".
-    # Unset: require whenever a secret or credentials are configured for them.
-    webhook_auth: Literal["require", "flag", "off"] | None = None
-    # jambonz/Cognigy: the account's webhook secret(s); MOBtexting: the portal webhook's secret.
-    webhook_secrets: list[Secret] = Field(default_factory=list)
-    connect_timeout_s: float = Field(5.0, gt=0, le=120)
-    read_timeout_s: float = Field(15.0, gt=0, le=300)
-    # A whole request to the gateway, its answer read to the end, at most this long (a gateway that
-    # trickles its answer a byte at a time cannot hold a dial); and its answer at most this large.
-    deadline_s: float = Field(30.0, gt=0, le=600)
-    max_response_bytes: int = Field(5 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
-
-    @field_validator("ca_file")
-    @classmethod
-    def _ca(cls, value: Path | None) -> Path | None:
-        if value is None:
-            return None
-        value = value.expanduser()
-        if not value.is_file():
-            raise ValueError(f"{value} is not a file of PEM certificates")
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        return check_base_url(value.strip()) if value else None
-
-    @property
-    def embedded(self) -> bool:
-        return self.base_url == EMBEDDED
-
-    def _locators(self) -> dict[str, Any]:
-        return {"base_url": self.base_url}
-
-    def _resolve(self) -> str | None:
-        return self.base_url
-
-    @model_validator(mode="after")
-    def _where_and_who(self) -> _Profile:
-        given = [name for name, value in self._locators().items() if value]
-        if len(given) > 1:
-            raise FieldValueError(given[1], f"set only one of {', '.join(given)}")
-        if self.resolved_base_url is None:
-            options = " or ".join(self._locators())
-            raise FieldValueError("base_url", f"where is the gateway? set {options}")
-        if self.api_key is not None and self.api_key_env:
-            raise FieldValueError("api_key_env", "set api_key or api_key_env, not both")
-        if not self.embedded and self.api_key is None and not self.api_key_env:
-            raise FieldValueError("api_key", "a credential is needed: api_key, or api_key_env naming a variable")
-        self._check_defaults()
-        return self
-
-    def _check_defaults(self) -> None:
-        """Dial defaults the provider cannot use are a config error, not a surprise at dial time."""
-        provider = self.provider
-        d = self.defaults
-        if provider in ("cognigy", "jambonz"):
-            if d.application:
-                try:
-                    d.application = uuid_sid(d.application)
-                except ValueError as exc:
-                    raise FieldValueError("defaults.application", str(exc)) from None
-            self._check_fields()
-            return
-        self._check_fields()
-        for name in ("caller_name", "from_host", "timeout", "time_limit", "amd", "headers"):
-            if getattr(d, name):
-                raise FieldValueError(f"defaults.{name}", f"not available on {provider} (jambonz and Cognigy only)")
-        allowed = ("phone", "sip") if provider == "ibm" else ("phone",)
-        if d.target_type not in allowed:
-            raise FieldValueError("defaults.target_type", f"{provider} dials {' or '.join(allowed)} targets only")
-
-    def _check_fields(self) -> None:
-        """The documented fields under [defaults], each put on a sample request of this provider."""
-        if not self.defaults.fields:
-            return
-        fields = declarations(self.provider)
-        try:
-            values = fields.flatten(self.defaults.fields)
-        except UnknownField as exc:
-            raise FieldValueError(f"defaults.{exc.path}", f"is not a field of a {fields.provider} request (its "
-                                  "fields: vgconsole dial --help)") from None
-        target = str(values.get("to.type") or self.defaults.target_type)
-        found = fields.check(values, lambda data: DialRequest.build(data, region=self.region), target)
-        if found:
-            raise FieldValueError(f"defaults.{found[0].field}", found[0].message)
-
-    @property
-    def resolved_base_url(self) -> str | None:
-        return self._resolve()
-
-    def credential(self) -> SecretStr | None:
-        """The API key; from the named environment variable when api_key_env is used."""
-        if self.api_key_env:
-            value = os.environ.get(self.api_key_env)
-            if not value or not value.strip():
-                raise ConfigError(None, [Problem("api_key_env", f"{self.api_key_env} is not set in the environment")])
-            return SecretStr(value)
-        return self.api_key
-
-
-DEFAULT_ANSWER_VERBS: list[dict[str, Any]] = [
-    {"verb": "say", "text": "Please hold."}, {"verb": "pause", "length": 3600},
-]
-
-
-def _without_v1(value: str | None) -> str | None:
-    """jambonz API paths start with /v1; accept a base URL pasted with or without it."""
-    if value and value != EMBEDDED and value.endswith("/v1"):
-        return value[: -len("/v1")]
-    return value
-
-
-class CognigyProfile(_Profile):
-    provider: Literal["cognigy"]
-    environment: Literal[tuple(COGNIGY_ENVIRONMENTS)] | None = None  # type: ignore[valid-type]
-    company: str | None = None  # a company's SaaS installation: api-<company>-vg.cognigy.cloud
-    cxone: str | None = None  # a NiCE CXone region: cognigy-vg-api-<region>.nicecxone.com
-    account_sid: Sid
-    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: [dict(v) for v in DEFAULT_ANSWER_VERBS])
-
-    _strip_v1 = field_validator("base_url")(_without_v1)
-
-    def _locators(self) -> dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "environment": self.environment,
-            "company": self.company,
-            "cxone": self.cxone,
-        }
-
-    @field_validator("company")
-    @classmethod
-    def _company(cls, value: str | None) -> str | None:
-        if value:
-            cognigy_company_url(value)
-        return value
-
-    @field_validator("cxone")
-    @classmethod
-    def _cxone(cls, value: str | None) -> str | None:
-        if value:
-            cognigy_cxone_url(value)
-        return value
-
-    def _resolve(self) -> str | None:
-        if self.environment:
-            return COGNIGY_ENVIRONMENTS[self.environment]
-        if self.company:
-            return cognigy_company_url(self.company)
-        if self.cxone:
-            return cognigy_cxone_url(self.cxone)
-        return self.base_url
-
-
-class JambonzProfile(_Profile):
-    provider: Literal["jambonz"]
-    account_sid: Sid
-    # What the console's call_hook answers when a call runs without an application (per_call_hooks).
-    answer_verbs: list[dict[str, Any]] = Field(default_factory=lambda: [dict(v) for v in DEFAULT_ANSWER_VERBS])
-
-    _strip_v1 = field_validator("base_url")(_without_v1)
-    # Without an application: send call_hook + call_status_hook pointing at the console instead.
-    per_call_hooks: bool = False
-
-
-class IbmProfile(_Profile):
-    provider: Literal["ibm"]
-    environment: Literal[tuple(IBM_ENVIRONMENTS)] | None = None  # type: ignore[valid-type]
-    host: str | None = None  # an on-premises Voice Gateway, "vgw.example.com:9443"
-    agent_number: str | None = None  # Voice Agent with Watson: the agent's number
-    tenant_id: str | None = None  # on-premises: the tenant id in the path
-
-    def _locators(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "environment": self.environment, "host": self.host}
-
-    @field_validator("host")
-    @classmethod
-    def _host(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$", value.strip()):
-            raise ValueError(f"{value!r} is not host[:port]")
-        return value.strip() if value else None
-
-    def _resolve(self) -> str | None:
-        if self.environment:
-            return IBM_ENVIRONMENTS[self.environment]
-        if self.host:
-            return f"https://{self.host}"
-        return self.base_url
-
-    @model_validator(mode="after")
-    def _path_id(self) -> IbmProfile:
-        if bool(self.agent_number) == bool(self.tenant_id):
-            raise FieldValueError(
-                "agent_number", "set agent_number (Voice Agent) or tenant_id (on-premises), one of them"
-            )
-        return self
-
-    @property
-    def path_id(self) -> str:
-        return self.agent_number or self.tenant_id or ""
-
-
-class MobtextingProfile(_Profile):
-    provider: Literal["mobtexting"]
-    api_version: Literal[MOBTEXTING_API_VERSIONS] = "v2"  # type: ignore[valid-type]
-    # "json" with flow_id is today's API; "form" with ivr_id is the 2021 form-encoded one.
-    request_format: Literal["json", "form"] = "json"
-    webhook_id: str | None = None
-    # With a retry `interval`, how many times MOBtexting calls again after a busy or unanswered attempt.
-    # MOBtexting does not document the number; 2 is what the embedded simulator does: set your account's.
-    retries: int = Field(2, ge=0, le=10)
-
-    def _resolve(self) -> str | None:
-        return self.base_url or MOBTEXTING_BASE_URL
-
-
-Profile = Annotated[
-    CognigyProfile | JambonzProfile | IbmProfile | MobtextingProfile, Field(discriminator="provider")
-]
-_PROVIDER_TAGS = tuple(p.value for p in Provider)
+# The profile models: the common part here, each provider's own in its room (console/providers/<name>/).
+if TYPE_CHECKING:
+    Profile = BaseProfile
+else:
+    Profile = Annotated[reduce(operator.or_, (r.profile for r in rooms())), Field(discriminator="provider")]
+_PROVIDER_TAGS = tuple(r.name for r in rooms())
 
 
 # ---------------------------------------------------------------- the rest
@@ -481,50 +154,9 @@ class SimulatorSettings(_Strict):
     drop_seed: int | None = None  # the same webhooks lost every run
 
 
-DEMO_ACCOUNT_SID = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"
-DEMO_APPLICATION_SID = "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"
-
-
 def demo_profiles() -> dict[str, Any]:
     """One profile per provider, all on the embedded simulator, with no credentials to find."""
-    return {
-        "demo-cognigy": {
-            "provider": "cognigy",
-            "description": "Cognigy Voice Gateway on the built-in simulator",
-            "base_url": EMBEDDED,
-            "account_sid": DEMO_ACCOUNT_SID,
-            "defaults": {"from": "+12125550100", "application": DEMO_APPLICATION_SID},
-        },
-        "demo-jambonz": {
-            "provider": "jambonz",
-            "description": "open-source jambonz on the built-in simulator",
-            "base_url": EMBEDDED,
-            "account_sid": DEMO_ACCOUNT_SID,
-            "defaults": {"from": "+12125550100", "application": DEMO_APPLICATION_SID},
-        },
-        "demo-ibm": {
-            "provider": "ibm",
-            "description": "IBM Voice Gateway on the built-in simulator",
-            "base_url": EMBEDDED,
-            "agent_number": "+12125550150",
-            "numbers": [{"number": "+12125550150", "label": "Watson agent line"}],
-            "applications": [{"id": "+12125550150", "name": "Billing assistant", "kind": "agent"}],
-            "defaults": {"from": "+12125550150"},
-        },
-        "demo-mobtexting": {
-            "provider": "mobtexting",
-            "description": "MOBtexting voice on the built-in simulator",
-            "base_url": EMBEDDED,
-            "region": "IN",
-            "webhook_id": "1",
-            "numbers": [{"number": "+918068280000", "label": "Bengaluru DID"}],
-            "applications": [
-                {"id": "351", "name": "Payment reminder IVR", "kind": "ivr"},
-                {"id": "welcome-en", "name": "Welcome message", "kind": "audio"},
-            ],
-            "defaults": {"from": "+918068280000", "application": "351"},
-        },
-    }
+    return {f"demo-{r.name}": {"provider": r.name, "base_url": EMBEDDED, **r.demo} for r in rooms()}
 
 
 class Settings(BaseSettings):
@@ -617,7 +249,7 @@ class Settings(BaseSettings):
         """The config file these settings came from (None: defaults and environment only)."""
         return self._source
 
-    def profile(self, name: str | None = None) -> _Profile:
+    def profile(self, name: str | None = None) -> BaseProfile:
         key = name or self.default_profile or ""
         try:
             return self.profiles[key]

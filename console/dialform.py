@@ -213,7 +213,7 @@ def field_for(path: str, provider: str) -> str:
             return by_path[head]
         if head in _OWN:
             return _OWN[head]
-    if parts[0] in ("ibm", "mobtexting"):  # a rule across the provider's own fields: said at the application
+    if parts[0] in room(provider).sections - {"amd", "headers"}:  # a rule across the provider's own options
         return "application"
     return "to"
 
@@ -237,14 +237,17 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
         return values, editors
     to = dial.get("to") or {}
     target = to.get("type") or "phone"
-    ibm, mob = dial.get("ibm") or {}, dial.get("mobtexting") or {}
     values.update({"to_type": target, "to": text(to.get({"sip": "sip_uri", "user": "name"}.get(target, "number"))),
-                   "from": text(dial.get("from_", dial.get("from"))),
-                   "application": text(dial.get("application_sid") or ibm.get("agent") or mob.get("flow_id")
-                                       or mob.get("audio")),
-                   "amd": "on" if dial.get("amd") else ""})
-    if mob:
-        values["mob_plays"] = "audio" if mob.get("audio") else "ivr"
+                   "from": text(dial.get("from_", dial.get("from"))), "amd": "on" if dial.get("amd") else ""})
+    for d in room(profile.provider).declarations:  # the application, whichever field of the provider holds it
+        if _OWN.get(d.path) == "application" and isinstance(d.model, str):
+            try:
+                values["application"] = text(lookup(dial, snake(d.model)))
+            except KeyError:
+                continue
+            if d.either:
+                values["mob_plays"] = "audio" if d.path == "audio" else "ivr"
+            break
     by_path = {spec.declared.path: spec.name for spec in form_fields(profile.provider) if spec.declared}
     editors.fields = {}
     for d in room(profile.provider).declarations:

@@ -186,8 +186,8 @@ class Reconciler:
         known = self.settings.profiles.get(profile)
         if known is None:
             return f"unconfigured:{profile}"
-        if known.embedded:
-            return f"embedded:{'jambonz' if known.provider == 'jambonz' else 'cognigy'}"
+        if known.embedded:  # the simulator serves each provider's API as its own
+            return f"embedded:{known.provider}"
         return known.resolved_base_url or profile
 
     # ------------------------------------------------------------ asking

@@ -18,7 +18,6 @@ from typing import Any
 from console.clock import utc_now
 from console.config import Settings
 from console.dialer import Dialer
-from console.embedded import EmbeddedGateways, seed_for
 from console.feed import HistoryFeed, OnEvent
 from console.gateways import GatewayPool
 from console.providers.ibm import DEPRECATION as IBM_DEPRECATION
@@ -26,6 +25,7 @@ from console.providers.ibm import cloud_profiles as ibm_cloud_profiles
 from console.receiver import Receiver, ReceiverState
 from console.reconcile import Reconciler
 from console.sharing import embedded_secret
+from console.simulator.embedded import EmbeddedGateways, seed_for
 from console.status import CallEvent
 from console.store import Ingested, Store
 

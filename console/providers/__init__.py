@@ -42,6 +42,9 @@ MOBTEXTING_API_VERSIONS = ("v1", "v2")
 
 # The word that stands for the built-in simulator instead of a URL.
 EMBEDDED = "embedded"
+# The account and application of the demo profiles, on the built-in simulator.
+DEMO_ACCOUNT_SID = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"
+DEMO_APPLICATION_SID = "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -74,6 +77,11 @@ def rooms() -> tuple[Room, ...]:
     from console.providers import cognigy, ibm, jambonz, mobtexting
 
     return tuple(m.ROOM for m in (cognigy, jambonz, ibm, mobtexting))
+
+
+def simulated_modes() -> list[str]:
+    """The providers whose API the simulator's jambonz server can speak as (`vgconsole simulator --mode`)."""
+    return [r.name for r in rooms() if r.family == "jambonz"]
 
 
 def room(provider: str) -> Room:

@@ -4,7 +4,7 @@ registry (`console.providers.base`). Code outside the providers asks its room, n
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,6 +62,8 @@ class Room:
     check: Callable[[Any], None] = lambda request: None  # its own rules on a request (raises FieldValueError)
     from_required: bool = True
     from_uri: bool = False  # `from` may be a SIP URI
+    profile: type[Any] = type(None)  # its profile model (a console.profile.BaseProfile)
+    demo: dict[str, Any] = field(default_factory=dict)  # its demo profile on the built-in simulator
     # Its gateway client (console.gateways.base.Gateway), imported when first asked for.
     gateway: Callable[[], type[Any]] = lambda: type(None)
     title: str = ""  # its name in a sentence

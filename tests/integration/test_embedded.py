@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from console.config import load_settings
-from console.embedded import EmbeddedGateways, seed_for
+from console.simulator.embedded import EmbeddedGateways, seed_for
 
 SID = "fef61e75-cec3-496c-a7bc-8368e4d02a04"
 APP = "6b1d2c3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"

@@ -15,7 +15,6 @@ import pytest
 from console.calls import DialRequest
 from console.config import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, Settings, load_settings
 from console.dialer import Dialer
-from console.embedded import EmbeddedGateways
 from console.gateways import GatewayPool
 from console.gateways.errors import (
     GatewayAuthError,
@@ -33,6 +32,7 @@ from console.gateways.errors import (
 )
 from console.hooks import HookUrls
 from console.simulator import Seed, Simulator, SimulatorOptions
+from console.simulator.embedded import EmbeddedGateways
 from console.simulator.seed import ACCOUNT_API_KEY, OTHER_ACCOUNT_API_KEY, SP_API_KEY
 from console.status import CallStatus
 from console.store import Store

@@ -6,6 +6,7 @@ from typing import Any
 
 from console.fields import Declared
 from console.providers import Provider
+from console.providers.cognigy.profile import CognigyProfile
 from console.providers.jambonz import FAMILY, SAMPLE, common, hook, room
 
 OWN: tuple[Declared, ...] = (
@@ -36,4 +37,4 @@ def gateway() -> type[Any]:
     return CognigyGateway
 
 
-ROOM = room(Provider.COGNIGY, FIELDS, "Cognigy", gateway)
+ROOM = room(Provider.COGNIGY, FIELDS, "Cognigy", gateway, CognigyProfile, "Cognigy Voice Gateway")

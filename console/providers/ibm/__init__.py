@@ -9,6 +9,7 @@ from console.fields import Common, Declarations, Declared, assign
 from console.problems import FieldValueError
 from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks
+from console.providers.ibm.profile import IbmProfile
 from console.status import CallEvent, CallStatus, EventKind
 from console.webhooks import BadPayload, parse_json_object, text, whole
 
@@ -185,5 +186,9 @@ ROOM = Room(
     name="ibm", family="ibm", declarations=Declarations("ibm", FIELDS, common, SAMPLE), status=status,
     webhooks=Webhooks(kinds=frozenset({"ibm"}), auth="per-call-basic", parse=webhook_event),
     auth_header=basic, targets=("phone", "sip"), application_label="Agent", sections=frozenset({"ibm"}),
-    check=check, from_required=False, from_uri=True, title="IBM", gateway=gateway,
+    check=check, from_required=False, from_uri=True, title="IBM", gateway=gateway, profile=IbmProfile,
+    demo={"description": "IBM Voice Gateway on the built-in simulator", "agent_number": "+12125550150",
+          "numbers": [{"number": "+12125550150", "label": "Watson agent line"}],
+          "applications": [{"id": "+12125550150", "name": "Billing assistant", "kind": "agent"}],
+          "defaults": {"from": "+12125550150"}},
 )

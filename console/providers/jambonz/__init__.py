@@ -8,8 +8,9 @@ from typing import Any
 
 from console.fields import Common, Declarations, Declared
 from console.problems import FieldValueError
-from console.providers import Provider
+from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, Provider
 from console.providers.base import Incoming, Room, Webhooks
+from console.providers.jambonz.profile import JambonzProfile
 from console.status import AMD_EVENTS, CallEvent, CallStatus, EventKind
 from console.webhooks import BadPayload, parse_json_object, text, whole
 
@@ -210,7 +211,8 @@ def gateway() -> type[Any]:
     return JambonzGateway
 
 
-def room(provider: Provider, fields: tuple[Declared, ...], title: str, client: Callable[[], type[Any]]) -> Room:
+def room(provider: Provider, fields: tuple[Declared, ...], title: str, client: Callable[[], type[Any]],
+         profile: type[Any], demo: str) -> Room:
     """A jambonz-family provider: jambonz itself, or a fork of it (Cognigy Voice Gateway)."""
     return Room(
         name=provider.value, family="jambonz", declarations=Declarations(provider.value, fields, common, SAMPLE),
@@ -218,8 +220,10 @@ def room(provider: Provider, fields: tuple[Declared, ...], title: str, client: C
         webhooks=Webhooks(kinds=frozenset(HOOK_KINDS), auth="signature",
                           parse=lambda hook: webhook_event(provider, hook), get_carries_data=True, answers_call=True),
         auth_header=bearer, targets=tuple(DESTINATION), amd=True, sip_headers=True, sections=SECTIONS, check=check,
-        title=title, gateway=client,
+        title=title, gateway=client, profile=profile,
+        demo={"description": f"{demo} on the built-in simulator", "account_sid": DEMO_ACCOUNT_SID,
+              "defaults": {"from": "+12125550100", "application": DEMO_APPLICATION_SID}},
     )
 
 
-ROOM = room(Provider.JAMBONZ, FIELDS, "jambonz", gateway)
+ROOM = room(Provider.JAMBONZ, FIELDS, "jambonz", gateway, JambonzProfile, "open-source jambonz")

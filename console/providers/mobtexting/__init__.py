@@ -9,6 +9,7 @@ from console.fields import Common, Declarations, Declared
 from console.problems import FieldValueError
 from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks
+from console.providers.mobtexting.profile import MobtextingProfile
 from console.status import CallEvent, CallStatus, EventKind
 from console.webhooks import BadPayload, parse_json_object, storable, whole
 
@@ -167,4 +168,10 @@ ROOM = Room(
                       challenge=challenge),
     auth_header=bearer, targets=("phone",), application_label="IVR flow or audio", plays=("ivr", "audio"),
     sections=frozenset({"mobtexting"}), check=check, title="MOBtexting", retries=retry_interval, gateway=gateway,
+    profile=MobtextingProfile,
+    demo={"description": "MOBtexting voice on the built-in simulator", "region": "IN", "webhook_id": "1",
+          "numbers": [{"number": "+918068280000", "label": "Bengaluru DID"}],
+          "applications": [{"id": "351", "name": "Payment reminder IVR", "kind": "ivr"},
+                           {"id": "welcome-en", "name": "Welcome message", "kind": "audio"}],
+          "defaults": {"from": "+918068280000", "application": "351"}},
 )

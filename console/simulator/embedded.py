@@ -32,7 +32,7 @@ def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None, secre
     }
     if family:
         first = next(iter(family))
-        seed.account_sid = family[first].account_sid
+        seed.account_sid = getattr(family[first], "account_sid", seed.account_sid)
         if hooks:
             seed.status_hook = {"url": hooks.status_for_profile(first)}
     mobtexting = [n for n, p in embedded.items() if p.provider == "mobtexting"]
