@@ -12,7 +12,7 @@ from console.calls import DialRequest, check_header, parse_json_text
 from console.config import Settings
 from console.fields import Common, Declarations
 from console.problems import InvalidInput, Problem
-from console.providers import declarations
+from console.providers import declarations, room
 
 
 def parse_tag(text: str) -> tuple[str, Any]:
@@ -48,8 +48,9 @@ def compose(settings: Settings, profile_name: str, *, to: str, from_: str | None
     chosen = app or d.application
     kinds = {a.id: a.kind for a in profile.applications}
     caller = from_ or d.from_ or next((n.number for n in profile.numbers), None)
-    profile_values = _profile_values(d, fields)
-    if caller is None and not _optional(fields, "from", {**profile_values, **given}):
+    profile_values = profile.documented_defaults()
+    callers = {"from", "bridge"} & ({*profile_values, *given})  # a caller by the field's own name
+    if caller is None and room(profile.provider).from_required and not callers:
         raise ValueError(f"profile {profile_name} has no caller number: give one (--from), or set defaults.from")
     kind = str(given.get("to.type") or target or profile_values.get("to.type")
                or (d.target_type if not to.strip().lower().startswith("sip") else ""))
@@ -64,23 +65,6 @@ def compose(settings: Settings, profile_name: str, *, to: str, from_: str | None
     values = fields.layer(fields.layer(values, whole), sets or {})
     data: dict[str, Any] = {"provider": profile.provider, "tags": {**d.tags, **(tags or {})}}
     return build(fields, data, values, profile.region or settings.default_region)
-
-
-def _optional(fields: Declarations, path: str, given: dict[str, Any]) -> bool:
-    """Whether a caller can be left out: given some other way, or not needed by this provider."""
-    if any(p in given for p in ("from", "bridge")):
-        return True
-    declared = fields.by_path().get(path)
-    return declared is not None and bool(declared.default)  # "the gateway's": IBM's from is optional
-
-
-def _profile_values(d: Any, fields: Declarations) -> dict[str, Any]:
-    """A profile's defaults beyond the common ones, by documented path (checked when the config loaded)."""
-    values: dict[str, Any] = {}
-    for name, path in (("caller_name", "callerName"), ("from_host", "fromHost"), ("time_limit", "timeLimit")):
-        if getattr(d, name) is not None and path in fields.by_path():
-            values[path] = getattr(d, name)
-    return {**values, **fields.flatten(d.fields)}
 
 
 def build(fields: Declarations, data: dict[str, Any], values: dict[str, Any], region: str | None) -> DialRequest:

@@ -11,11 +11,9 @@ from console.calls import AmdOptions, DialRequest, headers_from_pairs, parse_jso
 from console.config import Settings
 from console.fields import Common, Declarations, Declared, lookup, parse_value, snake
 from console.problems import InvalidInput, Problem
-from console.providers import declarations, room
+from console.providers import room
 
 DESTINATION_LABEL = {"phone": "Number", "sip": "SIP URI", "user": "SIP user", "teams": "Teams number"}
-# A profile's own dial defaults that are documented fields by another name.
-OWN_DEFAULTS = {"caller_name": "callerName", "from_host": "fromHost", "timeout": "timeout", "time_limit": "timeLimit"}
 # Documented fields with an editor of their own (F6, F7, F8).
 _EDITED = ("amd", "tag", "headers")
 
@@ -92,16 +90,7 @@ class Editors:
         return cls(amd=d.amd or AmdOptions(),
                    tags=tag_pairs(d.tags),
                    headers=list(d.headers.items()),
-                   fields={p: v for p, v in profile_values(profile).items() if p not in in_form})
-
-
-def profile_values(profile: Any) -> dict[str, Any]:
-    """A profile's dial defaults beyond the common ones, by documented path (checked when the config loaded)."""
-    d, fields = profile.defaults, declarations(profile.provider)
-    known = fields.by_path()
-    values = {path: getattr(d, own) for own, path in OWN_DEFAULTS.items()
-              if getattr(d, own) is not None and path in known and not known[path].common}
-    return {**values, **fields.flatten(d.fields)}
+                   fields={p: v for p, v in profile.documented_defaults().items() if p not in in_form})
 
 
 def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
@@ -114,7 +103,7 @@ def initial_values(settings: Settings, profile_name: str) -> dict[str, str]:
     values = {"to_type": target, "to": "", "from": caller, "application": d.application or "",
               "timeout": "" if d.timeout is None else str(d.timeout), "amd": "on" if d.amd is not None else "",
               "mob_plays": plays(profile, d.application or "") if place.plays else ""}
-    documented = profile_values(profile)
+    documented = profile.documented_defaults()
     for spec in form_fields(profile.provider):
         declared = spec.declared
         if declared is None:
@@ -174,7 +163,7 @@ def build_request(settings: Settings, profile_name: str, values: dict[str, str],
             except ValueError as exc:
                 problems.append(Problem(spec.name, str(exc)))
         else:
-            documented[d.path] = parse_value(raw if d.kind == "secret" else raw.strip(), d.kind)
+            documented[d.path] = raw if d.kind == "secret" else parse_value(raw.strip(), d.kind)
     data: dict[str, Any] = {"provider": provider}
     try:
         data["tags"] = tags_from_pairs(editors.tags)

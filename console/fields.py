@@ -253,7 +253,9 @@ def lookup(data: Any, path: str) -> Any:
 def parse_value(text: str, kind: str) -> Any:
     """A typed value: JSON when it parses as JSON (numbers, arrays, objects, true/false), text otherwise.
     Text fields keep what was typed, so a number-like caller name or sound id stays text."""
-    if kind in ("text", "secret", "choice", "hook", "number"):
+    if kind == "secret":
+        return text  # a password is what was typed, quotes and braces too
+    if kind in ("text", "choice", "hook", "number"):
         stripped = text.strip()
         if stripped.startswith(("{", '"')):  # a hook as an object, or a quoted string
             try:

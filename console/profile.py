@@ -17,6 +17,8 @@ from console.problems import FieldValueError, Problem
 from console.providers import EMBEDDED, check_base_url, declarations, room, rooms
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A profile's own dial defaults that are documented fields by another name.
+OWN_DEFAULTS = {"caller_name": "callerName", "from_host": "fromHost", "time_limit": "timeLimit"}
 
 
 class ConfigError(Exception):
@@ -203,6 +205,14 @@ class BaseProfile(_Strict):
         found = fields.check(values, lambda data: DialRequest.build(data, region=self.region), target)
         if found:
             raise FieldValueError(f"defaults.{found[0].field}", found[0].message)
+
+    def documented_defaults(self) -> dict[str, Any]:
+        """The dial defaults beyond the common ones, by documented path (checked when the profile loaded)."""
+        d, fields = self.defaults, declarations(self.provider)
+        known = fields.by_path()
+        values = {path: getattr(d, own) for own, path in OWN_DEFAULTS.items()
+                  if getattr(d, own) is not None and path in known and not known[path].common}
+        return {**values, **fields.flatten(d.fields)}
 
     @property
     def resolved_base_url(self) -> str | None:

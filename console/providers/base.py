@@ -14,6 +14,11 @@ if TYPE_CHECKING:  # the status module names the providers: imported for types o
     from console.status import CallEvent, CallStatus
 
 
+def bearer(key: str) -> dict[str, str]:
+    """An API key sent as a Bearer token (jambonz, Cognigy, MOBtexting)."""
+    return {"Authorization": f"Bearer {key}"}
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One webhook as the receiver took it, for the provider to read."""

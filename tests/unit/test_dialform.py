@@ -76,3 +76,14 @@ def test_header_rows_are_checked_one_by_one() -> None:
         headers_from_pairs([("X-Evil", "a\r\nBcc: b")])
     with pytest.raises(ValueError, match="appears twice"):
         headers_from_pairs([("X-A", "1"), ("x-a", "2")])
+
+
+def test_a_password_is_kept_as_typed_whatever_it_looks_like(settings) -> None:
+    from console.fields import parse_value
+
+    assert parse_value('{"not": "json to me"}', "secret") == '{"not": "json to me"}'
+    assert parse_value('"quoted"', "secret") == '"quoted"'
+    values = {**initial_values(settings, "demo-jambonz"), "to_type": "sip", "to": "sip:alice@example.com",
+              "sip_user": "alice", "sip_password": ' "p{w}" '}
+    request = build_request(settings, "demo-jambonz", values, Editors())
+    assert request.to.auth.password.get_secret_value() == ' "p{w}" '

@@ -9,7 +9,7 @@ from typing import Any
 from console.fields import Common, Declarations, Declared
 from console.problems import FieldValueError
 from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, Provider
-from console.providers.base import Incoming, Room, Webhooks
+from console.providers.base import Incoming, Room, Webhooks, bearer
 from console.providers.jambonz.profile import JambonzProfile
 from console.status import AMD_EVENTS, CallEvent, CallStatus, EventKind
 from console.webhooks import BadPayload, parse_json_object, text, whole
@@ -147,10 +147,6 @@ HOOK_KINDS = {"status": EventKind.STATUS, "amd": EventKind.AMD, "action": EventK
 
 def status(word: str | None, ended: bool = False, failure: str | None = None) -> CallStatus | None:
     return STATUS.get(str(word).strip().lower()) if word is not None else None
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def webhook_event(provider: Provider, hook: Incoming) -> CallEvent:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from console.fields import Common, Declarations, Declared
 from console.problems import FieldValueError
 from console.providers import Provider
-from console.providers.base import Incoming, Room, Webhooks
+from console.providers.base import Incoming, Room, Webhooks, bearer
 from console.providers.mobtexting.profile import MobtextingProfile
 from console.status import CallEvent, CallStatus, EventKind
 from console.webhooks import BadPayload, parse_json_object, storable, whole
@@ -97,10 +97,6 @@ def status(word: str | None, ended: bool = False, failure: str | None = None) ->
         return None
     said = STATUS.get(str(word).strip().upper()) or STATUS.get(str(word).strip())
     return CallStatus.COMPLETED if said is CallStatus.ANSWERED and ended else said
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def payload(raw: bytes, content_type: str) -> dict[str, Any]:
