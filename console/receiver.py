@@ -372,7 +372,8 @@ class Receiver:
             if isinstance(early, BadPayload):
                 raise early
             event = hooks.parse(Incoming(
-                kind=kind, method=request.method, query=dict(request.query), query_string=request.query_string,
+                kind=kind, method=request.method, query=dict(request.query) if request.method == "GET" else {},
+                query_string=request.query_string if request.method == "GET" else "",
                 raw=raw, content_type=request.content_type or "", early=early, profile=name, token=token,
                 verified=verified, received_at=datetime.fromtimestamp(self._clock(), UTC)))
         except BadPayload as exc:

@@ -1,9 +1,11 @@
-"""The four gateway families and where each vendor's API lives."""
+"""The providers: their names, where each vendor's API lives, and the registry of their rooms (one
+package per provider, console/providers/<name>/, holding all the console knows of it)."""
 
 from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING
 
 from console.fields import Declarations
@@ -72,11 +74,17 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+@cache
 def rooms() -> tuple[Room, ...]:
     """Every provider's room (the registry: one module per provider; adding a provider is adding its module here)."""
     from console.providers import cognigy, ibm, jambonz, mobtexting
 
     return tuple(m.ROOM for m in (cognigy, jambonz, ibm, mobtexting))
+
+
+@cache
+def _by_name() -> dict[str, Room]:
+    return {r.name: r for r in rooms()}
 
 
 def simulated_modes() -> list[str]:
@@ -85,8 +93,8 @@ def simulated_modes() -> list[str]:
 
 
 def room(provider: str) -> Room:
-    """A provider's room."""
-    return next(r for r in rooms() if r.name == str(provider))
+    """A provider's room (asked for on every webhook: a dict look-up)."""
+    return _by_name()[provider]
 
 
 def declarations(provider: str) -> Declarations:

@@ -25,7 +25,7 @@ class Incoming:
 
     kind: str  # the hook kind in its route: status, amd, call, ibm, mobtexting ...
     method: str
-    query: dict[str, str]
+    query: dict[str, str]  # a GET hook's event (empty for a POST)
     query_string: str
     raw: bytes
     content_type: str
