@@ -14,13 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from console.clock import iso
+from console.errors import ConsoleError
 from console.status import AmdResult, CallStatus
 
 _SPAN = re.compile(r"^(\d{1,5})\s*(m|min|h|d|w)$", re.IGNORECASE)
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-class FilterError(ValueError):
+class FilterError(ConsoleError, ValueError):
     """A filter value that cannot be understood; the message names the field and says why."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic.alias_generators import to_snake
 
+from console.errors import ConsoleError
 from console.problems import InvalidInput, Problem
 
 # The order groups are shown in, with the words that introduce them.
@@ -93,7 +94,7 @@ class Common:
         return "sip" if self.to.strip().lower().startswith(("sip:", "sips:")) else "phone"
 
 
-class UnknownField(ValueError):
+class UnknownField(ConsoleError, ValueError):
     def __init__(self, path: str, provider: str, known: Iterable[str]):
         self.path = path
         close = difflib.get_close_matches(path, list(known), n=3, cutoff=0.6)

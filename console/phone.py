@@ -7,11 +7,13 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, ValidationResult
 
+from console.errors import ConsoleError
+
 # Characters people put in phone numbers; anything else means "not a number" (a SIP user, say).
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
-class PhoneNumberError(ValueError):
+class PhoneNumberError(ConsoleError, ValueError):
     """A number that cannot be dialled, with the reason in words."""
 
 

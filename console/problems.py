@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from console.errors import ConsoleError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -18,7 +20,7 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class FieldValueError(ValueError):
+class FieldValueError(ConsoleError, ValueError):
     """A rule across fields, raised from a model validator, that still names the field to fix."""
 
     def __init__(self, field: str, message: str):
@@ -26,7 +28,7 @@ class FieldValueError(ValueError):
         super().__init__(message)
 
 
-class InvalidInput(ValueError):
+class InvalidInput(ConsoleError, ValueError):
     """Input that failed validation; `problems` lists every reason, first one first."""
 
     def __init__(self, problems: list[Problem]):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from console.calls import AmdOptions, DialRequest, SipHeaders, Tags, uuid_sid
+from console.errors import ConsoleError
 from console.fields import UnknownField
 from console.phone import check_region
 from console.problems import FieldValueError, Problem
@@ -21,7 +22,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OWN_DEFAULTS = {"caller_name": "callerName", "from_host": "fromHost", "time_limit": "timeLimit"}
 
 
-class ConfigError(Exception):
+class ConfigError(ConsoleError):
     """A config that cannot be used: which file, which key, why."""
 
     def __init__(self, source: Path | str | None, problems: list[Problem]):

@@ -33,6 +33,7 @@ from console import schema
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso, utc_now
 from console.dbwriter import Writer, WriterStats
+from console.errors import ConsoleError
 from console.providers import Provider, room
 from console.redact import Redactor
 from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource, advance, live_sql
@@ -46,7 +47,7 @@ def new_attempt_id() -> str:
     return secrets.token_hex(8)
 
 
-class StoreError(RuntimeError):
+class StoreError(ConsoleError, RuntimeError):
     """The history database cannot be used; the message says why."""
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import orjson
 
+from console.errors import ConsoleError
 
-class BadPayload(ValueError):
+
+class BadPayload(ConsoleError, ValueError):
     """A webhook body that cannot be read as this provider's event; the message says why."""
 
 

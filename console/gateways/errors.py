@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from console.errors import ConsoleError
 
-class GatewayError(Exception):
+
+class GatewayError(ConsoleError):
     def __init__(self, message: str, *, detail: str = "", status: int | None = None):
         super().__init__(message)
         self.message = message
