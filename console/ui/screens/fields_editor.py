@@ -59,7 +59,14 @@ class FieldsEditor(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#field-help", Static).update("tab moves · enter opens a group · ctrl+g keeps · esc leaves")
-        self.focus_next()  # the first group's title: enter opens it
+        # the first group's title, at once: keys typed right after F12 belong here, never to the form beneath
+        self.query_one(Collapsible).query_one("CollapsibleTitle").focus()
+
+    @on(Collapsible.Expanded)
+    def opened(self, event: Collapsible.Expanded) -> None:
+        """Enter on a group goes into it: its first field, once it is shown."""
+        first = event.collapsible.query(Input).first()
+        self.call_after_refresh(first.focus)
 
     def _problem(self, d: Declared, text: str) -> str:
         if not text.strip():
