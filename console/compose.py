@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.calls import DialRequest, check_header, parse_json_text
+from console.calls import DialRequest
 from console.config import Settings
 from console.fields import Common, Declarations
 from console.problems import InvalidInput, Problem
 from console.providers import declarations, room
+from console.request_parts import check_header, parse_json_text
 
 
 def parse_tag(text: str) -> tuple[str, Any]:

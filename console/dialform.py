@@ -7,11 +7,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.calls import AmdOptions, DialRequest, headers_from_pairs, parse_json_text, tags_from_pairs
+from console.calls import DialRequest
 from console.config import Settings
 from console.fields import Common, Declarations, Declared, lookup, parse_value, snake
 from console.problems import InvalidInput, Problem
 from console.providers import room
+from console.request_parts import AmdOptions, headers_from_pairs, parse_json_text, tags_from_pairs
 
 DESTINATION_LABEL = {"phone": "Number", "sip": "SIP URI", "user": "SIP user", "teams": "Teams number"}
 # Documented fields with an editor of their own (F6, F7, F8).

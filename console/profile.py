@@ -10,12 +10,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from console.calls import AmdOptions, DialRequest, SipHeaders, Tags, uuid_sid
 from console.errors import ConsoleError
 from console.fields import UnknownField
 from console.phone import check_region
 from console.problems import FieldValueError, Problem
 from console.providers import EMBEDDED, check_base_url, declarations, room, rooms
+from console.request_parts import AmdOptions, SipHeaders, Tags, uuid_sid
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # A profile's own dial defaults that are documented fields by another name.
@@ -203,6 +203,8 @@ class BaseProfile(_Strict):
             raise FieldValueError(f"defaults.{exc.path}", f"is not a field of a {fields.provider} request (its "
                                   "fields: vgconsole dial --help)") from None
         target = str(values.get("to.type") or self.defaults.target_type)
+        from console.calls import DialRequest  # the request holds the rooms' options, and the rooms hold profiles
+
         found = fields.check(values, lambda data: DialRequest.build(data, region=self.region), target)
         if found:
             raise FieldValueError(f"defaults.{found[0].field}", found[0].message)

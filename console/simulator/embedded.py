@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from console.calls import is_sid
 from console.config import Settings
 from console.hooks import HookUrls
+from console.request_parts import is_sid
 from console.simulator import Seed, Simulator, SimulatorOptions
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 from aiohttp import web
 
-from console.calls import is_sid
+from console.request_parts import is_sid
 from console.simulator.engine import CallStateError, Engine, SimCall
 from console.simulator.notifier import AlertLog, Hook, Notifier, iso_utc
 from console.simulator.outcomes import outcome_for

@@ -104,7 +104,7 @@ async def test_every_editor_shapes_the_next_call_and_is_kept_per_profile(live_st
 
 
 async def test_the_amd_editor_keeps_what_it_does_not_show(live_store: Store) -> None:
-    from console.calls import AmdOptions
+    from console.request_parts import AmdOptions
 
     async with console(live_store) as (app, pilot):
         editors = app.editors_for(app.profile_name)

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from console.calls import (
+from console.calls import DialRequest
+from console.problems import InvalidInput
+from console.request_parts import (
     HEADERS_MAX_COUNT,
     TAGS_MAX_BYTES,
     AmdOptions,
-    DialRequest,
     PhoneTarget,
     SipTarget,
     check_header,
     tags_from_pairs,
 )
-from console.problems import InvalidInput
 
 APP = "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"
 

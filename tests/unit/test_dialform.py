@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from console.calls import AmdOptions, headers_from_pairs
 from console.config import load_settings
 from console.dialform import Editors, build_request, field_for, form_fields, initial_values, visible
 from console.problems import InvalidInput
+from console.request_parts import AmdOptions, headers_from_pairs
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from console.calls import TARGET_TYPES, PhoneTarget, SipTarget, TeamsTarget, UserTarget
 from console.providers import Provider
+from console.request_parts import TARGET_TYPES, PhoneTarget, SipTarget, TeamsTarget, UserTarget
 from console.status import map_status
 from tests.conftest import SHARED
 

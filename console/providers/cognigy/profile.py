@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from console.calls import Sid
 from console.profile import DEFAULT_ANSWER_VERBS, BaseProfile, without_v1
 from console.providers import COGNIGY_ENVIRONMENTS, cognigy_company_url, cognigy_cxone_url
+from console.request_parts import Sid
 
 
 class CognigyProfile(BaseProfile):

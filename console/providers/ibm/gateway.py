@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from console.calls import DialRequest, PhoneTarget, SipTarget
+from console.calls import DialRequest
 from console.gateways.base import (
     AppInfo,
     Gateway,
@@ -24,6 +24,7 @@ from console.gateways.base import (
 )
 from console.gateways.errors import GatewayAuthError, GatewayBadResponse, GatewayError, GatewayNotFound, GatewayRejected
 from console.providers import Provider
+from console.request_parts import PhoneTarget, SipTarget
 from console.status import CallStatus
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from console.calls import DialRequest, SipTarget, TeamsTarget, Webhook
+from console.calls import DialRequest
 from console.gateways.base import (
     AppInfo,
     CallLookup,
@@ -36,6 +36,7 @@ from console.gateways.errors import (
     GatewayRejected,
 )
 from console.providers import Provider
+from console.request_parts import SipTarget, TeamsTarget, Webhook
 from console.status import CallStatus, map_status
 
 COGNIGY_FIELDS = {

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from console.calls import Sid
 from console.profile import DEFAULT_ANSWER_VERBS, BaseProfile, without_v1
+from console.request_parts import Sid
 
 
 class JambonzProfile(BaseProfile):

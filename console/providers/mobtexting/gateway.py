@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from console.calls import DialRequest, PhoneTarget
+from console.calls import DialRequest
 from console.gateways.base import (
     AppInfo,
     CallLookup,
@@ -26,6 +26,7 @@ from console.gateways.base import (
 )
 from console.gateways.errors import GatewayAuthError, GatewayBadResponse, GatewayError, GatewayRejected
 from console.providers import Provider
+from console.request_parts import PhoneTarget
 from console.status import CallStatus, map_status
 
 PORTAL_TIME = timezone(timedelta(hours=5, minutes=30))  # the portal writes India Standard Time, no zone

@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label
 
-from console.calls import AmdOptions
 from console.problems import problems_from
+from console.request_parts import AmdOptions
 from console.ui.widgets.tick import Tick
 
 # (field, label, path into AmdOptions' camelCase form, documented default)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from console.calls import TAGS_MAX_BYTES, check_header, headers_from_pairs, tags_from_pairs
+from console.request_parts import TAGS_MAX_BYTES, check_header, headers_from_pairs, tags_from_pairs
 
 Pairs = list[tuple[str, str]]
 

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from console.calls import DialRequest, tags_from_pairs
+from console.calls import DialRequest
 from console.config import Settings
 from console.dialform import (
     DESTINATION_LABEL,
@@ -25,6 +25,7 @@ from console.dialform import (
 )
 from console.problems import InvalidInput, Problem
 from console.providers import room
+from console.request_parts import tags_from_pairs
 from console.ui.formatting import tags_summary
 from console.ui.widgets.tick import Tick
 
