@@ -13,22 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult, InvalidThemeError
+from textual.app import App, InvalidThemeError
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.containers import Horizontal
 from textual.notifications import Notify
-from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from console import paths
-from console.calls import DialRequest
 from console.clock import utc_now
 from console.config import Settings
-from console.dialer import DialOutcome
-from console.dialform import Editors, form_from_record
+from console.dialform import form_from_record
 from console.gateways.errors import GatewayError
-from console.providers import declarations, room
 from console.receiver import ReceiverState
 from console.reconcile import unknown_event
 from console.services import Services
@@ -36,32 +31,27 @@ from console.status import EventSource
 from console.store import CallRecord
 from console.ui.commands import ConsoleCommands
 from console.ui.messages import (
-    CallPlaced,
     CallsUpdated,
     Counters,
     GatewayReady,
-    ListsLoaded,
     MarkEndedWanted,
     ReceiverChanged,
-    RedialAsked,
 )
-from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
-from console.ui.screens.fields_editor import FieldsEditor
 from console.ui.screens.gateway_live import LiveCallsScreen
 from console.ui.screens.gateway_pages import GatewayPagesScreen
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.history import HistoryScreen
 from console.ui.screens.history_filter import FilterScreen
+from console.ui.screens.main import MainScreen
 from console.ui.screens.mark_ended import MarkEnded
 from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.themes import file_themes
 from console.ui.widgets.call_log import CallLog
-from console.ui.widgets.dial_form import DialForm
-from console.ui.widgets.pickers import Picker, app_items, number_items
+from console.ui.widgets.pickers import Picker
 from console.ui.widgets.status_bar import StatusBar
-from console.ui.widgets.tables import ConsoleTable, FilterBox
+from console.ui.widgets.tables import ConsoleTable
 
 RECENT_CALLS = 200
 COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the last
@@ -74,22 +64,6 @@ class ConsoleApp(App[None]):
     # Not priority: an open editor or dialog answers its own keys first (ctrl+g saves there).
     BINDINGS = [
         Binding("f1", "help", "Help", id="help-anywhere", tooltip="Every key and command."),
-        Binding("ctrl+g,f5", "dial", "Dial", id="dial", tooltip="Place the call in the form."),
-        Binding("f6", "edit_amd", "AMD", id="edit-amd", tooltip="Answering-machine detection."),
-        Binding("f7", "edit_tags", "Tags", id="edit-tags", tooltip="JSON metadata for the next calls."),
-        Binding("f8", "edit_headers", "Headers", id="edit-headers", tooltip="SIP headers."),
-        Binding(
-            "f12",
-            "edit_fields",
-            "More",
-            id="edit-fields",
-            tooltip="Every other documented request field, by its documented name.",
-        ),
-        Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
-        Binding(
-            "f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."
-        ),
-        Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
         Binding("f9", "gateway_live", "Live", id="gateway-live", tooltip="Live calls as the gateway lists them."),
         Binding("f10", "history", "History", id="history", tooltip="Every call: filter, export, redial."),
         Binding("colon", "command_line", "Command", id="command", tooltip=":dial, :profile NAME, :history, :theme ..."),
@@ -97,8 +71,6 @@ class ConsoleApp(App[None]):
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (calls go on at the gateway)."),
         Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
     ]
-    MAIN_SCREEN_ONLY = {"dial", "edit_amd", "edit_tags", "edit_headers", "focus_form", "focus_lists", "focus_log"}
-    CHANGES_CALLS = {"dial", "edit_amd", "edit_tags", "edit_headers", "focus_form"}  # none in read-only
 
     def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now):
         super().__init__()
@@ -107,27 +79,14 @@ class ConsoleApp(App[None]):
         self.store = services.store
         self.clock = clock
         self.profile_name = settings.default_profile or next(iter(settings.profiles))
-        self.editors: dict[str, Editors] = {}
-        self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
         self.gateway_url: str | None = None
         self.counters: dict[str, int] = {}
         self._receiver_seen = ReceiverState.STOPPED
-        self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
         self._repeats: dict[str, int] = {}  # toast identity -> how many times its message came
         self._inbox: dict[str, CallRecord] = {}  # calls changed by webhooks since the last CallsUpdated
+        self.main = MainScreen()
         services.on_event = self._stored
         services.on_state = lambda: self.post_message(ReceiverChanged())
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The form's keys apply on the main screen only (and so leave the footer elsewhere)."""
-        if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
-            return False
-        if action in self.CHANGES_CALLS and self.read_only:
-            return False
-        if action in ("edit_amd", "edit_headers"):  # offered where the provider has AMD, custom SIP headers
-            place = room(self.settings.profile(self.profile_name).provider)
-            return place.amd if action == "edit_amd" else place.sip_headers
-        return True
 
     @property
     def read_only(self) -> bool:
@@ -142,22 +101,8 @@ class ConsoleApp(App[None]):
 
     # ------------------------------------------------------------ layout
 
-    def editors_for(self, profile: str) -> Editors:
-        if profile not in self.editors:
-            self.editors[profile] = Editors.from_profile(self.settings.profile(profile))
-        return self.editors[profile]
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        with Horizontal(id="top"):
-            yield DialForm(self.settings, self.profile_name, self.editors_for(self.profile_name), id="form")
-            with TabbedContent(id="lists"):
-                with TabPane("Numbers", id="tab-numbers"):
-                    yield FilterBox(Picker("from", (("number", 16), ("label or route", 24)), id="numbers"))
-                with TabPane("Applications", id="tab-apps"):
-                    yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
-        yield FilterBox(CallLog(self.clock, id="log"), id="log-box")
-        yield Footer(compact=True)
+    def get_default_screen(self) -> MainScreen:
+        return self.main
 
     def on_mount(self) -> None:
         themes, errors = file_themes()
@@ -172,12 +117,11 @@ class ConsoleApp(App[None]):
             self.theme = "vgconsole-dark"
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        self.query_one("#form").border_title = "dial"
-        self.query_one("#log-box").border_title = "calls"
-        self.show_status()
-        self.show_read_only()
         for note in self.services.notes:
             self.notify(note, title="note", severity="warning", timeout=15)
+
+    def main_mounted(self) -> None:
+        """The main screen is composed: what fills its widgets may start (the screen mounts after the app)."""
         self.start_services()
         self.load_recent()
         self.refresh_counters()
@@ -198,7 +142,7 @@ class ConsoleApp(App[None]):
         if profile.embedded:
             sim = await self.services.embedded.for_provider(profile.provider)
             self.post_message(GatewayReady(sim.base_url))
-        self.load_lists()
+        self.main.load_lists()
 
     @on(ReceiverChanged)
     def receiver_changed(self) -> None:
@@ -243,19 +187,10 @@ class ConsoleApp(App[None]):
             receiver = "starting"
         else:
             receiver = r.state.value
-        self.query_one("#status", StatusBar).show(
+        self.main.query_one("#status", StatusBar).show(
             profile=self.profile_name, provider=profile.provider, gateway=gateway or "", receiver=receiver,
             receiver_ok=r.state.hears or r.state is ReceiverState.STOPPED, counters=self.counters,
             read_only=self.read_only)
-
-    def show_read_only(self) -> None:
-        """Read-only: no dial form at all; the lists and the log take its place."""
-        self.query_one("#form", DialForm).display = not self.read_only
-        self.set_class(self.read_only, "read-only")
-        if self.read_only:
-            self.query_one("#log", CallLog).focus()
-        else:
-            self.query_one("#f-to").focus()
 
     @work(thread=True, exclusive=True, group="counters", exit_on_error=False)
     def refresh_counters(self) -> None:
@@ -269,52 +204,12 @@ class ConsoleApp(App[None]):
             self.counters = message.counts
             self.show_status()
 
-    # ------------------------------------------------------------ lists
-
-    @work(exclusive=True, group="lists", exit_on_error=False)
-    async def load_lists(self) -> None:
-        numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
-        numbers.loading = apps.loading = True
-        name = self.profile_name
-        try:
-            gateway = await self.services.gateways.get(name)
-            found_numbers = await gateway.list_numbers()
-            found_apps = await gateway.list_applications()
-        except GatewayError as exc:
-            self.post_message(ListsLoaded(name, [], [], str(exc)))
-            return
-        self.post_message(ListsLoaded(name, number_items(found_numbers, found_apps), app_items(found_apps), None))
-
-    @on(ListsLoaded)
-    def lists_loaded(self, message: ListsLoaded) -> None:
-        if self.closing:
-            return
-        if message.profile != self.profile_name:
-            return
-        numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
-        numbers.loading = apps.loading = False
-        numbers.show(message.numbers)
-        apps.show(message.apps)
-        if message.error:
-            self.notify(message.error, title="could not list numbers and applications", severity="error")
-
-    @on(Picker.Picked)
-    def picked(self, message: Picker.Picked) -> None:
-        form = self.query_one("#form", DialForm)
-        form.set_value(message.kind, message.value)
-        self.query_one("#f-to").focus()  # next: the destination, or F3 for the other list
-        self.notify(f"{message.kind}: {message.value}", timeout=2)
-
-    @on(Picker.ReloadWanted)
-    def reload_lists(self) -> None:
-        self.load_lists()
-
     # ------------------------------------------------------------ the log
 
     @work(thread=True, exclusive=True, group="recent", exit_on_error=False)
     def load_recent(self) -> None:
         calls = self.store.page(limit=RECENT_CALLS)
-        self.call_from_thread(self.query_one("#log", CallLog).load, calls)
+        self.call_from_thread(self.main.call_log.load, calls)
 
     def _stored(self, event: Any, ingested: Any) -> None:
         """The receiver, on this loop, after each webhook's commit. One message per burst, not per
@@ -331,7 +226,7 @@ class ConsoleApp(App[None]):
         calls, self._inbox = self._inbox, {}
         if self.closing:
             return
-        log = self.query_one("#log", CallLog)
+        log = self.main.call_log
         for call in calls.values():
             log.upsert(call)
         if isinstance(self.screen, CallDetailScreen) and self.screen.attempt_id in calls:
@@ -344,70 +239,6 @@ class ConsoleApp(App[None]):
     @on(LiveCallsScreen.Opened)
     def open_call(self, message: CallLog.Opened | HistoryScreen.Opened | LiveCallsScreen.Opened) -> None:
         self.push_screen(CallDetailScreen(self.store, message.call.attempt_id))
-
-    # ------------------------------------------------------------ dialling
-
-    def action_dial(self) -> None:
-        if self.read_only:
-            self.notify("read-only: dialling is off", severity="warning")
-            return
-        if self.dialling:  # keys typed fast, or a second press: one call at a time
-            self.notify("dialling… one call at a time", title="dialling", timeout=3)
-            return
-        request = self.query_one("#form", DialForm).build()
-        if request is None:
-            self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
-            return
-        self.dialling = True
-        self.place(self.profile_name, request)
-
-    @work(group="dial", exit_on_error=False)
-    async def place(self, profile: str, request: DialRequest, confirmed: bool = False) -> None:
-        try:
-            guard = self.settings.ui.redial_guard_s
-            if not confirmed and guard:
-                recent = await asyncio.to_thread(self.store.last_call_to, request.destination,
-                                                 self.clock() - timedelta(seconds=guard))
-                if recent is not None:
-                    self.post_message(RedialAsked(profile, request, recent))
-                    return
-            outcome = await self.services.dialer.place(profile, request)
-        except BaseException:
-            self.dialling = False
-            raise
-        self.post_message(CallPlaced(outcome))
-
-    @on(RedialAsked)
-    def redial_asked(self, message: RedialAsked) -> None:
-        if self.closing:
-            return
-        ago = max(0, int((self.clock() - message.recent.created_at).total_seconds()))
-        who = "" if message.recent.profile == message.profile else f" on {message.recent.profile}"
-        status = message.recent.status.value.replace("_", " ")
-        question = f"{message.request.destination} was dialled {ago} s ago{who} ({status}). Dial it again?"
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.place(message.profile, message.request, confirmed=True)
-            else:
-                self.dialling = False
-
-        self.push_screen(Confirm(question, yes="Dial again"), answered)
-
-    @on(CallPlaced)
-    def placed(self, message: CallPlaced) -> None:
-        self.dialling = False
-        if self.closing:
-            return
-        outcome: DialOutcome = message.outcome
-        for note in outcome.notes:
-            self.notify(note, title="note", timeout=8)
-        if outcome.call is not None:
-            self.query_one("#log", CallLog).upsert(outcome.call)
-        if outcome.error is not None:
-            self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
-        elif outcome.call is not None:
-            self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
 
     # ------------------------------------------------------------ hang-up
 
@@ -471,82 +302,15 @@ class ConsoleApp(App[None]):
             return
         self.notify(f"{verb.lower()} sent for {call.to_number}", timeout=3)
 
-    # ------------------------------------------------------------ editors
-
-    def _editor_target(self) -> tuple[DialForm, Editors] | None:
-        if self.screen is not self.screen_stack[0]:
-            return None
-        return self.query_one("#form", DialForm), self.editors_for(self.profile_name)
-
-    @on(DialForm.EditorWanted)
-    def editor_wanted(self, message: DialForm.EditorWanted) -> None:
-        {"amd": self.action_edit_amd, "tags": self.action_edit_tags, "headers": self.action_edit_headers,
-         "fields": self.action_edit_fields}[message.editor]()
-
-    def action_edit_amd(self) -> None:
-        target = self._editor_target()
-        if target is None:
-            return
-        form, editors = target
-        if not room(form.provider).amd:
-            self.notify(f"{form.provider} has no answering-machine detection", severity="warning")
-            return
-
-        def saved(result: tuple[bool, Any] | None) -> None:
-            if result is not None:
-                editors.amd = result[1]
-                form.set_value("amd", "on" if result[0] else "")
-                form.editors_changed()
-
-        self.push_screen(AmdEditor(form.values().get("amd") == "on", editors.amd), saved)
-
-    def _pairs(self, kind: str) -> None:
-        target = self._editor_target()
-        if target is None:
-            return
-        form, editors = target
-        if kind == "headers" and not room(form.provider).sip_headers:
-            self.notify(f"{form.provider} takes no custom SIP headers", severity="warning")
-            return
-
-        def saved(pairs: list[tuple[str, str]] | None) -> None:
-            if pairs is not None:
-                setattr(editors, kind, pairs)
-                form.editors_changed()
-
-        self.push_screen(PairsEditor(kind, getattr(editors, kind)), saved)
-
-    def action_edit_fields(self) -> None:
-        target = self._editor_target()
-        if target is None:
-            return
-        form, editors = target
-
-        def saved(values: dict[str, Any] | None) -> None:
-            if values is not None:
-                editors.fields = values
-                form.editors_changed()
-
-        profile = self.settings.profile(self.profile_name)
-        self.push_screen(FieldsEditor(declarations(profile.provider), form.target(), editors.fields,
-                                      profile.region or self.settings.default_region), saved)
-
-    def action_edit_tags(self) -> None:
-        self._pairs("tags")
-
-    def action_edit_headers(self) -> None:
-        self._pairs("headers")
-
     # ------------------------------------------------------------ profiles, focus, help
 
     async def switch_profile(self, name: str) -> None:
         if name not in self.settings.profiles or name == self.profile_name:
             return
-        self.form_values[self.profile_name] = self.query_one("#form", DialForm).values()
-        self.profile_name = name
+        old, self.profile_name = self.profile_name, name
         self.sub_title = name
         self.gateway_url = None
-        await self.replace_form(self.form_values.get(name))
+        await self.main.profile_changed(old)
         self.show_status()
         self.refresh_bindings()
         self.switch_gateway()
@@ -555,24 +319,6 @@ class ConsoleApp(App[None]):
     @work(exclusive=True, group="services", exit_on_error=False)
     async def switch_gateway(self) -> None:
         await self.open_profile()
-
-    def action_focus_form(self) -> None:
-        self.query_one("#f-to").focus()
-
-    def action_focus_lists(self) -> None:
-        """To the lists; pressed again there, to the other list."""
-        tabs = self.query_one("#lists", TabbedContent)
-        numbers = tabs.active == "tab-numbers"
-        if isinstance(self.focused, Picker):
-            numbers = not numbers
-        self.action_show_list("numbers" if numbers else "apps")
-
-    def action_focus_log(self) -> None:
-        self.query_one("#log", CallLog).focus()
-
-    def action_show_list(self, which: str) -> None:
-        self.query_one("#lists", TabbedContent).active = "tab-numbers" if which == "numbers" else "tab-apps"
-        self.query_one(f"#{which}", Picker).focus()
 
     def action_history(self) -> None:
         if isinstance(self.screen, HistoryScreen):
@@ -596,23 +342,14 @@ class ConsoleApp(App[None]):
                                            from_number=call.from_number, target_type=call.target_type, tags=call.tags)
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.editors[call.profile] = editors
-        self.form_values[call.profile] = values
+        self.main.editors[call.profile] = editors
+        self.main.form_values[call.profile] = values
         if call.profile != self.profile_name:
             await self.switch_profile(call.profile)
         else:
-            await self.replace_form(values)
+            await self.main.replace_form(values)
         masked = " (type the SIP password again)" if values.get("sip_user") or values.get("ibm_sip_user") else ""
         self.notify(f"the call to {call.to_number} is in the form: check it and dial{masked}", timeout=6)
-
-    async def replace_form(self, values: dict[str, str] | None) -> DialForm:
-        old = self.query_one("#form", DialForm)
-        form = DialForm(self.settings, self.profile_name, self.editors_for(self.profile_name), values, id="form")
-        await old.remove()
-        await self.query_one("#top", Horizontal).mount(form, before=0)
-        form.border_title = "dial"
-        self.show_read_only()
-        return form
 
     def action_gateway_live(self) -> None:
         if isinstance(self.screen, LiveCallsScreen):
@@ -633,7 +370,8 @@ class ConsoleApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         sections: list[tuple[str, list[Any]]] = [
-            ("anywhere", self.BINDINGS), ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
+            ("anywhere", self.BINDINGS), ("main screen", MainScreen.BINDINGS),
+            ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
             ("lists", Picker.BINDINGS), ("call detail", CallDetailScreen.BINDINGS), ("history", HistoryScreen.BINDINGS),
             ("history filter", FilterScreen.BINDINGS), ("live calls", LiveCallsScreen.BINDINGS),
             ("alerts, recent calls", GatewayPagesScreen.BINDINGS),

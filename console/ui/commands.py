@@ -13,18 +13,18 @@ class ConsoleCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: Any = self.app
         found: list[tuple[str, str, Callable[[], Any]]] = [
-            ("dial", "place the call in the form", app.action_dial),
-            ("numbers", "the Numbers list", partial(app.action_show_list, "numbers")),
-            ("applications", "the Applications list", partial(app.action_show_list, "apps")),
+            ("dial", "place the call in the form", app.main.action_dial),
+            ("numbers", "the Numbers list", partial(app.main.action_show_list, "numbers")),
+            ("applications", "the Applications list", partial(app.main.action_show_list, "apps")),
             ("history", "every call: filter, export, redial", app.action_history),
             ("live", "live calls as the gateway lists them", app.action_gateway_live),
             ("alerts", "the gateway's alerts (webhook failures, no carrier)", app.action_gateway_alerts),
             ("recent", "the gateway's finished calls", app.action_gateway_recent),
-            ("log", "the live call log", app.action_focus_log),
-            ("amd", "answering-machine detection options", app.action_edit_amd),
-            ("tags", "tags for the next calls", app.action_edit_tags),
-            ("headers", "SIP headers for the next calls", app.action_edit_headers),
-            ("fields", "every other documented request field", app.action_edit_fields),
+            ("log", "the live call log", app.main.action_focus_log),
+            ("amd", "answering-machine detection options", app.main.action_edit_amd),
+            ("tags", "tags for the next calls", app.main.action_edit_tags),
+            ("headers", "SIP headers for the next calls", app.main.action_edit_headers),
+            ("fields", "every other documented request field", app.main.action_edit_fields),
             ("help", "every key and command", app.action_help),
             ("q", "quit", app.action_quit),
         ]

@@ -94,12 +94,12 @@ async def test_every_editor_shapes_the_next_call_and_is_kept_per_profile(live_st
         # kept for this profile across a switch, and not carried into another profile
         await app.switch_profile("demo-jambonz")
         await pilot.pause()
-        assert app.editors_for("demo-jambonz").tags == []
+        assert app.main.editors_for("demo-jambonz").tags == []
         await app.switch_profile("demo-cognigy")
         await until(pilot, lambda: app.query_one("#f-amd").value is True, "the AMD switch to come back on")
         await pilot.press("f7")
         assert app.screen.query_one("#pairs", DataTable).row_count == 3
-        assert json.loads(json.dumps(app.editors_for("demo-cognigy").tags)) == [
+        assert json.loads(json.dumps(app.main.editors_for("demo-cognigy").tags)) == [
             ["campaign", "spring"], ["priority", "2"], ["meta", '{"a": [1, 2]}']]
 
 
@@ -107,7 +107,7 @@ async def test_the_amd_editor_keeps_what_it_does_not_show(live_store: Store) -> 
     from console.request_parts import AmdOptions
 
     async with console(live_store) as (app, pilot):
-        editors = app.editors_for(app.profile_name)
+        editors = app.main.editors_for(app.profile_name)
         editors.amd = AmdOptions.model_validate({
             "actionHook": "https://hooks.example.com/amd", "thresholdWordCount": 6,
             "recognizer": {"vendor": "google", "language": "en-US", "label": "amd-stt", "hints": ["voicemail"]}})

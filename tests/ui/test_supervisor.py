@@ -144,12 +144,12 @@ async def test_redial_puts_the_same_fields_back_and_places_the_same_request(live
         form = app.query_one("#form", DialForm)
         await type_into(pilot, "caller_name", "Acme Support")
         await type_into(pilot, "time_limit", "30")
-        app.editors_for("demo-cognigy").tags = [("campaign", "winter"), ("n", "3")]
+        app.main.editors_for("demo-cognigy").tags = [("campaign", "winter"), ("n", "3")]
         first = await dial(pilot, "+12125550101")
         await final_row(pilot, first.attempt_id)
         await type_into(pilot, "to", "+12125550999")  # the form moves on
         await type_into(pilot, "caller_name", "")
-        app.editors_for("demo-cognigy").tags = []
+        app.main.editors_for("demo-cognigy").tags = []
 
         screen = await open_history(pilot)
         screen.query_one("#history-table", DataTable).move_cursor(row=0)
@@ -157,7 +157,7 @@ async def test_redial_puts_the_same_fields_back_and_places_the_same_request(live
         await until(pilot, lambda: len(app.screen_stack) == 1 and form is not app.query_one("#form"), "the form")
         values = app.query_one("#form", DialForm).values()
         assert (values["to"], values["caller_name"], values["time_limit"]) == ("+12125550101", "Acme Support", "30")
-        assert app.editors_for("demo-cognigy").tags == [("campaign", "winter"), ("n", "3")]
+        assert app.main.editors_for("demo-cognigy").tags == [("campaign", "winter"), ("n", "3")]
         assert any("is in the form: check it and dial" in n for n in notes(app))
 
         log = app.query_one("#log", CallLog)
@@ -217,7 +217,7 @@ async def test_read_only_hides_and_refuses_every_call_changing_action(live_store
         assert not {"dial", "edit_amd", "edit_tags", "edit_headers", "hangup"} & offered(app)
         count = live_store.count()
         await pilot.press("ctrl+g", "f5")
-        app.action_dial()  # reached another way (the command line): refused in words
+        app.main.action_dial()  # reached another way (the command line): refused in words
         await pilot.pause()
         assert live_store.count() == count and any("read-only: dialling is off" in n for n in notes(app))
 

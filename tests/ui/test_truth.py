@@ -88,7 +88,7 @@ async def test_ten_quick_dials_place_one_call(live_store: Store) -> None:
         if isinstance(app.screen, Confirm):  # a press that came after the call was placed asks first
             assert "was dialled" in app.screen.question
             await pilot.press("n")
-        assert live_store.count() == 1 and not app.dialling
+        assert live_store.count() == 1 and not app.main.dialling
         said = [n for n in notes(app) if "dialling… one call at a time" in n]
         assert len(said) <= 1  # one toast, however many presses, counted in it
 
@@ -102,7 +102,7 @@ async def test_the_same_number_again_soon_asks_first_naming_how_long_ago(live_st
         assert "+12125550102 was dialled" in app.screen.question and " s ago (busy)" in app.screen.question
         await pilot.press("n")
         await pilot.pause(0.2)
-        assert live_store.count() == 1 and not app.dialling
+        assert live_store.count() == 1 and not app.main.dialling
         await pilot.press("ctrl+g")
         await until(pilot, lambda: isinstance(app.screen, Confirm), "the question again")
         await pilot.press("y")

@@ -76,7 +76,7 @@ async def test_a_header_with_a_line_break_or_a_bad_name_is_refused(live_store: S
         assert "X Bad Name" in str(editor.query_one("#pair-error", Label).render())
         assert editor.pairs == []
         await pilot.press("escape")
-        assert app.editors_for("demo-cognigy").headers == []
+        assert app.main.editors_for("demo-cognigy").headers == []
 
 
 async def test_tags_over_the_size_limit_are_not_saved(live_store: Store) -> None:
@@ -89,7 +89,7 @@ async def test_tags_over_the_size_limit_are_not_saved(live_store: Store) -> None
         assert app.screen is editor  # still open: nothing half-saved
         assert "bytes" in str(editor.query_one("#preview", Static).render())
         await pilot.press("escape")
-        assert app.editors_for("demo-cognigy").tags == []
+        assert app.main.editors_for("demo-cognigy").tags == []
 
 
 async def test_an_amd_timer_that_is_not_a_number_is_refused(live_store: Store) -> None:

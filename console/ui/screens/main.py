@@ -1,0 +1,326 @@
+"""The main screen: the status line, the dial form, the gateway's lists and the live call log.
+
+It owns what belongs to the form (dialling, the editors, the lists that fill it, the focus keys);
+what the whole console shares (profile, services, history, hang-up, help) is the app's. Its keys
+are bound here, so they act only while this screen is in front.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from console.calls import DialRequest
+from console.dialer import DialOutcome
+from console.dialform import Editors
+from console.gateways.errors import GatewayError
+from console.providers import declarations, room
+from console.ui.messages import CallPlaced, ListsLoaded, RedialAsked
+from console.ui.screens.amd_editor import AmdEditor
+from console.ui.screens.confirm import Confirm
+from console.ui.screens.fields_editor import FieldsEditor
+from console.ui.screens.pairs_editor import PairsEditor
+from console.ui.widgets.call_log import CallLog
+from console.ui.widgets.dial_form import DialForm
+from console.ui.widgets.pickers import Picker, app_items, number_items
+from console.ui.widgets.status_bar import StatusBar
+from console.ui.widgets.tables import FilterBox
+
+if TYPE_CHECKING:
+    from console.ui.app import ConsoleApp
+
+
+class MainScreen(Screen[None]):
+    # Not priority: an open editor or dialog answers its own keys first (ctrl+g saves there).
+    BINDINGS = [
+        Binding("ctrl+g,f5", "dial", "Dial", id="dial", tooltip="Place the call in the form."),
+        Binding("f6", "edit_amd", "AMD", id="edit-amd", tooltip="Answering-machine detection."),
+        Binding("f7", "edit_tags", "Tags", id="edit-tags", tooltip="JSON metadata for the next calls."),
+        Binding("f8", "edit_headers", "Headers", id="edit-headers", tooltip="SIP headers."),
+        Binding(
+            "f12",
+            "edit_fields",
+            "More",
+            id="edit-fields",
+            tooltip="Every other documented request field, by its documented name.",
+        ),
+        Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
+        Binding(
+            "f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."
+        ),
+        Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
+    ]
+    CHANGES_CALLS = {"dial", "edit_amd", "edit_tags", "edit_headers", "edit_fields", "focus_form"}  # none read-only
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.editors: dict[str, Editors] = {}
+        self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
+        self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
+
+    @property
+    def console(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
+
+    @property
+    def form(self) -> DialForm:
+        return self.query_one("#form", DialForm)
+
+    @property
+    def call_log(self) -> CallLog:
+        return self.query_one("#log", CallLog)
+
+    def editors_for(self, profile: str) -> Editors:
+        if profile not in self.editors:
+            self.editors[profile] = Editors.from_profile(self.console.settings.profile(profile))
+        return self.editors[profile]
+
+    def compose(self) -> ComposeResult:
+        app = self.console
+        yield StatusBar(id="status")
+        with Horizontal(id="top"):
+            yield DialForm(app.settings, app.profile_name, self.editors_for(app.profile_name), id="form")
+            with TabbedContent(id="lists"):
+                with TabPane("Numbers", id="tab-numbers"):
+                    yield FilterBox(Picker("from", (("number", 16), ("label or route", 24)), id="numbers"))
+                with TabPane("Applications", id="tab-apps"):
+                    yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
+        yield FilterBox(CallLog(app.clock, id="log"), id="log-box")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.form.border_title = "dial"
+        self.query_one("#log-box").border_title = "calls"
+        self.console.show_status()
+        self.show_read_only()
+        self.console.main_mounted()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.CHANGES_CALLS and self.console.read_only:
+            return False
+        if action in ("edit_amd", "edit_headers"):  # offered where the provider has AMD, custom SIP headers
+            place = room(self.console.settings.profile(self.console.profile_name).provider)
+            return place.amd if action == "edit_amd" else place.sip_headers
+        return True
+
+    def show_read_only(self) -> None:
+        """Read-only: no dial form at all; the lists and the log take its place."""
+        read_only = self.console.read_only
+        self.form.display = not read_only
+        self.set_class(read_only, "read-only")
+        if read_only:
+            self.call_log.focus()
+        else:
+            self.query_one("#f-to").focus()
+
+    # ------------------------------------------------------------ lists
+
+    @work(exclusive=True, group="lists", exit_on_error=False)
+    async def load_lists(self) -> None:
+        numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
+        numbers.loading = apps.loading = True
+        name = self.console.profile_name
+        try:
+            gateway = await self.console.services.gateways.get(name)
+            found_numbers = await gateway.list_numbers()
+            found_apps = await gateway.list_applications()
+        except GatewayError as exc:
+            self.post_message(ListsLoaded(name, [], [], str(exc)))
+            return
+        self.post_message(ListsLoaded(name, number_items(found_numbers, found_apps), app_items(found_apps), None))
+
+    @on(ListsLoaded)
+    def lists_loaded(self, message: ListsLoaded) -> None:
+        if self.console.closing or message.profile != self.console.profile_name:
+            return
+        numbers, apps = self.query_one("#numbers", Picker), self.query_one("#apps", Picker)
+        numbers.loading = apps.loading = False
+        numbers.show(message.numbers)
+        apps.show(message.apps)
+        if message.error:
+            self.notify(message.error, title="could not list numbers and applications", severity="error")
+
+    @on(Picker.Picked)
+    def picked(self, message: Picker.Picked) -> None:
+        self.form.set_value(message.kind, message.value)
+        self.query_one("#f-to").focus()  # next: the destination, or F3 for the other list
+        self.notify(f"{message.kind}: {message.value}", timeout=2)
+
+    @on(Picker.ReloadWanted)
+    def reload_lists(self) -> None:
+        self.load_lists()
+
+    # ------------------------------------------------------------ dialling
+
+    def action_dial(self) -> None:
+        if self.console.read_only:
+            self.notify("read-only: dialling is off", severity="warning")
+            return
+        if self.dialling:  # keys typed fast, or a second press: one call at a time
+            self.notify("dialling… one call at a time", title="dialling", timeout=3)
+            return
+        request = self.form.build()
+        if request is None:
+            self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
+            return
+        self.dialling = True
+        self.place(self.console.profile_name, request)
+
+    @work(group="dial", exit_on_error=False)
+    async def place(self, profile: str, request: DialRequest, confirmed: bool = False) -> None:
+        app = self.console
+        try:
+            guard = app.settings.ui.redial_guard_s
+            if not confirmed and guard:
+                recent = await asyncio.to_thread(app.store.last_call_to, request.destination,
+                                                 app.clock() - timedelta(seconds=guard))
+                if recent is not None:
+                    self.post_message(RedialAsked(profile, request, recent))
+                    return
+            outcome = await app.services.dialer.place(profile, request)
+        except BaseException:
+            self.dialling = False
+            raise
+        self.post_message(CallPlaced(outcome))
+
+    @on(RedialAsked)
+    def redial_asked(self, message: RedialAsked) -> None:
+        if self.console.closing:
+            return
+        ago = max(0, int((self.console.clock() - message.recent.created_at).total_seconds()))
+        who = "" if message.recent.profile == message.profile else f" on {message.recent.profile}"
+        status = message.recent.status.value.replace("_", " ")
+        question = f"{message.request.destination} was dialled {ago} s ago{who} ({status}). Dial it again?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.place(message.profile, message.request, confirmed=True)
+            else:
+                self.dialling = False
+
+        self.app.push_screen(Confirm(question, yes="Dial again"), answered)
+
+    @on(CallPlaced)
+    def placed(self, message: CallPlaced) -> None:
+        self.dialling = False
+        if self.console.closing:
+            return
+        outcome: DialOutcome = message.outcome
+        for note in outcome.notes:
+            self.notify(note, title="note", timeout=8)
+        if outcome.call is not None:
+            self.call_log.upsert(outcome.call)
+        if outcome.error is not None:
+            self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
+        elif outcome.call is not None:
+            self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
+
+    # ------------------------------------------------------------ editors
+
+    @on(DialForm.EditorWanted)
+    def editor_wanted(self, message: DialForm.EditorWanted) -> None:
+        {"amd": self.action_edit_amd, "tags": self.action_edit_tags, "headers": self.action_edit_headers,
+         "fields": self.action_edit_fields}[message.editor]()
+
+    def _editor_target(self) -> tuple[DialForm, Editors] | None:
+        if not self.is_current:
+            return None  # asked from the palette over another screen: the form is not in front
+        return self.form, self.editors_for(self.console.profile_name)
+
+    def action_edit_amd(self) -> None:
+        target = self._editor_target()
+        if target is None:
+            return
+        form, editors = target
+        if not room(form.provider).amd:
+            self.notify(f"{form.provider} has no answering-machine detection", severity="warning")
+            return
+
+        def saved(result: tuple[bool, Any] | None) -> None:
+            if result is not None:
+                editors.amd = result[1]
+                form.set_value("amd", "on" if result[0] else "")
+                form.editors_changed()
+
+        self.app.push_screen(AmdEditor(form.values().get("amd") == "on", editors.amd), saved)
+
+    def _pairs(self, kind: str) -> None:
+        target = self._editor_target()
+        if target is None:
+            return
+        form, editors = target
+        if kind == "headers" and not room(form.provider).sip_headers:
+            self.notify(f"{form.provider} takes no custom SIP headers", severity="warning")
+            return
+
+        def saved(pairs: list[tuple[str, str]] | None) -> None:
+            if pairs is not None:
+                setattr(editors, kind, pairs)
+                form.editors_changed()
+
+        self.app.push_screen(PairsEditor(kind, getattr(editors, kind)), saved)
+
+    def action_edit_fields(self) -> None:
+        target = self._editor_target()
+        if target is None:
+            return
+        form, editors = target
+
+        def saved(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                editors.fields = values
+                form.editors_changed()
+
+        settings = self.console.settings
+        profile = settings.profile(self.console.profile_name)
+        self.app.push_screen(FieldsEditor(declarations(profile.provider), form.target(), editors.fields,
+                                          profile.region or settings.default_region), saved)
+
+    def action_edit_tags(self) -> None:
+        self._pairs("tags")
+
+    def action_edit_headers(self) -> None:
+        self._pairs("headers")
+
+    # ------------------------------------------------------------ focus, profiles
+
+    def action_focus_form(self) -> None:
+        self.query_one("#f-to").focus()
+
+    def action_focus_lists(self) -> None:
+        """To the lists; pressed again there, to the other list."""
+        tabs = self.query_one("#lists", TabbedContent)
+        numbers = tabs.active == "tab-numbers"
+        if isinstance(self.focused, Picker):
+            numbers = not numbers
+        self.action_show_list("numbers" if numbers else "apps")
+
+    def action_focus_log(self) -> None:
+        self.call_log.focus()
+
+    def action_show_list(self, which: str) -> None:
+        self.query_one("#lists", TabbedContent).active = "tab-numbers" if which == "numbers" else "tab-apps"
+        self.query_one(f"#{which}", Picker).focus()
+
+    async def profile_changed(self, old: str) -> None:
+        """The app switched profile: keep the old form's values, show the new profile's."""
+        self.form_values[old] = self.form.values()
+        await self.replace_form(self.form_values.get(self.console.profile_name))
+
+    async def replace_form(self, values: dict[str, str] | None) -> DialForm:
+        app = self.console
+        old = self.form
+        form = DialForm(app.settings, app.profile_name, self.editors_for(app.profile_name), values, id="form")
+        await old.remove()
+        await self.query_one("#top", Horizontal).mount(form, before=0)
+        form.border_title = "dial"
+        self.show_read_only()
+        return form
