@@ -15,9 +15,10 @@ import click
 from console import __version__, paths
 from console.clock import iso
 from console.config import ConfigError, Settings, load_settings
-from console.providers import simulated_modes
+from console.providers import profile_warnings, simulated_modes
+from console.records import StoreError
 from console.redact import mask
-from console.store import Store, StoreError
+from console.store import Store
 
 if TYPE_CHECKING:
     from console.gateways import GatewayPool
@@ -144,10 +145,8 @@ def config_check(c: _Ctx, file: Path | None) -> None:
                f"{'; '.join(auth) or 'no webhook authentication configured'}")
     for line in _auth_warnings(settings):
         click.echo(f"  warning: {line}")
-    from console.providers.ibm import DEPRECATION, cloud_profiles
-
-    for name in cloud_profiles(settings):
-        click.echo(f"  warning: profile {name}: {DEPRECATION}")
+    for name, warning in profile_warnings(settings.profiles):
+        click.echo(f"  warning: profile {name}: {warning}")
     click.echo(f"  history: {settings.storage.path}")
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from console.calls import DialRequest
 from console.gateways import GatewayPool, Prepared
 from console.gateways.errors import GatewayBadResponse, GatewayError
+from console.records import CallRecord, new_attempt_id
 from console.status import CallStatus
-from console.store import CallRecord, Store, new_attempt_id
+from console.store import Store
 
 
 @dataclass

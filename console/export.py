@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from console.store import CallRecord, EventRecord
+from console.records import CallRecord, EventRecord
 
 Format = Literal["csv", "json"]
 

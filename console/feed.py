@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from console.records import Ingested
 from console.status import CallEvent
-from console.store import Ingested, Store
+from console.store import Store
 
 OnEvent = Callable[[CallEvent, Ingested], object]
 FOLLOW_S = 0.25  # a status shows on every console within a fraction of a second; one indexed read each time

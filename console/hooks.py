@@ -2,8 +2,9 @@
 
 Every hook URL is the receiver's public base + /hooks/<profile>/<kind>[/<token>], the token being
 the attempt id, so each event finds its call even before the gateway has answered the create.
-IBM's status webhook also gets Basic credentials per attempt: the password is an HMAC of the attempt
-under the receiver's key, so the receiver can check it without keeping a list.
+A status webhook that carries Basic credentials (auth "per-call-basic") gets them per attempt: the
+password is an HMAC of the attempt under the receiver's key, so the receiver can check it without
+keeping a list.
 """
 
 from __future__ import annotations
@@ -13,18 +14,37 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import quote
 
-IBM_USER = "vgconsole"
+HOOK_USER = "vgconsole"
 
 
 @dataclass(frozen=True)
 class AttemptHooks:
-    status: str  # call:status (Cognigy notifyUrl, jambonz call_status_hook)
-    amd: str  # amd.actionHook
-    action: str  # Cognigy's actionHook: the outcome when the call ends
-    call: str  # jambonz call_hook, answered with verbs when a profile runs without an application
-    ibm: str  # IBM statusWebhook
-    ibm_username: str
-    ibm_password: str
+    """An attempt's hook URLs (base/<kind>/<token>) and the Basic credentials for the providers whose
+    status webhook carries them (auth "per-call-basic")."""
+
+    base: str
+    token: str
+    username: str
+    password: str
+
+    def url(self, kind: str) -> str:
+        return f"{self.base}/{kind}/{self.token}"
+
+    @property
+    def status(self) -> str:  # call:status (the jambonz family's call_status_hook, Cognigy's notifyUrl)
+        return self.url("status")
+
+    @property
+    def amd(self) -> str:  # amd.actionHook
+        return self.url("amd")
+
+    @property
+    def action(self) -> str:  # an actionHook: the outcome when the call ends
+        return self.url("action")
+
+    @property
+    def call(self) -> str:  # a call_hook, answered with verbs when a profile runs without an application
+        return self.url("call")
 
 
 class HookUrls:
@@ -38,26 +58,22 @@ class HookUrls:
         return f"{self.public_url}/hooks/{quote(profile, safe='')}"
 
     def for_attempt(self, profile: str, attempt_id: str) -> AttemptHooks:
-        base, token = self.base(profile), quote(attempt_id, safe="")
-        return AttemptHooks(
-            status=f"{base}/status/{token}", amd=f"{base}/amd/{token}", action=f"{base}/action/{token}",
-            call=f"{base}/call/{token}", ibm=f"{base}/ibm/{token}", ibm_username=IBM_USER,
-            ibm_password=self.ibm_password(profile, attempt_id),
-        )
+        return AttemptHooks(base=self.base(profile), token=quote(attempt_id, safe=""), username=HOOK_USER,
+                            password=self.password(profile, attempt_id))
 
     def status_for_profile(self, profile: str) -> str:
         """For an application's Call Status Webhook: events are matched by call sid instead."""
         return f"{self.base(profile)}/status"
 
-    def mobtexting(self, profile: str) -> str:
-        """The portal webhook for a MOBtexting profile (events name their call by `mid`)."""
-        return f"{self.base(profile)}/mobtexting"
+    def for_profile(self, profile: str, kind: str) -> str:
+        """A hook set once per profile at the gateway (a portal webhook): its events name their call."""
+        return f"{self.base(profile)}/{kind}"
 
-    def ibm_password(self, profile: str, attempt_id: str) -> str:
-        return hmac.new(self._key, f"ibm\x00{profile}\x00{attempt_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    def password(self, profile: str, attempt_id: str) -> str:
+        return hmac.new(self._key, f"attempt\x00{profile}\x00{attempt_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    def check_ibm(self, profile: str, attempt_id: str, username: str, password: str) -> bool:
-        expected = self.ibm_password(profile, attempt_id)
-        return hmac.compare_digest(username.encode(), IBM_USER.encode()) & hmac.compare_digest(
+    def check_credentials(self, profile: str, attempt_id: str, username: str, password: str) -> bool:
+        expected = self.password(profile, attempt_id)
+        return hmac.compare_digest(username.encode(), HOOK_USER.encode()) & hmac.compare_digest(
             password.encode(), expected.encode()
         )

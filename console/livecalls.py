@@ -10,8 +10,8 @@ from datetime import datetime
 
 from console.gateways.base import LiveCall
 from console.providers import Provider
+from console.records import CallRecord
 from console.status import CallEvent, CallStatus, EventKind, EventSource
-from console.store import CallRecord
 
 DEFAULT_POLL_S = 5.0  # two requests (Calls, CallCount) per poll: 0.4 a second of a shared 2 a second
 MIN_POLL_S = 2.0

@@ -30,10 +30,11 @@ from console.config import Settings
 from console.hooks import HookUrls
 from console.providers import room
 from console.providers.base import Incoming, Room
+from console.records import Ingested
 from console.sharing import Holder, bind, health, loopback, probe
 from console.signatures import basic_credentials, bearer_matches, check_jambonz_signature, same
 from console.status import CallEvent
-from console.store import Ingested, Store
+from console.store import Store
 from console.webhooks import BadPayload
 
 OnEvent = Callable[[CallEvent, Ingested], object]
@@ -425,8 +426,9 @@ class Receiver:
         scheme = place.webhooks.auth
         if scheme == "per-call-basic":
             creds = basic_credentials(header)
+            urls = self.hook_urls
             ok = creds is not None and (
-                (token is not None and self.hook_urls is not None and self.hook_urls.check_ibm(name, token, *creds))
+                (token is not None and urls is not None and urls.check_credentials(name, token, *creds))
                 or self._receiver_basic(creds))
         elif scheme == "bearer":
             ok = bearer_matches(header, self._bearer_secrets(profile))

@@ -27,8 +27,9 @@ from console.gateways import GatewayPool
 from console.gateways.base import CallLookup, Gateway
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
 from console.providers import Provider, room
+from console.records import CallRecord, Ingested
 from console.status import CallEvent, CallStatus, EventKind, EventSource
-from console.store import CallRecord, Ingested, Store
+from console.store import Store
 
 MAX_PAUSE_S = 300.0
 FIRST_PAUSE_S = 10.0

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -152,3 +156,48 @@ def migrate(db: Database, target: int = VERSION) -> int:
             db.rollback()
             raise
     return current
+
+
+# ------------------------------------------------------- opening a history file
+
+
+def private_file(path: Path) -> None:
+    """History holds numbers, tags and call outcomes: its folder (when made here) is the owner's only, and so
+    are the file and the -wal and -shm files beside it, which SQLite creates with the file's own mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for side in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if side.stat().st_mode & 0o077:
+                side.chmod(0o600)  # made readable to others by an earlier version: tightened
+        except FileNotFoundError:
+            pass
+        except PermissionError:
+            pass  # not ours to change (a shared history set up on purpose): left as it is
+
+
+def prepare_schema(db: Database, patience_s: float = 10.0) -> None:
+    """WAL and the newest schema. Two processes opening a new history at once (a console and a receiver
+    started together) can be told "database is locked" while the other switches it to WAL and migrates
+    it, busy timeout or not (seen in about one start in ten): the loser tries again, a bounded while."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.enable_wal()
+            migrate(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def connect(path: Path, synchronous: str, readonly: bool = False) -> Database:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    if readonly:
+        conn.execute("PRAGMA query_only = ON")
+    return Database(conn)

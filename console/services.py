@@ -20,14 +20,14 @@ from console.config import Settings
 from console.dialer import Dialer
 from console.feed import HistoryFeed, OnEvent
 from console.gateways import GatewayPool
-from console.providers.ibm import DEPRECATION as IBM_DEPRECATION
-from console.providers.ibm import cloud_profiles as ibm_cloud_profiles
+from console.providers import profile_warnings
 from console.receiver import Receiver, ReceiverState
 from console.reconcile import Reconciler
+from console.records import Ingested
 from console.sharing import embedded_secret
 from console.simulator.embedded import EmbeddedGateways, seed_for
 from console.status import CallEvent
-from console.store import Ingested, Store
+from console.store import Store
 
 
 @dataclass
@@ -63,9 +63,10 @@ class Services:
         services = cls(settings, store, receiver, embedded, gateways, Dialer(store, gateways), feed,
                        Reconciler(settings, store, gateways, clock=clock, speed=speed, on_event=feed.hand_on))
         receiver.on_state = services._receiver_changed
-        cloud = ibm_cloud_profiles(settings)
-        if cloud:
-            services.notes.append(f"{', '.join(cloud)}: {IBM_DEPRECATION}")
+        said: dict[str, list[str]] = {}  # one note per warning, naming its profiles
+        for name, warning in profile_warnings(settings.profiles):
+            said.setdefault(warning, []).append(name)
+        services.notes.extend(f"{', '.join(names)}: {warning}" for warning, names in said.items())
         return services
 
     @property

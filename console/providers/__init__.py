@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.fields import Declarations
 
@@ -90,6 +90,12 @@ def _by_name() -> dict[str, Room]:
 def simulated_modes() -> list[str]:
     """The providers whose API the simulator's jambonz server can speak as (`vgconsole simulator --mode`)."""
     return [r.name for r in rooms() if r.family == "jambonz"]
+
+
+def profile_warnings(profiles: dict[str, Any]) -> list[tuple[str, str]]:
+    """(profile, warning) for each configured profile its room has something to say about."""
+    found = [(name, room(p.provider).warning(p)) for name, p in profiles.items()]
+    return [(name, text) for name, text in found if text]
 
 
 def room(provider: str) -> Room:

@@ -77,3 +77,4 @@ class Room:
     retries: Callable[[dict[str, Any]], float] | None = None
     application_label: str = "Application"  # what its application is called in the form
     plays: tuple[str, ...] = ()  # what its application can be, when the operator must say (ivr, audio)
+    warning: Callable[[Any], str | None] = lambda profile: None  # what an operator of this profile must know

@@ -37,7 +37,8 @@ def seed_for(settings: Settings, mode: str, hooks: HookUrls | None = None, secre
             seed.status_hook = {"url": hooks.status_for_profile(first)}
     mobtexting = [n for n, p in embedded.items() if p.provider == "mobtexting"]
     if hooks and mobtexting:
-        seed.mobtexting_webhooks["1"] = {"uri": hooks.mobtexting(mobtexting[0]), "secret": seed.webhook_secret}
+        portal = hooks.for_profile(mobtexting[0], "mobtexting")
+        seed.mobtexting_webhooks["1"] = {"uri": portal, "secret": seed.webhook_secret}
     numbers, apps = list(seed.extra_numbers), dict(seed.extra_applications)
     for profile in family.values():  # the jambonz family's profiles: their numbers and applications
         numbers += [entry.number for entry in profile.numbers]

@@ -26,9 +26,9 @@ from console.dialform import form_from_record
 from console.gateways.errors import GatewayError
 from console.receiver import ReceiverState
 from console.reconcile import unknown_event
+from console.records import CallRecord
 from console.services import Services
 from console.status import EventSource
-from console.store import CallRecord
 from console.ui.commands import ConsoleCommands
 from console.ui.messages import (
     CallsUpdated,

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from rich.text import Text
 
+from console.records import CallRecord
 from console.status import CallStatus
-from console.store import CallRecord
 
 STATUS_STYLE = {
     CallStatus.QUEUED: "dim", CallStatus.DIALING: "yellow", CallStatus.RETRYING: "yellow", CallStatus.RINGING: "yellow",

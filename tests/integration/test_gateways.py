@@ -244,8 +244,8 @@ async def test_ibm_builds_uris_tenant_config_and_an_authenticated_status_webhook
     events = world.recorder.on(f"/hooks/demo-ibm/ibm/{attempt}")
     assert [e.json["event"] for e in events] == ["initiated", "ringing", "busy"]
     user, _, password = base64.b64decode(events[0].headers["Authorization"][6:]).decode().partition(":")
-    assert world.pool.hook_urls.check_ibm("demo-ibm", attempt, user, password)
-    assert not world.pool.hook_urls.check_ibm("demo-ibm", "other-attempt", user, password)
+    assert world.pool.hook_urls.check_credentials("demo-ibm", attempt, user, password)
+    assert not world.pool.hook_urls.check_credentials("demo-ibm", "other-attempt", user, password)
     history = json.dumps(world.store.call(outcome.call.id).request)
     assert password not in history and "trunk-pw" not in history
 

@@ -168,13 +168,13 @@ async def test_ibm_notifications_with_the_per_attempt_credentials(rig: Rig) -> N
     hooks = rig.receiver.hook_urls.for_attempt("watson", "att-1")
     body = {"vgwSessionID": "vgw-123", "failureReason": "SIP 503 Service Unavailable"}  # all IBM documents
     r = await rig.client.post("/hooks/watson/ibm/att-1", json=body,
-                              headers={"Authorization": basic(hooks.ibm_username, hooks.ibm_password)})
+                              headers={"Authorization": basic(hooks.username, hooks.password)})
     assert r.status_code == 200
     event = rig.seen[-1][0]
     assert (event.call_sid, event.status, event.token, event.sip_reason) == ("vgw-123", CallStatus.FAILED, "att-1",
                                                                            "SIP 503 Service Unavailable")
     other = rig.receiver.hook_urls.for_attempt("watson", "att-2")
-    for header in (basic(other.ibm_username, other.ibm_password), basic("vgconsole", "guess"), None):
+    for header in (basic(other.username, other.password), basic("vgconsole", "guess"), None):
         r = await rig.client.post(
             "/hooks/watson/ibm/att-1", json=body, headers={"Authorization": header} if header else {}
         )
@@ -410,7 +410,7 @@ async def test_an_ibm_status_code_past_64_bits_is_refused_with_a_reason(rig: Rig
     body = json.dumps({"vgwSessionID": "s-1", "event": "completed", "sipStatusCode": 2**64 - 1}).encode()
     hooks = HookUrls("http://x", b"k" * 32)
     r = await rig.client.post("/hooks/watson/ibm/tok", content=body, headers={
-        "Content-Type": "application/json", "Authorization": basic("vgconsole", hooks.ibm_password("watson", "tok"))})
+        "Content-Type": "application/json", "Authorization": basic("vgconsole", hooks.password("watson", "tok"))})
     assert r.status_code == 400 and "signed 64-bit integers" in r.text
     assert rig.store.rejected()[0]["route"] == "/hooks/watson/ibm/tok"
 

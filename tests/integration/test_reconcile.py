@@ -21,11 +21,12 @@ import pytest
 
 from console.clock import iso, utc_now
 from console.config import DEMO_APPLICATION_SID, load_settings
+from console.records import CallRecord
 from console.services import Services
 from console.simulator import Seed, Simulator, SimulatorOptions
 from console.simulator.ratelimit import RateLimit
 from console.status import CallStatus, EventSource
-from console.store import CallRecord, Store
+from console.store import Store
 from tests.conftest import ROOT
 from tests.integration.demo import request
 

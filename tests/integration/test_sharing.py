@@ -17,9 +17,10 @@ from console.config import DEMO_APPLICATION_SID, Settings, load_settings
 from console.feed import HistoryFeed
 from console.providers import Provider
 from console.receiver import ReceiverState
+from console.records import Ingested
 from console.services import Services
 from console.status import CallEvent, CallStatus, EventKind, EventSource
-from console.store import Ingested, Store
+from console.store import Store
 
 KEY = b"the host's receiver key"
 

@@ -17,8 +17,9 @@ from sqlite_utils import Database
 
 from console import schema
 from console.providers import Provider
+from console.records import StoreError
 from console.status import AmdResult, CallEvent, CallStatus, EventKind, EventSource
-from console.store import Store, StoreError
+from console.store import Store
 from tests.conftest import ROOT, FrozenClock, gone_within
 
 SECRET = "s3cret-api-key-0123456789"  # the store fixture is told about this one
@@ -404,7 +405,7 @@ async def test_a_burst_that_teaches_a_call_its_sid_links_the_rest_of_the_burst(
 
 async def test_one_bad_event_in_a_burst_fails_alone_and_leaves_nothing_half_written(
         thread_store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    import console.store as store_module
+    import console.ingest as store_module
 
     store = thread_store  # the fault is injected into this process, which a writer process would not see
 
@@ -445,7 +446,7 @@ def test_the_writer_finds_calls_through_an_index_never_a_scan(db_path: Path, sto
     """Every ingest batch looks its calls up; a scan would read the whole history each time. With
     statistics like a big history's (a few profiles, a million calls) the planner would otherwise
     pick the profile index, which reads a profile's every call."""
-    from console.store import CALLS_BY_SID, CALLS_BY_TOKEN
+    from console.ingest import CALLS_BY_SID, CALLS_BY_TOKEN
 
     conn = sqlite3.connect(db_path)
     if statistics:

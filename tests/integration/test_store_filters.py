@@ -12,8 +12,9 @@ import pytest
 
 from console.callfilter import CallFilter, FilterError, build_filter, parse_when
 from console.providers import Provider
+from console.records import CallRecord
 from console.status import AmdResult, CallStatus, EventKind
-from console.store import CallRecord, Store
+from console.store import Store
 from tests.conftest import FrozenClock
 from tests.webhook_events import webhook_event
 

@@ -14,7 +14,8 @@ import pytest
 from sqlite_utils import Database
 
 from console.dbwriter import WriterClosed
-from console.store import Store, connect
+from console.schema import connect
+from console.store import Store
 from console.writer_process import ProcessWriter
 from tests.conftest import gone_within
 

@@ -11,10 +11,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from console.clock import utc_now
 from console.config import Settings, load_settings
 from console.receiver import ReceiverState
+from console.records import CallRecord
 from console.services import Services
-from console.store import CallRecord, Store, utc_now
+from console.store import Store
 from console.ui.app import ConsoleApp
 from console.ui.widgets.call_log import COLUMNS, FLUSH_S, CallLog
 

@@ -11,7 +11,7 @@ from console.gateways.errors import GatewayAuthError, GatewayError, GatewayRejec
 from console.phone import PhoneNumberError
 from console.problems import FieldValueError, InvalidInput
 from console.profile import ConfigError
-from console.store import StoreError
+from console.records import StoreError
 from console.webhooks import BadPayload
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from console.gateways.base import LiveCall
 from console.livecalls import MAX_BACKOFF_S, MIN_POLL_S, Pacer, merge
+from console.records import CallRecord
 from console.status import CallStatus
-from console.store import CallRecord
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 

@@ -20,12 +20,12 @@ DEPRECATION = ("IBM Voice Agent with Watson was deprecated: no new instances fro
 
 
 
-def cloud_profiles(settings: Any) -> list[str]:
-    """The profiles that point at Voice Agent with Watson in IBM Cloud (not an on-premises Voice Gateway)."""
+def warning(profile: Any) -> str | None:
+    """Voice Agent with Watson in IBM Cloud is gone; an on-premises Voice Gateway is not affected."""
     from console.providers import IBM_ENVIRONMENTS
 
-    return [name for name, p in settings.profiles.items() if p.provider == "ibm"
-            and (getattr(p, "environment", None) or (p.resolved_base_url or "") in IBM_ENVIRONMENTS.values())]
+    cloud = getattr(profile, "environment", None) or (profile.resolved_base_url or "") in IBM_ENVIRONMENTS.values()
+    return DEPRECATION if cloud else None
 
 
 def _to(data: dict[str, Any], value: Any) -> None:
@@ -186,7 +186,7 @@ ROOM = Room(
     name="ibm", family="ibm", declarations=Declarations("ibm", FIELDS, common, SAMPLE), status=status,
     webhooks=Webhooks(kinds=frozenset({"ibm"}), auth="per-call-basic", parse=webhook_event),
     auth_header=basic, targets=("phone", "sip"), application_label="Agent", sections=frozenset({"ibm"}),
-    check=check, from_required=False, from_uri=True, title="IBM", gateway=gateway, profile=IbmProfile,
+    check=check, from_required=False, from_uri=True, title="IBM", gateway=gateway, profile=IbmProfile, warning=warning,
     demo={"description": "IBM Voice Gateway on the built-in simulator", "agent_number": "+12125550150",
           "numbers": [{"number": "+12125550150", "label": "Watson agent line"}],
           "applications": [{"id": "+12125550150", "name": "Billing assistant", "kind": "agent"}],

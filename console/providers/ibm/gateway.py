@@ -98,8 +98,8 @@ class IbmGateway(Gateway):
             notes.append("statusWebhook is the operator's: this console will not hear how the call goes, and "
                          "settles it as unknown when no word comes")
         elif hooks:
-            body.update(statusWebhook=hooks.ibm, statusWebhookUsername=hooks.ibm_username,
-                        statusWebhookPassword=hooks.ibm_password)
+            body.update(statusWebhook=hooks.url("ibm"), statusWebhookUsername=hooks.username,
+                        statusWebhookPassword=hooks.password)
         else:
             notes.append("no statusWebhook: no receiver is running, so the call's progress will not be reported")
         if request.tags:

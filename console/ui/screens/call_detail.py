@@ -15,8 +15,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from console.providers import room
+from console.records import CallDetail, EventRecord
 from console.status import EventSource
-from console.store import CallDetail, EventRecord, Store
+from console.store import Store
 from console.ui.formatting import clock_time, seconds, status_cell
 from console.ui.messages import MarkEndedWanted
 

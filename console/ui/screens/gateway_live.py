@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
 from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
+from console.records import CallRecord
 from console.services import Services
-from console.store import CallRecord
 from console.ui.formatting import STATUS_STYLE, clock_time, seconds
 from console.ui.messages import MarkEndedWanted
 from console.ui.screens.confirm import Confirm

@@ -21,7 +21,8 @@ from textual.worker import get_current_worker
 
 from console.callfilter import CallFilter
 from console.export import CSV_COLUMNS, export_file
-from console.store import CallRecord, Cancelled, Store, Summary
+from console.records import CallRecord, Cancelled, Summary
+from console.store import Store
 from console.ui.formatting import amd_cell, seconds, status_cell
 
 PAGE = 100

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 
-from console.store import CallRecord
+from console.records import CallRecord
 from console.ui.formatting import amd_cell, clock_time, ring_seconds, seconds, status_cell, tags_summary, talk_seconds
 from console.ui.messages import MarkEndedWanted
 from console.ui.widgets.tables import ConsoleTable, SortText
