@@ -723,9 +723,8 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
 
 # ---------------------------------------------------------------- simulator
 
-
-
 SIMULATED_FAMILY = simulated_modes()
+
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -738,14 +737,14 @@ SIMULATED_FAMILY = simulated_modes()
               help="API requests per 5 minutes for the whole server, as jambonz's default (0: off).")
 @click.option("--no-capacity", is_flag=True, help="Answer create-call with 480: no feature server available.")
 @click.option("--status-hook", help="URL the seeded applications send call status to.")
-@click.option("--mobtexting-webhook", help="URL of MOBtexting portal webhook 1.")
+@click.option("--mobtexting-webhook", "portal_webhook", help="URL of MOBtexting portal webhook 1.")
 @click.option("--drop-webhooks", default=0.0, show_default=True, type=click.FloatRange(0, 1), metavar="RATE",
               help="Lose this share (0 to 1) of status and AMD webhooks, as a network or a receiver that is down "
                    "would.")
 @click.option("--drop-seed", type=int, help="With --drop-webhooks: lose the same webhooks every run.")
 @click.option("--json", "as_json", is_flag=True, help="First line: one JSON object with the URL and credentials.")
 def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no_capacity: bool,
-              status_hook: str | None, mobtexting_webhook: str | None, drop_webhooks: float, drop_seed: int | None,
+              status_hook: str | None, portal_webhook: str | None, drop_webhooks: float, drop_seed: int | None,
               as_json: bool) -> None:
     """Run the simulated gateway (all four APIs) until interrupted."""
     import asyncio
@@ -753,14 +752,12 @@ def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no
     from console.simulator import Seed, Simulator, SimulatorOptions
 
     seed = Seed(status_hook={"url": status_hook} if status_hook else None)
-    if mobtexting_webhook:
-        seed.mobtexting_webhooks["1"] = {"uri": mobtexting_webhook, "secret": None}
     options = SimulatorOptions(host=host, port=port, speed=speed, mode=mode, rate_limit=rate_limit or None, seed=seed,
-                               drop_webhooks=drop_webhooks, drop_seed=drop_seed)
+                               drop_webhooks=drop_webhooks, drop_seed=drop_seed, capacity=not no_capacity,
+                               portal_webhook=portal_webhook)
 
     async def serve() -> None:
         sim = Simulator(options, log=lambda line: click.echo(line, err=True))
-        sim.jambonz.capacity = not no_capacity
         try:
             await sim.start()
         except OSError as exc:

@@ -231,7 +231,7 @@ class Settings(BaseSettings):
         if not self.profiles:
             raise FieldValueError("profiles", "no profiles: configure one, or set demo_profiles = true")
         if self.default_profile is None:
-            self.default_profile = "demo-cognigy" if "demo-cognigy" in self.profiles else next(iter(self.profiles))
+            self.default_profile = next(iter(self.profiles))  # the demo profiles come first, in the rooms' order
         elif self.default_profile not in self.profiles:
             raise FieldValueError(
                 "default_profile", f"{self.default_profile!r} is not a profile ({', '.join(self.profiles)})"

@@ -32,7 +32,7 @@ from console.providers import room
 from console.providers.base import Incoming, Room
 from console.records import Ingested
 from console.sharing import Holder, bind, health, loopback, probe
-from console.signatures import basic_credentials, bearer_matches, check_jambonz_signature, same
+from console.signatures import basic_credentials, bearer_matches, check_signature, same
 from console.status import CallEvent
 from console.store import Store
 from console.webhooks import BadPayload
@@ -434,7 +434,7 @@ class Receiver:
             ok = bearer_matches(header, self._bearer_secrets(profile))
         else:
             signing = self._signing_secrets(profile)
-            ok = bool(signing) and check_jambonz_signature(raw, request.headers.get("Jambonz-Signature"), signing,
+            ok = bool(signing) and check_signature(raw, request.headers.get("Jambonz-Signature"), signing,
                                                            self._clock(), r.signature_tolerance_s) is None
             if not ok and header is not None:
                 ok = self._receiver_basic(basic_credentials(header))

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 DEFAULT_TOLERANCE_S = 300
 
 
-def check_jambonz_signature(raw: bytes, header: str | None, secrets: Iterable[str | bytes], now: float,
+def check_signature(raw: bytes, header: str | None, secrets: Iterable[str | bytes], now: float,
                             tolerance: float = DEFAULT_TOLERANCE_S) -> str | None:
     """None when `header` signs `raw` with one of `secrets` within `tolerance` seconds (either way);
     otherwise the reason it does not. Secrets may be given already encoded, as the receiver does."""

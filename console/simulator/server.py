@@ -30,6 +30,8 @@ class SimulatorOptions:
     seed: Seed = field(default_factory=Seed)
     drop_webhooks: float = 0.0  # the share of status and AMD webhooks lost on the way (0 to 1)
     drop_seed: int | None = None  # the same losses every run, for tests
+    capacity: bool = True  # False: create-call answers 480, no feature server available
+    portal_webhook: str | None = None  # the URL of MOBtexting portal webhook 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class Simulator:
                                   mode=o.mode, rate_limit=limit, log=self._log)
         self.ibm = IbmApi(seed=o.seed, engine=self.engine, notifier=self.notifier, log=self._log)
         self.mobtexting = MobtextingApi(seed=o.seed, engine=self.engine, notifier=self.notifier, log=self._log)
+        self.jambonz.capacity = o.capacity
+        if o.portal_webhook:
+            o.seed.mobtexting_webhooks["1"] = {"uri": o.portal_webhook, "secret": None}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 

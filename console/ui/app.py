@@ -348,7 +348,7 @@ class ConsoleApp(App[None]):
             await self.switch_profile(call.profile)
         else:
             await self.main.replace_form(values)
-        masked = " (type the SIP password again)" if values.get("sip_user") or values.get("ibm_sip_user") else ""
+        masked = " (type the SIP password again)" if any(v for k, v in values.items() if k.endswith("sip_user")) else ""
         self.notify(f"the call to {call.to_number} is in the form: check it and dial{masked}", timeout=6)
 
     def action_gateway_live(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-from console.signatures import check_jambonz_signature
+from console.signatures import check_signature
 
 
 @dataclass
@@ -96,4 +96,4 @@ def statuses(records: list[Recorded], call_sid: str | None = None) -> list[tuple
 
 def verify_signature(raw: bytes, header: str | None, secret: str) -> bool:
     """The simulator's Jambonz-Signature, checked by the receiver's own code (console.signatures)."""
-    return check_jambonz_signature(raw, header, [secret], time.time()) is None
+    return check_signature(raw, header, [secret], time.time()) is None
