@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import App, InvalidThemeError
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -66,10 +67,18 @@ class ConsoleApp(App[None]):
         Binding("f1", "help", "Help", id="help-anywhere", tooltip="Every key and command."),
         Binding("f9", "gateway_live", "Live", id="gateway-live", tooltip="Live calls as the gateway lists them."),
         Binding("f10", "history", "History", id="history", tooltip="Every call: filter, export, redial."),
-        Binding("colon", "command_line", "Command", id="command", tooltip=":dial, :profile NAME, :history, :theme ..."),
-        Binding("question_mark", "help", "Help", id="help", show=False, tooltip="Every key and command."),
+        # Priority, so that the command opens before the keys typed after it arrive; a field that takes
+        # the character as text gets it instead (SkipAction).
+        Binding("colon", "typed_command('colon')", "Command", id="command", priority=True,
+                tooltip=":dial, :profile NAME, :history, :theme ..."),
+        Binding("question_mark", "typed_command('question_mark')", "Help", id="help", show=False, priority=True,
+                tooltip="Every key and command."),
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (calls go on at the gateway)."),
         Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
+        # Focus moves as the key arrives: a Tab that first travelled up from the field would be overtaken
+        # by the keys typed after it, which would then land in the field it was leaving.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="focus-next"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True, id="focus-previous"),
     ]
 
     def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now):
@@ -362,6 +371,17 @@ class ConsoleApp(App[None]):
 
     def action_gateway_recent(self) -> None:
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent"))
+
+    def action_typed_command(self, key: str) -> None:
+        """`:` or `?`: the command line or help, unless the focused field takes the character as text."""
+        character = {"colon": ":", "question_mark": "?"}[key]
+        focused = self.focused
+        if focused is not None and focused.check_consume_key(key, character):
+            raise SkipAction()
+        if key == "colon":
+            self.action_command_line()
+        else:
+            self.action_help()
 
     def action_command_line(self) -> None:
         self.push_screen(CommandPalette(providers=[ConsoleCommands], placeholder=":"))

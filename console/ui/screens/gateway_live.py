@@ -23,6 +23,7 @@ from console.services import Services
 from console.ui.formatting import STATUS_STYLE, clock_time, seconds
 from console.ui.messages import MarkEndedWanted
 from console.ui.screens.confirm import Confirm
+from console.ui.widgets.tables import VimTable
 
 
 class LiveCallsScreen(Screen[None]):
@@ -61,7 +62,7 @@ class LiveCallsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="live-title")
-        yield DataTable(id="live-table", cursor_type="row", zebra_stripes=True)
+        yield VimTable(id="live-table")
         yield Static("", id="live-note")
         yield Footer(compact=True)
 

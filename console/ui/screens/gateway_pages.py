@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 from console.gateways.base import RecentPage
 from console.gateways.errors import GatewayError
 from console.services import Services
+from console.ui.widgets.tables import VimTable
 
 PAGE = 50
 # Per view: title, gateway method, columns (label, width, row key).
@@ -28,6 +29,7 @@ VIEWS: dict[str, tuple[str, str, tuple[tuple[str, int, str], ...]]] = {
         ("sip", 4, "sip_status"), ("secs", 5, "duration"), ("ended by", 20, "termination_reason"),
         ("call", 12, "call_sid"))),
 }
+
 
 
 def cell(value: Any, width: int) -> Text:
@@ -69,7 +71,7 @@ class GatewayPagesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="pages-title")
-        yield DataTable(id="pages-table", cursor_type="row", zebra_stripes=True)
+        yield VimTable(id="pages-table")
         yield Static("", id="pages-raw")
         yield Footer(compact=True)
 

@@ -24,8 +24,10 @@ from console.export import CSV_COLUMNS, export_file
 from console.records import CallRecord, Cancelled, Summary
 from console.store import Store
 from console.ui.formatting import amd_cell, seconds, status_cell
+from console.ui.widgets.tables import VimTable
 
 PAGE = 100
+
 
 
 def summary_text(s: Summary) -> Text:
@@ -104,7 +106,7 @@ class HistoryScreen(Screen[None]):
         with Horizontal(id="history-dashboard"):
             yield Static("calls/min", id="history-spark-label")
             yield Sparkline([], id="history-spark")
-        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield VimTable(id="history-table")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -12,11 +12,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from console.calls import DialRequest
 from console.dialer import DialOutcome
@@ -39,32 +40,35 @@ if TYPE_CHECKING:
 
 
 class MainScreen(Screen[None]):
-    # Not priority: an open editor or dialog answers its own keys first (ctrl+g saves there).
+    # Priority: acted on as the key arrives, before keys typed after it reach a field (a key that is not
+    # priority first travels up from the focused field, and the next keys overtake it). These bindings
+    # exist only while this screen is in front, so an editor or dialog on top keeps its own keys.
     BINDINGS = [
-        Binding("ctrl+g,f5", "dial", "Dial", id="dial", tooltip="Place the call in the form."),
-        Binding("f6", "edit_amd", "AMD", id="edit-amd", tooltip="Answering-machine detection."),
-        Binding("f7", "edit_tags", "Tags", id="edit-tags", tooltip="JSON metadata for the next calls."),
-        Binding("f8", "edit_headers", "Headers", id="edit-headers", tooltip="SIP headers."),
-        Binding(
-            "f12",
-            "edit_fields",
-            "More",
-            id="edit-fields",
-            tooltip="Every other documented request field, by its documented name.",
-        ),
-        Binding("f2", "focus_form", "Form", id="focus-form", show=False, tooltip="Go to the dial form."),
-        Binding(
-            "f3", "focus_lists", "Lists", id="focus-lists", show=False, tooltip="Go to Numbers; again for Applications."
-        ),
-        Binding("f4", "focus_log", "Log", id="focus-log", show=False, tooltip="Go to the call log."),
+        Binding("ctrl+g,f5", "dial", "Dial", id="dial", priority=True, tooltip="Place the call in the form."),
+        Binding("f6", "edit_amd", "AMD", id="edit-amd", priority=True, tooltip="Answering-machine detection."),
+        Binding("f7", "edit_tags", "Tags", id="edit-tags", priority=True, tooltip="JSON metadata for the next calls."),
+        Binding("f8", "edit_headers", "Headers", id="edit-headers", priority=True, tooltip="SIP headers."),
+        Binding("f12", "edit_fields", "More", id="edit-fields", priority=True,
+                tooltip="Every other documented request field, by its documented name."),
+        Binding("f2", "focus_form", "Form", id="focus-form", show=False, priority=True,
+                tooltip="Go to the dial form."),
+        Binding("f3", "focus_lists", "Lists", id="focus-lists", show=False, priority=True,
+                tooltip="Go to Numbers; again for Applications."),
+        Binding("f4", "focus_log", "Log", id="focus-log", show=False, priority=True, tooltip="Go to the call log."),
+        Binding("escape", "leave_field", "Leave", id="leave-field", priority=True,
+                tooltip="Out of the form's field to the call log, where letters are commands (F2 back)."),
+        Binding("ctrl+l", "clear_form", "Clear", id="clear-form", show=False, priority=True,
+                tooltip="The form back to the profile's defaults (AMD, tags and headers stay)."),
     ]
-    CHANGES_CALLS = {"dial", "edit_amd", "edit_tags", "edit_headers", "edit_fields", "focus_form"}  # none read-only
+    CHANGES_CALLS = {"dial", "edit_amd", "edit_tags", "edit_headers", "edit_fields", "focus_form",
+                     "clear_form"}  # none read-only
 
     def __init__(self) -> None:
         super().__init__()
         self.editors: dict[str, Editors] = {}
         self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
         self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
+        self._from_form = False  # the dial key was pressed in a field of the form
 
     @property
     def console(self) -> ConsoleApp:
@@ -103,9 +107,16 @@ class MainScreen(Screen[None]):
         self.show_read_only()
         self.console.main_mounted()
 
+    def in_field(self) -> bool:
+        """The focus is in one of the form's fields (not a list, the log, or a list a Select opened)."""
+        focused = self.focused
+        return focused is not None and (focused.id or "").startswith("f-")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.CHANGES_CALLS and self.console.read_only:
             return False
+        if action == "leave_field":
+            return self.in_field()
         if action in ("edit_amd", "edit_headers"):  # offered where the provider has AMD, custom SIP headers
             place = room(self.console.settings.profile(self.console.profile_name).provider)
             return place.amd if action == "edit_amd" else place.sip_headers
@@ -172,6 +183,7 @@ class MainScreen(Screen[None]):
             self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
             return
         self.dialling = True
+        self._from_form = self.in_field()
         self.place(self.console.profile_name, request)
 
     @work(group="dial", exit_on_error=False)
@@ -222,6 +234,10 @@ class MainScreen(Screen[None]):
             self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
         elif outcome.call is not None:
             self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
+            if self.is_current and self._from_form:  # the next number typed replaces this one, never joins it
+                number = self.query_one("#f-to", Input)
+                self.set_focus(number)
+                number.select_all()
 
     # ------------------------------------------------------------ editors
 
@@ -293,7 +309,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------ focus, profiles
 
     def action_focus_form(self) -> None:
-        self.query_one("#f-to").focus()
+        self.set_focus(self.query_one("#f-to"))
 
     def action_focus_lists(self) -> None:
         """To the lists; pressed again there, to the other list."""
@@ -303,12 +319,22 @@ class MainScreen(Screen[None]):
             numbers = not numbers
         self.action_show_list("numbers" if numbers else "apps")
 
+    def action_leave_field(self) -> None:
+        if not self.in_field():
+            raise SkipAction()  # Esc elsewhere keeps its own meaning (a filter line, a Select's list)
+        self.set_focus(self.call_log)  # at once (focus() waits a turn): the next key is already a command
+
+    async def action_clear_form(self) -> None:
+        self.form_values.pop(self.console.profile_name, None)
+        await self.replace_form(None)
+        self.notify("the form is back to the profile's defaults", timeout=3)
+
     def action_focus_log(self) -> None:
-        self.call_log.focus()
+        self.set_focus(self.call_log)
 
     def action_show_list(self, which: str) -> None:
         self.query_one("#lists", TabbedContent).active = "tab-numbers" if which == "numbers" else "tab-apps"
-        self.query_one(f"#{which}", Picker).focus()
+        self.set_focus(self.query_one(f"#{which}", Picker))
 
     async def profile_changed(self, old: str) -> None:
         """The app switched profile: keep the old form's values, show the new profile's."""

@@ -30,6 +30,22 @@ from console.ui.formatting import tags_summary
 from console.ui.widgets.tick import Tick
 
 VALIDATE_AFTER_S = 0.3
+# Characters no phone number or count holds: typed there, they are the commands they are bound to.
+COMMAND_CHARACTERS = frozenset(":?")
+NUMBER_TARGETS = ("phone", "teams")
+
+
+class FieldInput(Input):
+    """A form field. Characters in `commands` cannot belong to what it holds, so they are not typed
+    into it but act as the keys they are bound to (`:` the command line, `?` help)."""
+
+    commands: frozenset[str] = frozenset()
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character is not None and character in self.commands:
+            return False
+        return super().check_consume_key(key, character)
+
 SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
 
 
@@ -81,7 +97,11 @@ class DialForm(VerticalScroll):
             )
         if spec.kind == "switch":
             return Tick(SWITCH_LABEL.get(spec.name, ""), value=value == "on", compact=True, id=wid)
-        return Input(value=value, placeholder=spec.placeholder, password=spec.kind == "secret", compact=True, id=wid)
+        box = FieldInput(value=value, placeholder=spec.placeholder, password=spec.kind == "secret", compact=True,
+                         id=wid)
+        if spec.declared is not None and spec.declared.kind == "int":
+            box.commands = COMMAND_CHARACTERS
+        return box
 
     def on_mount(self) -> None:
         self.refresh_layout_for_target()
@@ -126,6 +146,8 @@ class DialForm(VerticalScroll):
                 self.query_one(f"#error-{spec.name}", Label).update("")
                 self.query_one(f"#error-{spec.name}", Label).remove_class("shown")
         self.query_one("#label-to", Label).update(DESTINATION_LABEL[target])
+        number = self.query_one("#f-to", FieldInput)
+        number.commands = COMMAND_CHARACTERS if target in NUMBER_TARGETS else frozenset()
         self.query_one("#open-amd").display = self.room.amd
         self.query_one("#open-headers").display = self.room.sip_headers
 

@@ -21,20 +21,32 @@ class SortText(Text):
         self.sort_key = sort_key
 
 
-class ConsoleTable(DataTable):
+class VimTable(DataTable):
+    """A table of rows with the same movement keys everywhere: j k g G beside the arrows and page keys."""
+
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Show only the rows containing some text."),
         Binding("j", "cursor_down", "Down", show=False, id="row-down", tooltip="Next row."),
         Binding("k", "cursor_up", "Up", show=False, id="row-up", tooltip="Previous row."),
         Binding("g", "scroll_top", "Top", show=False, id="row-first", tooltip="First row."),
         Binding("G", "scroll_bottom", "Bottom", show=False, id="row-last", tooltip="Last row."),
     ]
 
+    def __init__(self, **kw: Any):
+        kw.setdefault("cursor_type", "row")
+        kw.setdefault("zebra_stripes", True)
+        super().__init__(**kw)
+
+
+class ConsoleTable(VimTable):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Show only the rows containing some text."),
+    ]
+
     class FilterRequested(Message):
         pass
 
     def __init__(self, **kw: Any):
-        super().__init__(cursor_type="row", zebra_stripes=True, **kw)
+        super().__init__(**kw)
         self.filter_text = ""
 
     def action_filter(self) -> None:

@@ -1,0 +1,147 @@
+"""Keys typed fast, or from the wrong place, do what the operator meant and nothing else."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select
+
+from console.store import Store
+from console.ui.screens.amd_editor import AmdEditor
+from console.ui.screens.fields_editor import FieldsEditor
+from console.ui.screens.help import HelpScreen
+from console.ui.screens.history import HistoryScreen
+from tests.conftest import FrozenClock
+from tests.ui.conftest import console, until
+
+CHARACTERS = {"tab": "\t", "shift+tab": None, "space": " ", "colon": ":", "question_mark": "?", "escape": "\x1b"}
+
+
+def burst(pilot: Pilot, *keys: str) -> None:
+    """Keys as a terminal delivers a fast typist's: all queued before the console handles the first
+    (the driver posts each key to the app as it reads it; the pilot's press waits for each one)."""
+    for key in keys:
+        character = CHARACTERS.get(key, key if len(key) == 1 else None)
+        pilot.app.post_message(events.Key(key, character))
+
+
+def value(pilot: Pilot, field: str) -> str:
+    return pilot.app.query_one(f"#f-{field}", Input).value
+
+
+async def test_fields_typed_fast_with_tab_between_them_each_get_their_own_value(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        number = app.query_one("#f-to", Input)
+        number.focus()
+        number.value = ""
+        burst(pilot, "1", "tab", "2", "tab", "3", "tab", "4")
+        await until(pilot, lambda: value(pilot, "trunk") == "4", "the fourth value in the fourth field", timeout=5)
+        assert [value(pilot, f) for f in ("to", "from", "application", "trunk")] == ["1", "2", "3", "4"]
+        burst(pilot, "shift+tab", "5")  # and back, as fast
+        await until(pilot, lambda: value(pilot, "application") == "5", "shift+tab to go back first", timeout=5)
+        assert value(pilot, "trunk") == "4"
+
+
+async def test_keys_typed_right_after_an_editor_key_go_to_the_editor_never_the_form(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        app.query_one("#f-to", Input).focus()
+        before = value(pilot, "to")
+        for key, editor in (("f6", AmdEditor), ("f12", FieldsEditor)):
+            burst(pilot, key, "9", "9")
+            await until(pilot, lambda editor=editor: isinstance(app.screen, editor), f"the {key} editor")
+            await pilot.pause(0.1)
+            assert value(pilot, "to") == before, f"keys typed after {key} landed in the form"
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.main, "the main screen again")
+
+
+async def test_a_character_no_phone_number_holds_is_its_command_and_stays_text_where_it_belongs(
+        live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        number = app.query_one("#f-to", Input)
+        number.focus()
+        number.value = "+1212"
+        burst(pilot, "colon", "h", "i")  # the command line opens at once: what follows is typed there
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the command line")
+        await pilot.pause(0.1)
+        assert app.screen.query_one(Input).value == "hi" and value(pilot, "to") == "+1212"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the main screen again")
+        burst(pilot, "question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the main screen again")
+        # a count holds no ':' either; a SIP URI does, and gets it
+        app.query_one("#f-timeout", Input).focus()
+        burst(pilot, "colon")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the command line from a count")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the main screen again")
+        app.query_one("#f-to_type", Select).value = "sip"
+        await pilot.pause()
+        number.focus()
+        await pilot.pause()  # focusing selects what is there; the cursor goes after it
+        number.value = "sip"
+        number.cursor_position = 3
+        burst(pilot, "colon", "b")
+        await until(pilot, lambda: value(pilot, "to") == "sip:b", "':' typed into a SIP URI")
+        assert app.screen is app.main
+
+
+async def test_esc_leaves_a_field_for_the_keys_that_are_commands_and_f2_goes_back(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        app.query_one("#f-caller_name", Input).focus()
+        burst(pilot, "escape", "question_mark")  # '?' would be text in a caller name: after Esc it is help
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help after esc")
+        assert value(pilot, "caller_name") == "" and app.main.focused is app.main.call_log
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the main screen again")
+        await pilot.press("f2")
+        assert app.focused is app.query_one("#f-to")
+        await pilot.press("escape", "escape")  # from the log, Esc is not "leave field": nothing moves
+        assert app.focused is app.main.call_log
+
+
+async def test_after_a_dial_the_number_is_selected_so_the_next_one_replaces_it(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        number = app.query_one("#f-to", Input)
+        number.focus()
+        number.value = "+12125550101"
+        await pilot.press("f5")
+        await until(pilot, lambda: app.main.call_log.row_count > 0 and not app.main.dialling, "the call")
+        await until(pilot, lambda: number.selected_text == "+12125550101", "the number selected")
+        burst(pilot, "+", "4", "4")
+        await until(pilot, lambda: value(pilot, "to") == "+44", "the next number replacing the last")
+
+
+async def test_clear_puts_the_form_back_to_the_profiles_defaults(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        defaults = {f: value(pilot, f) for f in ("from", "application", "caller_name")}
+        for field, text in (("to", "+12125550101"), ("from", "+12125550199"), ("caller_name", "Ops")):
+            app.query_one(f"#f-{field}", Input).value = text
+        app.query_one("#f-to", Input).focus()
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: value(pilot, "to") == "", "an empty number")
+        assert {f: value(pilot, f) for f in defaults} == defaults
+        assert app.focused is app.query_one("#f-to")
+
+
+async def test_j_and_k_move_the_rows_in_history_as_in_the_log(store: Store, clock: FrozenClock) -> None:
+    for n in range(3):
+        clock.advance(60)
+        await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
+                                  to_number=f"+1212555010{n + 1}")
+    async with console(store, clock=clock) as (app, pilot):
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
+        table = app.screen.query_one("#history-table", DataTable)
+        await until(pilot, lambda: table.row_count == 3, "three calls")
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("G")
+        assert table.cursor_row == 2
