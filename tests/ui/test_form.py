@@ -117,7 +117,7 @@ async def test_the_amd_editor_keeps_what_it_does_not_show(live_store: Store) -> 
         app.screen.query_one("#amd-language", Input).value = "en-GB"
         app.screen.query_one("#amd-no_speech", Input).value = "soon"
         await pilot.pause()
-        error = app.screen.query_one("#amd-error")
+        error = app.screen.query_one("#amd-error-no_speech")
         assert "not a whole number" in str(error.render()) and error.has_class("shown")  # said, and seen
         app.screen.query_one("#amd-no_speech", Input).value = ""
         await pilot.press("ctrl+g")

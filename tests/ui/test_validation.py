@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from console.store import Store
 from console.ui.screens.amd_editor import AmdEditor
@@ -69,7 +69,8 @@ async def test_a_header_with_a_line_break_or_a_bad_name_is_refused(live_store: S
         editor.query_one("#pair-name", Input).value = "X-Evil"
         editor.query_one("#pair-value", Input).value = "ok\r\nBcc: someone"
         await pilot.press("enter")
-        assert "line break" in str(editor.query_one("#pair-error", Label).render())
+        error = editor.query_one("#pair-error", Label)
+        assert "line break" in str(error.render()) and error.has_class("shown")
         editor.query_one("#pair-name", Input).value = "X Bad Name"
         editor.query_one("#pair-value", Input).value = "fine"
         await pilot.press("enter")
@@ -100,4 +101,37 @@ async def test_an_amd_timer_that_is_not_a_number_is_refused(live_store: Store) -
         editor.query_one("#amd-decision", Input).value = "soon"
         await pilot.press("ctrl+g")
         assert app.screen is editor
-        assert "decisionTimeoutMs: 'soon' is not a whole number" in str(editor.query_one("#amd-error", Label).render())
+        error = editor.query_one("#amd-error-decision", Label)  # under the field, seen, and the cursor there
+        assert "'soon' is not a whole number" in str(error.render()) and error.has_class("shown")
+        assert app.focused is editor.query_one("#amd-decision", Input)
+
+
+async def test_no_editor_drops_a_row_without_a_word_and_ctrl_g_puts_the_cursor_on_the_problem(
+        live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f8")  # a header still in the inputs with a line break: refused, not dropped
+        editor = app.screen
+        editor.query_one("#pair-name", Input).value = "X-Campaign"
+        editor.query_one("#pair-value", Input).value = "spring\r\nBcc: x"
+        await pilot.press("ctrl+g")
+        assert app.screen is editor
+        error = editor.query_one("#pair-error", Label)
+        assert "line break" in str(error.render()) and error.has_class("shown")
+        assert app.focused is editor.query_one("#pair-value", Input)
+        await pilot.press("escape")
+        await pilot.press("f7")  # a tag value with no name: said, and the cursor on the name
+        editor = app.screen
+        editor.query_one("#pair-value", Input).value = "42"
+        await pilot.press("ctrl+g")
+        assert app.screen is editor
+        assert "no name" in str(editor.query_one("#pair-error", Label).render())
+        assert app.focused is editor.query_one("#pair-name", Input)
+        editor.pairs = [("a", "1"), ("b", "x" * 5000), ("c", "3")]  # rows kept from before, one too big
+        editor.redraw()
+        editor.query_one("#pair-value", Input).value = ""
+        await pilot.press("ctrl+g")
+        table = editor.query_one("#pairs", DataTable)
+        assert app.screen is editor and app.focused is table and table.cursor_row == 1
+        assert str(editor.query_one("#pair-error", Label).render()).startswith("row 2 (b):")
+        await pilot.press("escape")
+        assert app.main.editors_for("demo-cognigy").tags == [] and app.main.editors_for("demo-cognigy").headers == []

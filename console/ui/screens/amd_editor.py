@@ -25,6 +25,22 @@ FIELDS = (
     ("tone", "Tone timeout (ms)", ("timers", "toneTimeoutMs"), 20000),
     ("greeting", "Greeting completion (ms)", ("timers", "greetingCompletionTimeoutMs"), 2000),
 )
+# A problem's field (AmdOptions' own names) -> the input it is shown under.
+INPUT_OF = {
+    "threshold_word_count": "threshold", "digit_count": "digits", "timers.no_speech_timeout_ms": "no_speech",
+    "timers.decision_timeout_ms": "decision", "timers.tone_timeout_ms": "tone",
+    "timers.greeting_completion_timeout_ms": "greeting", "recognizer.vendor": "vendor",
+    "recognizer.language": "language",
+}
+SHOWN = (*(name for name, *_ in FIELDS), "vendor", "language")
+
+
+class AmdProblems(ValueError):
+    """What is wrong, by the input it belongs to ("" for the options as a whole)."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
 
 
 class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
@@ -54,22 +70,26 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
                     yield Label(label, classes="label wide")
                     yield Input(str(value) if value != default else "", placeholder=f"{default} (default)",
                                 id=f"amd-{name}", compact=True)
+                yield Label("", classes="error", id=f"amd-error-{name}")
             with Horizontal(classes="field"):
                 yield Label("Recognizer vendor", classes="label wide")
                 yield Input(recognizer.vendor if recognizer else "", placeholder="the application's", id="amd-vendor",
                             compact=True)
+            yield Label("", classes="error", id="amd-error-vendor")
             with Horizontal(classes="field"):
                 yield Label("Recognizer language", classes="label wide")
                 yield Input((recognizer.language or "") if recognizer else "", placeholder="en-US", id="amd-language",
                             compact=True)
+            yield Label("", classes="error", id="amd-error-language")
             yield Label("", classes="error", id="amd-error")
         yield Footer(compact=True)
 
     def current(self) -> AmdOptions:
         """The options as typed over the ones it started with: what the editor does not show (an actionHook, the
-        recognizer's label and vendor options) is kept. ValueError says what is wrong."""
+        recognizer's label and vendor options) is kept. AmdProblems says what is wrong, by input."""
         data: dict[str, Any] = self.options.model_dump(by_alias=True, exclude_none=True)
         data["timers"] = dict(data.get("timers") or {})
+        found: dict[str, str] = {}
         for name, _, path, _ in FIELDS:
             text = self.query_one(f"#amd-{name}", Input).value.strip()
             holder = data["timers"] if len(path) == 2 else data
@@ -79,35 +99,46 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
             try:
                 holder[path[-1]] = int(text)
             except ValueError:
-                raise ValueError(f"{path[-1]}: {text!r} is not a whole number") from None
+                found[name] = f"{text!r} is not a whole number"
         vendor = self.query_one("#amd-vendor", Input).value.strip()
         language = self.query_one("#amd-language", Input).value.strip()
         recognizer = {k: v for k, v in (data.pop("recognizer", None) or {}).items() if k not in ("vendor", "language")}
-        if vendor or language:
+        if language and not vendor:
+            found["vendor"] = "a recognizer language needs its vendor"
+        elif vendor or language:
             data["recognizer"] = {**recognizer, "vendor": vendor, **({"language": language} if language else {})}
-        try:
-            return AmdOptions.model_validate(data)
-        except ValidationError as exc:
-            raise ValueError("; ".join(str(p) for p in problems_from(exc))) from None
+        if not found:
+            try:
+                return AmdOptions.model_validate(data)
+            except ValidationError as exc:
+                for problem in problems_from(exc):
+                    found.setdefault(INPUT_OF.get(problem.field, ""), problem.message)
+        raise AmdProblems(found)
 
-    def _say(self, problem: str) -> None:
-        label = self.query_one("#amd-error", Label)
-        label.update(problem)
-        label.set_class(bool(problem), "shown")
+    def _say(self, problems: dict[str, str]) -> None:
+        """Each problem under the input it belongs to; the rest under the whole."""
+        for name in (*SHOWN, ""):
+            label = self.query_one(f"#amd-error-{name}" if name else "#amd-error", Label)
+            label.update(problems.get(name, ""))
+            label.set_class(bool(problems.get(name)), "shown")
 
     @on(Input.Changed)
     def check(self) -> None:
         try:
             self.current()
-            self._say("")
-        except ValueError as exc:
-            self._say(str(exc))
+            self._say({})
+        except AmdProblems as exc:
+            self._say(exc.problems)
 
     def action_save(self) -> None:
+        """Refused while a value is wrong: the problem is said under it and the cursor goes there."""
         try:
             options = self.current()
-        except ValueError as exc:
-            self._say(str(exc))
+        except AmdProblems as exc:
+            self._say(exc.problems)
+            first = next((name for name in SHOWN if name in exc.problems), None)
+            if first is not None:
+                self.set_focus(self.query_one(f"#amd-{first}", Input))
             return
         self.dismiss((self.query_one("#amd-on", Checkbox).value, options))
 

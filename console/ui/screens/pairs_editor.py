@@ -62,46 +62,74 @@ class PairsEditor(ModalScreen[Pairs | None]):
             table.add_row(Text(name), Text(value), key=str(index))
         self.preview()
 
+    def _problem(self, pairs: Pairs) -> str | None:
+        try:
+            if self.kind == "tags":
+                tags_from_pairs(pairs)
+            else:
+                headers_from_pairs(pairs)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def preview(self) -> bool:
         """Show what the pairs amount to; False when they are not valid."""
         out = self.query_one("#preview", Static)
-        try:
-            if self.kind == "tags":
-                tags = tags_from_pairs(self.pairs)
-                encoded = json.dumps(tags, separators=(",", ":"), ensure_ascii=False)
-                out.update(Text(f"{encoded}\n{len(encoded.encode()):,} of {TAGS_MAX_BYTES:,} bytes"))
-            else:
-                headers = headers_from_pairs(self.pairs)
-                out.update(Text("\n".join(f"{n}: {v}" for n, v in headers.items()) or "no headers"))
-        except ValueError as exc:
-            out.update(Text(str(exc), style="bold red"))
+        problem = self._problem(self.pairs)
+        if problem is not None:
+            out.update(Text(problem, style="bold red"))
             return False
+        if self.kind == "tags":
+            encoded = json.dumps(tags_from_pairs(self.pairs), separators=(",", ":"), ensure_ascii=False)
+            out.update(Text(f"{encoded}\n{len(encoded.encode()):,} of {TAGS_MAX_BYTES:,} bytes"))
+        else:
+            headers = headers_from_pairs(self.pairs)
+            out.update(Text("\n".join(f"{n}: {v}" for n, v in headers.items()) or "no headers"))
         return True
 
+    def _say(self, problem: str) -> None:
+        label = self.query_one("#pair-error", Label)
+        label.update(problem)
+        label.set_class(bool(problem), "shown")
+
     @on(Input.Submitted)
-    def add_row(self) -> None:
+    def submitted(self) -> None:
+        self.add_row()
+
+    def add_row(self) -> bool:
+        """The inputs as a row (added, or replacing the row of that name); False, said and focused, when the
+        row cannot be one."""
         name_box, value_box = self.query_one("#pair-name", Input), self.query_one("#pair-value", Input)
         name, value = name_box.value.strip(), value_box.value
-        error = self.query_one("#pair-error", Label)
         if not name:
-            error.update("a row needs a name")
-            name_box.focus()
-            return
+            self._say("this row has a value but no name: give it a name, or clear the value" if value.strip()
+                      else "a row needs a name")
+            self.set_focus(name_box)
+            return False
         if self.kind == "headers":
             try:
                 name, value = check_header(name, value)
             except ValueError as exc:
-                error.update(str(exc))
-                return
-        error.update("")
+                self._say(str(exc))
+                self.set_focus(value_box if name_box.value.strip() and "value" in str(exc) else name_box)
+                return False
         existing = next((i for i, (n, _) in enumerate(self.pairs) if n.lower() == name.lower()), None)
+        pairs = list(self.pairs)
         if existing is None:
-            self.pairs.append((name, value))
+            pairs.append((name, value))
         else:
-            self.pairs[existing] = (name, value)
+            pairs[existing] = (name, value)
+        problem = self._problem(pairs)
+        if problem is not None:  # the row is fine alone but not with the others (the size limit, say)
+            self._say(problem)
+            self.set_focus(value_box)
+            return False
+        self._say("")
+        self.pairs = pairs
         name_box.value = value_box.value = ""
-        name_box.focus()
+        self.set_focus(name_box)
         self.redraw()
+        return True
 
     @on(DataTable.RowSelected)
     def edit_row(self, event: DataTable.RowSelected) -> None:
@@ -117,10 +145,20 @@ class PairsEditor(ModalScreen[Pairs | None]):
             self.redraw()
 
     def action_save(self) -> None:
-        if self.query_one("#pair-name", Input).value.strip():
-            self.add_row()  # what is still in the inputs counts
-        if self.preview():
-            self.dismiss(self.pairs)
+        """Keep the rows; what is still in the inputs counts, and nothing is dropped without a word: a row
+        that cannot be kept leaves the editor open with the problem said and the cursor on it."""
+        name_box, value_box = self.query_one("#pair-name", Input), self.query_one("#pair-value", Input)
+        if (name_box.value.strip() or value_box.value.strip()) and not self.add_row():
+            return
+        problem = self._problem(self.pairs)
+        if problem is not None:
+            bad = next((i for i in range(len(self.pairs)) if self._problem(self.pairs[:i + 1])), len(self.pairs) - 1)
+            table = self.query_one("#pairs", DataTable)
+            table.move_cursor(row=bad)
+            self.set_focus(table)
+            self._say(f"row {bad + 1} ({self.pairs[bad][0]}): {problem}")
+            return
+        self.dismiss(self.pairs)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
