@@ -102,7 +102,9 @@ def _run_console(c: _Ctx) -> None:
         notes: list[str] = []
         services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), notes.append))
         services.notes.extend(notes)
-        run(settings, services)
+        state = paths.state_file() if settings.ui.remember else None
+        run(settings, services, state_path=state, profile_given="default_profile" in c.overrides,
+            theme_given="theme" in c.overrides)
     finally:
         store.close()
 

@@ -119,6 +119,9 @@ class UiSettings(_Strict):
     export_dir: Path | None = None
     # Dialling a number that was dialled this recently (by any console on this history) asks first.
     redial_guard_s: int = Field(30, ge=0, le=3600)
+    # Remember the last profile and theme, each profile's form and editors, and the `:` and `/` histories
+    # between runs (never a secret), in the XDG state folder.
+    remember: bool = True
 
     @field_validator("export_dir")
     @classmethod

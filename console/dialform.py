@@ -1,5 +1,6 @@
 """The dial form's logic, without the widgets: which fields a provider shows, how the form's values
-become a DialRequest, and which field each validation problem belongs to."""
+become a DialRequest, which field each validation problem belongs to, and what of it is kept between
+runs."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from console.calls import DialRequest
 from console.config import Settings
 from console.fields import Common, Declarations, Declared, lookup, parse_value, snake
 from console.problems import InvalidInput, Problem
-from console.providers import room
+from console.providers import declarations, room
+from console.redact import is_secret_key
 from console.request_parts import AmdOptions, headers_from_pairs, parse_json_text, tags_from_pairs
+from console.uistate import ProfileState, without_secrets
 
 DESTINATION_LABEL = {"phone": "Number", "sip": "SIP URI", "user": "SIP user", "teams": "Teams number"}
 # Documented fields with an editor of their own (F6, F7, F8).
@@ -258,3 +263,41 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
     editors.tags = tag_pairs(dial.get("tags") or {})
     editors.headers = [(k, text(v)) for k, v in (dial.get("headers") or {}).items()]
     return values, editors
+
+
+# ---------------------------------------------------------------- kept between runs
+
+
+def kept_state(provider: str, values: dict[str, str], editors: Editors, known: list[str]) -> ProfileState:
+    """A profile's form and editors as the console keeps them between runs: never a secret (secret fields,
+    the AMD hook with its credentials, rows named like a secret or holding a configured one)."""
+    secret_fields = {spec.name for spec in form_fields(provider) if spec.kind == "secret"}
+    secret_paths = {d.path for d in declarations(provider) if d.kind == "secret"}
+    form = {k: v for k, v in values.items() if k not in secret_fields and not any(s and s in v for s in known)}
+    fields = {p: v for p, v in editors.fields.items()
+              if p not in secret_paths and not is_secret_key(p.rsplit(".", 1)[-1])
+              and not any(s and s in json.dumps(v, default=str) for s in known)}
+    amd = editors.amd.model_dump(by_alias=True, exclude_none=True, exclude={"action_hook"})
+    return ProfileState(form=form, amd=amd, tags=without_secrets(editors.tags, known),
+                        headers=without_secrets(editors.headers, known), fields=fields)
+
+
+def restored(settings: Settings, profile_name: str, kept: ProfileState) -> tuple[dict[str, str], Editors]:
+    """The form and editors a profile was left with, over its defaults; what no longer fits (a field the
+    profile lost, options that no longer validate) gives way to the defaults."""
+    profile = settings.profile(profile_name)
+    values = initial_values(settings, profile_name)
+    names = {spec.name for spec in form_fields(profile.provider)}
+    values.update({k: v for k, v in kept.form.items() if k in names})
+    editors = Editors.from_profile(profile)
+    if kept.amd is not None:
+        hook = editors.amd.model_dump(by_alias=True, exclude_none=True).get("actionHook")
+        try:
+            editors.amd = AmdOptions.model_validate({**kept.amd, **({"actionHook": hook} if hook else {})})
+        except ValidationError:
+            pass  # options this version no longer takes: the profile's
+    editors.tags, editors.headers = list(kept.tags), list(kept.headers)
+    secret_paths = {d.path for d in declarations(profile.provider) if d.kind == "secret"}
+    editors.fields = {**{p: v for p, v in editors.fields.items() if p in secret_paths}, **kept.fields}
+    return values, editors
+

@@ -20,6 +20,15 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP)
 
 
+def state_dir() -> Path:
+    return platformdirs.user_state_path(APP)
+
+
+def state_file() -> Path:
+    """What the console remembers between runs (console.uistate)."""
+    return state_dir() / "console.json"
+
+
 def default_config_file() -> Path:
     return config_dir() / "config.toml"
 

@@ -17,13 +17,14 @@ from textual.actions import SkipAction
 from textual.app import App, InvalidThemeError
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.css.query import NoMatches
 from textual.notifications import Notify
 from textual.worker import Worker, WorkerState
 
 from console import paths
 from console.clock import utc_now
 from console.config import Settings
-from console.dialform import form_from_record
+from console.dialform import form_from_record, initial_values, kept_state, restored
 from console.gateways.errors import GatewayError
 from console.receiver import ReceiverState
 from console.reconcile import unknown_event
@@ -53,6 +54,9 @@ from console.ui.widgets.call_log import CallLog
 from console.ui.widgets.pickers import Picker
 from console.ui.widgets.status_bar import StatusBar
 from console.ui.widgets.tables import ConsoleTable
+from console.uistate import ConsoleState
+from console.uistate import load as load_state
+from console.uistate import save as save_state
 
 RECENT_CALLS = 200
 COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the last
@@ -81,7 +85,10 @@ class ConsoleApp(App[None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True, id="focus-previous"),
     ]
 
-    def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now, *,
+                 state_path: Path | None = None, profile_given: bool = False, theme_given: bool = False):
+        """`state_path`: where the console remembers itself between runs (None: it does not). The profile
+        and theme it was left with come back unless --profile or --theme says otherwise."""
         super().__init__()
         self.settings = settings
         self.services = services
@@ -94,6 +101,15 @@ class ConsoleApp(App[None]):
         self._repeats: dict[str, int] = {}  # toast identity -> how many times its message came
         self._inbox: dict[str, CallRecord] = {}  # calls changed by webhooks since the last CallsUpdated
         self.main = MainScreen()
+        self.state_path = state_path
+        self.state, self._state_note = load_state(state_path) if state_path else (ConsoleState(), None)
+        self._theme_given = theme_given
+        self._save_failed = False
+        if not profile_given and self.state.profile in settings.profiles:
+            self.profile_name = self.state.profile
+        for name, kept in self.state.profiles.items():
+            if name in settings.profiles:
+                self.main.form_values[name], self.main.editors[name] = restored(settings, name, kept)
         services.on_event = self._stored
         services.on_state = lambda: self.post_message(ReceiverChanged())
 
@@ -119,8 +135,9 @@ class ConsoleApp(App[None]):
             self.register_theme(theme)
         if errors:
             self.notify("\n".join(errors), title=f"{len(errors)} theme file(s) not loaded", severity="warning")
+        remembered = self.state.theme if not self._theme_given else None
         try:
-            self.theme = self.settings.theme
+            self.theme = remembered if remembered in self.available_themes else self.settings.theme
         except InvalidThemeError:
             self.notify(f"no theme named {self.settings.theme!r}; using vgconsole-dark", severity="warning")
             self.theme = "vgconsole-dark"
@@ -128,6 +145,9 @@ class ConsoleApp(App[None]):
             self.set_keymap(self.settings.keymap)
         for note in self.services.notes:
             self.notify(note, title="note", severity="warning", timeout=15)
+        if self._state_note:
+            self.notify(self._state_note, title="remembered state", severity="warning", timeout=12)
+        self.theme_changed_signal.subscribe(self, lambda theme: self.remember())
 
     def main_mounted(self) -> None:
         """The main screen is composed: what fills its widgets may start (the screen mounts after the app)."""
@@ -137,7 +157,58 @@ class ConsoleApp(App[None]):
         self.set_interval(1.0, self.refresh_counters)  # one indexed query a second, however busy the calls
 
     async def on_unmount(self) -> None:
+        self.remember(at_once=True)
         await self.services.stop()
+
+    # ------------------------------------------------------------ remembered between runs
+
+    def remember(self, at_once: bool = False) -> None:
+        """Keep the profile, theme, each profile's form and editors, and the histories for the next run
+        (written in a thread, or `at_once` when leaving)."""
+        if self.state_path is None:
+            return
+        state = self.state
+        state.profile, state.theme = self.profile_name, self.theme
+        values = dict(self.main.form_values)
+        try:
+            values[self.profile_name] = self.main.form.values()
+        except NoMatches:
+            pass  # the screen is gone (leaving): the values it had last are in form_values
+        known = self.settings.secrets()
+        for name in set(values) | set(self.main.editors):
+            if name not in self.settings.profiles:
+                continue
+            if name in values:
+                form = values[name]
+            elif name in state.profiles:  # its form is gone with the screen: as it was kept last
+                form = state.profiles[name].form
+            else:
+                form = initial_values(self.settings, name)
+            state.profiles[name] = kept_state(self.settings.profile(name).provider, form,
+                                              self.main.editors_for(name), known)
+        snapshot = state.model_copy(deep=True)
+        if at_once:
+            self._save(snapshot)
+        else:
+            self.run_worker(partial(self._save, snapshot), thread=True, group="state", exit_on_error=False)
+
+    def _save(self, state: ConsoleState) -> None:
+        assert self.state_path is not None
+        try:
+            save_state(self.state_path, state)
+        except OSError as exc:
+            if not self._save_failed:  # said once, not at every change; notify is safe from a thread
+                self._save_failed = True
+                self.notify(f"cannot keep the console's state in {self.state_path}: {exc.strerror or exc}",
+                            title="remembered state", severity="warning")
+
+    def remember_entry(self, history: str, text: str) -> None:
+        self.state.remember(history, text)
+        self.remember()
+
+    @on(HistoryScreen.Searched)
+    def searched(self, message: HistoryScreen.Searched) -> None:
+        self.remember_entry("searches", message.text)
 
     # ------------------------------------------------------------ services
 
@@ -324,6 +395,7 @@ class ConsoleApp(App[None]):
         self.refresh_bindings()
         self.switch_gateway()
         self.notify(f"profile {name} ({self.settings.profile(name).provider})", timeout=3)
+        self.remember()
 
     @work(exclusive=True, group="services", exit_on_error=False)
     async def switch_gateway(self) -> None:
@@ -334,7 +406,7 @@ class ConsoleApp(App[None]):
             return
         self.push_screen(HistoryScreen(self.store, profiles=list(self.settings.profiles),
                                        export_dir=self.settings.ui.export_dir or paths.exports_dir(), clock=self.clock,
-                                       read_only=self.read_only))
+                                       read_only=self.read_only, searches=self.state.searches))
 
     @on(HistoryScreen.RedialWanted)
     async def redial(self, message: HistoryScreen.RedialWanted) -> None:
@@ -423,6 +495,7 @@ class ConsoleApp(App[None]):
     async def action_quit(self) -> None:
         """Leave; with calls still live, ask first when leaving changes something for them: this console's
         demo gateway ends them, or this console is the one receiving their webhooks."""
+        self.remember(at_once=True)  # while the form is still there to read
         if isinstance(self.screen, Confirm):
             self.exit()
             return
@@ -473,5 +546,6 @@ class ConsoleApp(App[None]):
                         severity="error", timeout=12)
 
 
-def run(settings: Settings, services: Services) -> None:
-    ConsoleApp(settings, services).run()
+def run(settings: Settings, services: Services, *, state_path: Path | None = None, profile_given: bool = False,
+        theme_given: bool = False) -> None:
+    ConsoleApp(settings, services, state_path=state_path, profile_given=profile_given, theme_given=theme_given).run()

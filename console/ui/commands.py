@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -36,13 +37,31 @@ class ConsoleCommands(Provider):
             found.append((f"theme {theme}", "use this theme", partial(setattr, app, "theme", theme)))
         return found
 
+    def _remembered(self, name: str, callback: Callable[[], Any]) -> Callable[[], Any]:
+        """The command, kept in the `:` history as it runs."""
+        app: Any = self.app
+
+        async def run() -> None:
+            app.remember_entry("commands", name)
+            result = callback()
+            if inspect.isawaitable(result):
+                await result
+
+        return run
+
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        """With nothing typed: the commands run last, newest first, then every command."""
+        app: Any = self.app
+        commands = {name: (help_text, callback) for name, help_text, callback in self._commands()}
+        recent = [name for name in reversed(app.state.commands) if name in commands]
+        for name in [*recent, *(n for n in commands if n not in recent)]:
+            help_text, callback = commands[name]
+            yield DiscoveryHit(name, self._remembered(name, callback),
+                               help=f"{help_text} (recent)" if name in recent else help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query.lstrip(":").strip())
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, matcher.highlight(name), self._remembered(name, callback), help=help_text)

@@ -39,7 +39,7 @@ async def until(pilot: Pilot, predicate: Callable[[], object], what: str, timeou
 
 
 def make_app(store: Store, settings: Settings | None = None, clock: Callable[..., Any] = utc_now,
-             key: bytes = b"test-key", **overrides: Any) -> ConsoleApp:
+             key: bytes = b"test-key", state_path: Path | None = None, **overrides: Any) -> ConsoleApp:
     overrides.setdefault("receiver", {"port": 0})
     # Tests dial the demo numbers again and again; the guard against a second call to the same person has
     # tests of its own.
@@ -48,7 +48,7 @@ def make_app(store: Store, settings: Settings | None = None, clock: Callable[...
         settings = load_settings(**overrides)
     elif "redial_guard_s" not in settings.ui.model_fields_set:
         settings.ui = settings.ui.model_copy(update={"redial_guard_s": 0})
-    return ConsoleApp(settings, Services.build(settings, store, key=key, clock=clock), clock)
+    return ConsoleApp(settings, Services.build(settings, store, key=key, clock=clock), clock, state_path=state_path)
 
 
 def ready(app: ConsoleApp) -> bool:

@@ -24,6 +24,7 @@ from console.export import CSV_COLUMNS, export_file
 from console.records import CallRecord, Cancelled, Summary
 from console.store import Store
 from console.ui.formatting import amd_cell, seconds, status_cell
+from console.ui.widgets.recall import RecallInput
 from console.ui.widgets.tables import VimTable
 
 PAGE = 100
@@ -81,12 +82,19 @@ class HistoryScreen(Screen[None]):
         call: CallRecord
 
     @dataclass
+    class Searched(Message):
+        """A search was run: the app keeps it for next time."""
+
+        text: str
+
+    @dataclass
     class RedialWanted(Message):
         call: CallRecord
 
     def __init__(self, store: Store, *, profiles: list[str], export_dir: Path, clock: Callable[[], datetime],
-                 read_only: bool = False, filter: CallFilter | None = None):
+                 read_only: bool = False, filter: CallFilter | None = None, searches: list[str] | None = None):
         super().__init__()
+        self.searches = searches if searches is not None else []  # oldest first, kept by the app
         self.store = store
         self.profiles = profiles
         self.export_dir = export_dir
@@ -100,7 +108,8 @@ class HistoryScreen(Screen[None]):
         self.pages_shown = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search numbers, ids, tags (enter)", id="history-search", compact=True)
+        yield RecallInput(self.searches, placeholder="/ search numbers, ids, tags (enter; up: earlier searches)",
+                          id="history-search", compact=True)
         yield Static("", id="history-title")
         yield Static("", id="history-summary")
         with Horizontal(id="history-dashboard"):
@@ -203,6 +212,7 @@ class HistoryScreen(Screen[None]):
 
     @on(Input.Submitted, "#history-search")
     def searched(self, event: Input.Submitted) -> None:
+        self.post_message(self.Searched(event.value))
         self.query_one("#history-table", DataTable).focus()
         self.refilter(self.filter.model_copy(update={"text": event.value.strip() or None}))
 

@@ -91,7 +91,8 @@ class MainScreen(Screen[None]):
         app = self.console
         yield StatusBar(id="status")
         with Horizontal(id="top"):
-            yield DialForm(app.settings, app.profile_name, self.editors_for(app.profile_name), id="form")
+            yield DialForm(app.settings, app.profile_name, self.editors_for(app.profile_name),
+                           self.form_values.get(app.profile_name), id="form")
             with TabbedContent(id="lists"):
                 with TabPane("Numbers", id="tab-numbers"):
                     yield FilterBox(Picker("from", (("number", 16), ("label or route", 24)), id="numbers"))
@@ -234,6 +235,7 @@ class MainScreen(Screen[None]):
             self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
         elif outcome.call is not None:
             self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
+            self.console.remember()
             if self.is_current and self._from_form:  # the next number typed replaces this one, never joins it
                 number = self.query_one("#f-to", Input)
                 self.set_focus(number)
@@ -265,6 +267,7 @@ class MainScreen(Screen[None]):
                 editors.amd = result[1]
                 form.set_value("amd", "on" if result[0] else "")
                 form.editors_changed()
+                self.console.remember()
 
         self.app.push_screen(AmdEditor(form.values().get("amd") == "on", editors.amd), saved)
 
@@ -281,6 +284,7 @@ class MainScreen(Screen[None]):
             if pairs is not None:
                 setattr(editors, kind, pairs)
                 form.editors_changed()
+                self.console.remember()
 
         self.app.push_screen(PairsEditor(kind, getattr(editors, kind)), saved)
 
@@ -294,6 +298,7 @@ class MainScreen(Screen[None]):
             if values is not None:
                 editors.fields = values
                 form.editors_changed()
+                self.console.remember()
 
         settings = self.console.settings
         profile = settings.profile(self.console.profile_name)
