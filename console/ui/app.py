@@ -259,8 +259,9 @@ class ConsoleApp(App[None]):
         else:
             gateway = (profile.resolved_base_url or "") if addresses else "gateway"
         r = self.services.receiver
+        where = ""
         if r.state is ReceiverState.LISTENING:
-            receiver = f"listening {r.address}" if addresses else "listening"
+            receiver, where = "listening", (r.address if addresses else "")
         elif r.state is ReceiverState.SHARED:
             receiver = f"shared (pid {r.owner_pid})"
         elif r.state is ReceiverState.STOPPED:
@@ -269,7 +270,7 @@ class ConsoleApp(App[None]):
             receiver = r.state.value
         self.main.query_one("#status", StatusBar).show(
             profile=self.profile_name, provider=profile.provider, gateway=gateway or "", receiver=receiver,
-            receiver_ok=r.state.hears or r.state is ReceiverState.STOPPED, counters=self.counters,
+            receiver_at=where, receiver_ok=r.state.hears or r.state is ReceiverState.STOPPED, counters=self.counters,
             read_only=self.read_only)
 
     @work(thread=True, exclusive=True, group="counters", exit_on_error=False)

@@ -35,12 +35,12 @@ async def test_fields_typed_fast_with_tab_between_them_each_get_their_own_value(
         number = app.query_one("#f-to", Input)
         number.focus()
         number.value = ""
-        burst(pilot, "1", "tab", "2", "tab", "3", "tab", "4")
-        await until(pilot, lambda: value(pilot, "trunk") == "4", "the fourth value in the fourth field", timeout=5)
-        assert [value(pilot, f) for f in ("to", "from", "application", "trunk")] == ["1", "2", "3", "4"]
-        burst(pilot, "shift+tab", "5")  # and back, as fast
-        await until(pilot, lambda: value(pilot, "application") == "5", "shift+tab to go back first", timeout=5)
-        assert value(pilot, "trunk") == "4"
+        burst(pilot, "1", "tab", "2", "tab", "3")
+        await until(pilot, lambda: value(pilot, "application") == "3", "the third value in the third field", timeout=5)
+        assert [value(pilot, f) for f in ("to", "from", "application")] == ["1", "2", "3"]
+        burst(pilot, "shift+tab", "shift+tab", "5")  # and back, as fast
+        await until(pilot, lambda: value(pilot, "to") == "5", "shift+tab to go back first", timeout=5)
+        assert [value(pilot, f) for f in ("from", "application")] == ["2", "3"]
 
 
 async def test_keys_typed_right_after_an_editor_key_go_to_the_editor_never_the_form(live_store: Store) -> None:

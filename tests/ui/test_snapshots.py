@@ -180,3 +180,11 @@ def test_read_only_header(snap_compare: Any, store: Store, clock: FrozenClock, s
                           size: str) -> None:
     assert snap_compare(app_for(store, clock, ui={"show_addresses": False, "read_only": True}),
                         terminal_size=SIZES[size], run_before=started())
+
+
+@pytest.mark.parametrize("screen", ["main", "history"])
+def test_narrow_terminal(snap_compare: Any, store: Store, clock: FrozenClock, seeded: dict[str, str],
+                         screen: str) -> None:
+    """60x20: the receiver's state in the header and each call's outcome in History are never cut."""
+    assert snap_compare(app_for(store, clock), terminal_size=(60, 20),
+                        run_before=started(_history if screen == "history" else None))

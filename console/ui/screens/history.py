@@ -120,8 +120,11 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        for label, width in (("created", 19), ("profile", 14), ("to", 16), ("status", 12), ("amd", 8),
-                             ("talk", 6), ("from", 16)):
+        # What matters first (when, who, how it ended), so a narrow terminal cuts the profile and the
+        # caller, never the outcome; times in the local zone, which the header names.
+        zone = self.clock().astimezone().strftime("%Z")
+        for label, width in ((f"created {zone}", 14), ("to", 16), ("status", 14), ("amd", 8), ("talk", 6),
+                             ("profile", 14), ("from", 16)):
             table.add_column(label, width=width)
         table.focus()
         self.refilter(self.filter)
@@ -165,8 +168,8 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#history-table", DataTable)
         table.clear()
         for call in message.calls:
-            table.add_row(Text(call.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")), Text(call.profile),
-                          Text(call.to_number or ""), status_cell(call), amd_cell(call), seconds(call.duration),
+            table.add_row(Text(call.created_at.astimezone().strftime("%m-%d %H:%M:%S")), Text(call.to_number or ""),
+                          status_cell(call), amd_cell(call), seconds(call.duration), Text(call.profile),
                           Text(call.from_number or ""), key=call.attempt_id)
         more = "  n older" if len(message.calls) == PAGE else ""
         back = "  p newer" if len(self.cursors) > 1 else ""

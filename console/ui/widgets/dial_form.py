@@ -33,6 +33,7 @@ VALIDATE_AFTER_S = 0.3
 # Characters no phone number or count holds: typed there, they are the commands they are bound to.
 COMMAND_CHARACTERS = frozenset(":?")
 NUMBER_TARGETS = ("phone", "teams")
+PRIMARY = frozenset({"to_type", "to", "from", "application", "mob_plays", "amd"})  # above the editors
 
 
 class FieldInput(Input):
@@ -71,12 +72,9 @@ class DialForm(VerticalScroll):
         self._timer: Any = None
 
     def compose(self) -> ComposeResult:
-        values = self.start_values
-        for spec in self.fields:
-            with Horizontal(classes="field", id=f"row-{spec.name}"):
-                yield Label(spec.label, classes="label", id=f"label-{spec.name}")
-                yield self._widget(spec, values.get(spec.name, ""))
-            yield Label("", classes="error", id=f"error-{spec.name}")
+        # Who, from where, what plays, AMD and the editors first: at 80x24 they are what shows without
+        # scrolling; the rarer fields (trunk, caller name, timeouts) follow.
+        yield from self._rows([spec for spec in self.fields if spec.name in PRIMARY])
         with Horizontal(classes="field", id="row-editors"):
             yield Button("AMD… F6", id="open-amd", compact=True)
             yield Button("Tags… F7", id="open-tags", compact=True)
@@ -86,6 +84,14 @@ class DialForm(VerticalScroll):
         yield Label("", classes="error", id="error-more")
         yield Label("", classes="error", id="error-tags")
         yield Label("", classes="error", id="error-headers")
+        yield from self._rows([spec for spec in self.fields if spec.name not in PRIMARY])
+
+    def _rows(self, specs: list[FieldSpec]) -> ComposeResult:
+        for spec in specs:
+            with Horizontal(classes="field", id=f"row-{spec.name}"):
+                yield Label(spec.label, classes="label", id=f"label-{spec.name}")
+                yield self._widget(spec, self.start_values.get(spec.name, ""))
+            yield Label("", classes="error", id=f"error-{spec.name}")
 
     def _widget(self, spec: FieldSpec, value: str) -> Widget:
         wid = f"f-{spec.name}"
@@ -190,8 +196,9 @@ class DialForm(VerticalScroll):
         by_field: dict[str, str] = {}
         for problem in problems:
             by_field.setdefault(problem.field, problem.message)
-        order = [spec.name for spec in self.fields if visible(spec, self.target())] + ["more", "tags",
-                                                                                                   "headers"]
+        shown = [spec.name for spec in self.fields if visible(spec, self.target())]
+        order = [n for n in shown if n in PRIMARY] + ["more", "tags", "headers"] + [n for n in shown
+                                                                                     if n not in PRIMARY]
         first = None
         for name in order:
             message = by_field.get(name, "") if name in self._touched else ""
