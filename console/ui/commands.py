@@ -60,8 +60,18 @@ class ConsoleCommands(Provider):
                                help=f"{help_text} (recent)" if name in recent else help_text)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query.lstrip(":").strip())
+        query = query.lstrip(":").strip()
+        matcher = self.matcher(query)
+        found = False
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(name), self._remembered(name, callback), help=help_text)
+        verb, _, wanted = query.partition(" ")
+        if not found and verb in ("profile", "theme") and wanted.strip():
+            # Not "No matches found": which ones there are, so the next try is right.
+            app: Any = self.app
+            names = list(app.settings.profiles) if verb == "profile" else sorted(app.available_themes)
+            said = f"no {verb} named {wanted.strip()!r}; there are: {', '.join(names)}"
+            yield Hit(1.0, said, partial(app.notify, said, severity="warning"), help="enter: say it again")

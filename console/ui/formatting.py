@@ -35,6 +35,10 @@ def ring_seconds(call: CallRecord, now: datetime) -> float | None:
 
 
 def talk_seconds(call: CallRecord, now: datetime) -> float | None:
+    """How long the call talked; none when nobody answered (a gateway may still report a duration of 0
+    for a busy or unanswered attempt)."""
+    if call.answered_at is None and call.status not in (CallStatus.ANSWERED, CallStatus.COMPLETED):
+        return None
     if call.duration is not None:
         return call.duration
     if call.answered_at is None:

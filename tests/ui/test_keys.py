@@ -145,3 +145,36 @@ async def test_j_and_k_move_the_rows_in_history_as_in_the_log(store: Store, cloc
         assert table.cursor_row == 0
         await pilot.press("G")
         assert table.cursor_row == 2
+
+
+async def test_help_shows_every_id_whole_and_no_empty_description(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        table = app.screen.query_one("#help-keys", DataTable)
+        ids = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        id_column = list(table.columns.values())[2]
+        assert "focus-previous" in ids and id_column.width >= max(len(i) for i in ids)
+        commands = str(app.screen.query_one(".hint").render())
+        assert "()" not in commands and ":numbers" in commands
+
+
+async def test_the_command_line_names_the_profiles_there_are_when_one_is_not(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f4", "colon", *"profile nope")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the command line")
+
+        def first() -> str:
+            options = app.screen.query_one("CommandList")
+            return str(options.get_option_at_index(0).prompt) if options.option_count else ""
+
+        await until(pilot, lambda: "no profile named 'nope'" in first(), "what there is instead")
+        assert "demo-jambonz" in first()
+        await pilot.press("escape")
+
+
+async def test_the_log_says_which_zone_its_times_are_in(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        label = str(list(app.main.call_log.columns.values())[0].label)
+        zone = app.clock().astimezone().strftime("%Z")
+        assert label == f"time {zone}"

@@ -24,20 +24,22 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog help"):
             yield Label("Keys  (remap any of them by id: [keymap] in the config)", classes="title", markup=False)
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            yield Static(Text("Commands after ':'  " + "  ·  ".join(f":{n} ({h})" for n, h in self.commands)),
-                         classes="hint")
+            yield Static(Text("Commands after ':'  " + "  ·  ".join(f":{n}" + (f" ({h})" if h else "")
+                                                                   for n, h in self.commands)), classes="hint")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
-        for label, width in (("keys", 12), ("what it does", 44), ("id", 14)):
+        # The ids whole (they are what [keymap] needs); what a key does wraps rather than being cut.
+        id_width = max((len(binding_id) for _, _, binding_id, _ in self.rows), default=2)
+        for label, width in (("keys", 12), ("what it does", 44), ("id", id_width)):
             table.add_column(label, width=width)
         section = None
         for where, keys, binding_id, what in self.rows:
             if where != section:  # a heading row per place the keys work
                 section = where
                 table.add_row(Text(where, style="bold underline"), Text(""), Text(""))
-            table.add_row(Text(keys, style="bold"), Text(what), Text(binding_id, style="dim"))
+            table.add_row(Text(keys, style="bold"), Text(what), Text(binding_id, style="dim"), height=None)
         table.focus()
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -23,7 +23,7 @@ from console.callfilter import CallFilter
 from console.export import CSV_COLUMNS, export_file
 from console.records import CallRecord, Cancelled, Summary
 from console.store import Store
-from console.ui.formatting import amd_cell, seconds, status_cell
+from console.ui.formatting import amd_cell, seconds, status_cell, talk_seconds
 from console.ui.widgets.recall import RecallInput
 from console.ui.widgets.tables import VimTable
 
@@ -169,7 +169,8 @@ class HistoryScreen(Screen[None]):
         table.clear()
         for call in message.calls:
             table.add_row(Text(call.created_at.astimezone().strftime("%m-%d %H:%M:%S")), Text(call.to_number or ""),
-                          status_cell(call), amd_cell(call), seconds(call.duration), Text(call.profile),
+                          status_cell(call), amd_cell(call), seconds(talk_seconds(call, call.updated_at)),
+                          Text(call.profile),
                           Text(call.from_number or ""), key=call.attempt_id)
         more = "  n older" if len(message.calls) == PAGE else ""
         back = "  p newer" if len(self.cursors) > 1 else ""

@@ -54,8 +54,10 @@ class CallLog(ConsoleTable):
         self.applied = 0  # row updates put on screen (the UI latency benchmark reads it)
 
     def on_mount(self) -> None:
+        zone = self.clock().astimezone().strftime("%Z")  # times are local: the header says which zone
         for label, key, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            label = f"time {zone}" if key == "time" else label
+            self.add_column(label, key=key, width=max(width, len(label)))
         self.set_interval(FLUSH_S, self.flush)
         self.set_interval(1.0, self.tick)
 
