@@ -79,6 +79,9 @@ class ConsoleApp(App[None]):
                 tooltip="Every key and command."),
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (calls go on at the gateway)."),
         Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
+        # Read-only: where h and m are not offered (the log, a call's detail, F9), pressed anyway they say why.
+        Binding("h", "refuse('hang-up')", show=False),
+        Binding("m", "refuse('marking a call ended')", show=False),
         # Focus moves as the key arrives: a Tab that first travelled up from the field would be overtaken
         # by the keys typed after it, which would then land in the field it was leaving.
         Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="focus-next"),
@@ -444,6 +447,13 @@ class ConsoleApp(App[None]):
 
     def action_gateway_recent(self) -> None:
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent"))
+
+    def action_refuse(self, what: str) -> None:
+        """A key read-only mode does not offer, pressed anyway: said, not silently dropped."""
+        if not self.read_only:
+            raise SkipAction()
+        self.notify(f"read-only: {what} is off here (--read-only, [ui] read_only or the profile's read_only)",
+                    title="read-only", severity="warning", timeout=4)
 
     def action_typed_command(self, key: str) -> None:
         """`:` or `?`: the command line or help, unless the focused field takes the character as text."""

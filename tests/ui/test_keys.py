@@ -178,3 +178,18 @@ async def test_the_log_says_which_zone_its_times_are_in(live_store: Store) -> No
         label = str(list(app.main.call_log.columns.values())[0].label)
         zone = app.clock().astimezone().strftime("%Z")
         assert label == f"time {zone}"
+
+
+async def test_read_only_keys_pressed_anyway_say_why_instead_of_nothing(live_store: Store) -> None:
+    call = await live_store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number=None,
+                                          to_number="+12125550103")
+    async with console(live_store, ui={"read_only": True}) as (app, pilot):
+        await until(pilot, lambda: app.main.call_log.row_count > 0, "the call in the log")
+        for key, said in (("ctrl+g", "dialling is off"), ("f6", "changing the next calls is off"),
+                          ("h", "hang-up is off"), ("m", "marking a call ended is off")):
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause()
+            assert any(said in n.message for n in app._notifications), (key, [n.message for n in app._notifications])
+        assert app.screen is app.main  # no question asked, nothing done
+        assert all(e.source.value != "operator" for e in live_store.events(call.id))

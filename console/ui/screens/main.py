@@ -59,6 +59,9 @@ class MainScreen(Screen[None]):
                 tooltip="Out of the form's field to the call log, where letters are commands (F2 back)."),
         Binding("ctrl+l", "clear_form", "Clear", id="clear-form", show=False, priority=True,
                 tooltip="The form back to the profile's defaults (AMD, tags and headers stay)."),
+        # Read-only: the keys above are not offered, and pressed anyway they say why (never silence).
+        Binding("ctrl+g,f5", "app.refuse('dialling')", show=False, priority=True),
+        Binding("f6,f7,f8,f12,ctrl+l", "app.refuse('changing the next calls')", show=False, priority=True),
     ]
     CHANGES_CALLS = {"dial", "edit_amd", "edit_tags", "edit_headers", "edit_fields", "focus_form",
                      "clear_form"}  # none read-only
