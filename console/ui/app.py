@@ -486,8 +486,8 @@ class ConsoleApp(App[None]):
             wanted = keymap.get(binding.id or "", binding.key)
             return " ".join(self.get_key_display(Binding(k.strip(), "")) for k in wanted.split(","))
 
-        rows = [(where, keys(b), b.id or "", b.tooltip or b.description)
-                for where, bindings in sections for b in bindings if isinstance(b, Binding)]
+        rows = [(where, keys(b), b.id or "", b.tooltip or b.description)  # no id: a refusal, not a key of its own
+                for where, bindings in sections for b in bindings if isinstance(b, Binding) and b.id]
         commands = [
             ("dial", "call"),
             ("profile NAME", "switch"),
