@@ -448,6 +448,11 @@ class ConsoleApp(App[None]):
     def action_gateway_recent(self) -> None:
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent"))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refuse":  # the read-only refusals exist only in read-only mode
+            return self.read_only
+        return True
+
     def action_refuse(self, what: str) -> None:
         """A key read-only mode does not offer, pressed anyway: said, not silently dropped."""
         if not self.read_only:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -193,3 +197,29 @@ async def test_read_only_keys_pressed_anyway_say_why_instead_of_nothing(live_sto
             assert any(said in n.message for n in app._notifications), (key, [n.message for n in app._notifications])
         assert app.screen is app.main  # no question asked, nothing done
         assert all(e.source.value != "operator" for e in live_store.events(call.id))
+
+
+async def test_a_calls_detail_switches_tabs_on_keys_and_copying_says_where_it_went(live_store: Store) -> None:
+    from textual.widgets import TabbedContent
+
+    from console.ui.screens.call_detail import CallDetailScreen
+
+    call = await live_store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number=None,
+                                          to_number="+12125550103", request={"dial": {"to": "x"}})
+    async with console(live_store) as (app, pilot):
+        await until(pilot, lambda: app.main.call_log.row_count > 0, "the call in the log")
+        await pilot.press("f4", "enter")
+        await until(pilot, lambda: isinstance(app.screen, CallDetailScreen), "the call's detail")
+        tabs = app.screen.query_one("#detail-tabs", TabbedContent)
+        await pilot.press("2")
+        assert tabs.active == "request-tab"
+        await pilot.press("1")
+        assert tabs.active == "timeline-tab"
+        app.clear_notifications()
+        await pilot.press("c")
+        await pilot.pause()
+        copied = Path(os.environ["XDG_STATE_HOME"]) / "vgconsole" / "copied.txt"
+        assert copied.read_text().strip() == call.attempt_id and app.clipboard == call.attempt_id
+        assert stat.S_IMODE(copied.stat().st_mode) == 0o600
+        said = " ".join(n.message for n in app._notifications)
+        assert "OSC 52" in said and str(copied) in said

@@ -18,6 +18,7 @@ from console.providers import room
 from console.records import CallDetail, EventRecord
 from console.status import EventSource
 from console.store import Store
+from console.ui.clipboard import copy
 from console.ui.formatting import clock_time, seconds, status_cell
 from console.ui.messages import MarkEndedWanted
 
@@ -37,6 +38,8 @@ class CallDetailScreen(Screen[None]):
                 tooltip="Close this call by hand: history only, with your reason."),
         Binding("c", "copy", "Copy id", id="copy-id", tooltip="Copy the call id to the clipboard (OSC 52)."),
         Binding("r", "reload", "Reload", id="detail-reload", tooltip="Read the call again from history."),
+        Binding("1", "tab('timeline')", "Timeline", id="detail-timeline", tooltip="The call's events, as they came."),
+        Binding("2", "tab('request')", "Request", id="detail-request", tooltip="The request as it was sent."),
     ]
 
     class Loaded(Message):
@@ -57,13 +60,13 @@ class CallDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", id="detail-summary")
-        with TabbedContent("Timeline", "Request"):
-            with TabPane("Timeline"):
+        with TabbedContent(id="detail-tabs"):
+            with TabPane("Timeline", id="timeline-tab"):
                 yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="raw-box"):
                     yield Static("", id="raw")
-            with TabPane("Request"):
-                with VerticalScroll():
+            with TabPane("Request", id="request-tab"):
+                with VerticalScroll(id="request-box"):
                     yield Static("", id="request")
         yield Footer(compact=True)
 
@@ -152,11 +155,15 @@ class CallDetailScreen(Screen[None]):
         if self.detail is not None:
             self.post_message(MarkEndedWanted(self.detail.call))
 
+    def action_tab(self, which: str) -> None:
+        """Show a tab and go into it (focus left in the other tab would bring that one back)."""
+        self.query_one("#detail-tabs", TabbedContent).active = f"{which}-tab"
+        self.set_focus(self.query_one("#timeline" if which == "timeline" else "#request-box"))
+
     def action_copy(self) -> None:
         if self.detail is not None:
             value = self.detail.call.call_sid or self.detail.call.attempt_id
-            self.app.copy_to_clipboard(value)
-            self.notify(f"copied {value} (through the terminal: needs OSC 52 support)")
+            self.notify(copy(self.app, value, value), timeout=6)
 
 
 def timeline_words(events: list[EventRecord], provider: str) -> list[str]:

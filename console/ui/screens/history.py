@@ -23,6 +23,7 @@ from console.callfilter import CallFilter
 from console.export import CSV_COLUMNS, export_file
 from console.records import CallRecord, Cancelled, Summary
 from console.store import Store
+from console.ui.clipboard import copy
 from console.ui.formatting import amd_cell, seconds, status_cell, talk_seconds
 from console.ui.widgets.recall import RecallInput
 from console.ui.widgets.tables import VimTable
@@ -252,14 +253,14 @@ class HistoryScreen(Screen[None]):
 
     def action_copy_id(self) -> None:
         if call := self.current():
-            self.app.copy_to_clipboard(call.call_sid or call.attempt_id)
-            self.notify(f"copied {call.call_sid or call.attempt_id}", timeout=3)
+            value = call.call_sid or call.attempt_id
+            self.notify(copy(self.app, value, value), timeout=6)
 
     def action_copy_row(self) -> None:
         if call := self.current():
             data = call.model_dump(mode="json")
-            self.app.copy_to_clipboard(json.dumps({k: data[k] for k in CSV_COLUMNS}, ensure_ascii=False))
-            self.notify(f"copied the call to {call.to_number} as JSON", timeout=3)
+            text = json.dumps({k: data[k] for k in CSV_COLUMNS}, ensure_ascii=False)
+            self.notify(copy(self.app, text, f"the call to {call.to_number} as JSON"), timeout=6)
 
     # ------------------------------------------------------------ exports
 
