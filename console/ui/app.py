@@ -53,7 +53,7 @@ from console.ui.themes import file_themes
 from console.ui.widgets.call_log import CallLog
 from console.ui.widgets.pickers import Picker
 from console.ui.widgets.status_bar import StatusBar
-from console.ui.widgets.tables import ConsoleTable
+from console.ui.widgets.tables import ConsoleTable, VimTable
 from console.uistate import ConsoleState
 from console.uistate import load as load_state
 from console.uistate import save as save_state
@@ -479,7 +479,7 @@ class ConsoleApp(App[None]):
             return
         sections: list[tuple[str, list[Any]]] = [
             ("anywhere", self.BINDINGS), ("main screen", MainScreen.BINDINGS),
-            ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
+            ("every table", VimTable.BINDINGS), ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
             ("lists", Picker.BINDINGS), ("call detail", CallDetailScreen.BINDINGS), ("history", HistoryScreen.BINDINGS),
             ("history filter", FilterScreen.BINDINGS), ("live calls", LiveCallsScreen.BINDINGS),
             ("alerts, recent calls", GatewayPagesScreen.BINDINGS),

@@ -17,7 +17,7 @@ from console.ui.screens.fields_editor import FieldsEditor
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.history import HistoryScreen
 from tests.conftest import FrozenClock
-from tests.ui.conftest import console, until
+from tests.ui.conftest import console, dial, until
 
 CHARACTERS = {"tab": "\t", "shift+tab": None, "space": " ", "colon": ":", "question_mark": "?", "escape": "\x1b"}
 
@@ -159,6 +159,7 @@ async def test_help_shows_every_id_whole_and_no_empty_description(live_store: St
         ids = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         id_column = list(table.columns.values())[2]
         assert "focus-previous" in ids and id_column.width >= max(len(i) for i in ids)
+        assert {"row-down", "row-last", "sort-next", "sort-reverse", "leave-field", "clear-form"} <= set(ids)
         commands = str(app.screen.query_one(".hint").render())
         assert "()" not in commands and ":numbers" in commands
 
@@ -223,3 +224,38 @@ async def test_a_calls_detail_switches_tabs_on_keys_and_copying_says_where_it_we
         assert stat.S_IMODE(copied.stat().st_mode) == 0o600
         said = " ".join(n.message for n in app._notifications)
         assert "OSC 52" in said and str(copied) in said
+
+
+async def test_sorting_history_by_a_column_keeps_every_key_on_the_row_under_the_cursor(
+        store: Store, clock: FrozenClock) -> None:
+    for number in ("+12125550102", "+12125550103", "+12125550101"):  # the newest first: 01, 03, 02
+        clock.advance(60)
+        await store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number="+12125550100",
+                                  to_number=number)
+    async with console(store, clock=clock) as (app, pilot):
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
+        screen = app.screen
+        table = screen.query_one("#history-table", DataTable)
+        await until(pilot, lambda: table.row_count == 3, "three calls")
+        assert [str(table.get_row_at(i)[1]) for i in range(3)] == ["+12125550101", "+12125550103", "+12125550102"]
+        await pilot.press("s", "s")  # created, then to
+        assert [str(table.get_row_at(i)[1]) for i in range(3)] == ["+12125550101", "+12125550102", "+12125550103"]
+        assert str(list(table.columns.values())[1].label).endswith("▲")
+        await pilot.press("G")  # the last row is the call the keys act on, whatever its place in the page
+        assert screen.current().to_number == "+12125550103"
+        await pilot.press("S")
+        assert [str(table.get_row_at(i)[1]) for i in range(3)] == ["+12125550103", "+12125550102", "+12125550101"]
+        assert screen.current().to_number == "+12125550103" and table.cursor_row == 0  # the cursor went with it
+
+
+async def test_the_log_sorted_by_a_column_places_new_calls_in_that_order(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        log = app.main.call_log
+        for number in ("+12125550104", "+12125550102"):
+            await dial(pilot, number)
+        await pilot.press("f4", "s", "s")  # by time, then by the number called
+        assert log.sort_by == "to"
+        await dial(pilot, "+12125550103")
+        await until(pilot, lambda: log.row_count == 3, "the third call")
+        assert [str(log.get_row_at(i)[1]) for i in range(3)] == ["+12125550102", "+12125550103", "+12125550104"]

@@ -127,11 +127,12 @@ class LiveCallsScreen(Screen[None]):
     def show(self, message: Polled) -> None:
         self.polls += 1
         self.rows = message.rows
-        table = self.query_one("#live-table", DataTable)
+        table = self.query_one("#live-table", VimTable)
         keep = table.cursor_row
         table.clear()
         for row in self.rows:
             table.add_row(*self._cells(row), key=row.key)
+        table.apply_sort()  # the operator's column, if one was chosen
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         counts = (f"gateway counts {message.counts['outbound']} out, {message.counts['inbound']} in  "
@@ -174,7 +175,10 @@ class LiveCallsScreen(Screen[None]):
 
     def current(self) -> LiveRow | None:
         table = self.query_one("#live-table", DataTable)
-        return self.rows[table.cursor_row] if table.row_count and table.cursor_row < len(self.rows) else None
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value  # by key: rows may be sorted
+        return next((row for row in self.rows if row.key == key), None)
 
     @on(DataTable.RowSelected, "#live-table")
     def selected(self) -> None:

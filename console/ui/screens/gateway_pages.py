@@ -110,7 +110,7 @@ class GatewayPagesScreen(Screen[None]):
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         self.loads += 1
-        table = self.query_one("#pages-table", DataTable)
+        table = self.query_one("#pages-table", VimTable)
         title = self.query_one("#pages-title", Static)
         if message.page is None:
             title.update(Text.assemble((f"{self.title_text} at {self.profile}: ", "bold"),
@@ -118,16 +118,18 @@ class GatewayPagesScreen(Screen[None]):
             return
         self.total, self.rows = message.page.total, message.page.rows
         table.clear()
-        for row in self.rows:
-            table.add_row(*(cell(row.get(key), width) for _, width, key in self.columns))
+        for index, row in enumerate(self.rows):
+            table.add_row(*(cell(row.get(key), width) for _, width, key in self.columns), key=str(index))
+        table.apply_sort()
         title.update(Text.assemble((f"{self.title_text} ", "bold"), (self.profile, "bold"),
                                    f"  page {self.number} of {self.pages}, {self.total:,} in all, newest first",
                                    no_wrap=True, overflow="ellipsis"))
 
     def action_raw(self) -> None:
         table = self.query_one("#pages-table", DataTable)
-        if table.row_count and table.cursor_row < len(self.rows):
-            raw = json.dumps(self.rows[table.cursor_row], indent=2, ensure_ascii=False)
+        if table.row_count:  # by key: rows may be sorted
+            index = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+            raw = json.dumps(self.rows[index], indent=2, ensure_ascii=False)
             self.query_one("#pages-raw", Static).update(Text(raw))
 
     @on(DataTable.RowSelected, "#pages-table")

@@ -166,13 +166,14 @@ class HistoryScreen(Screen[None]):
         if message.generation != self.generation:
             return
         self.calls = message.calls
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", VimTable)
         table.clear()
         for call in message.calls:
             table.add_row(Text(call.created_at.astimezone().strftime("%m-%d %H:%M:%S")), Text(call.to_number or ""),
                           status_cell(call), amd_cell(call), seconds(talk_seconds(call, call.updated_at)),
                           Text(call.profile),
                           Text(call.from_number or ""), key=call.attempt_id)
+        table.apply_sort()  # the operator's column, if one was chosen (within this page)
         more = "  n older" if len(message.calls) == PAGE else ""
         back = "  p newer" if len(self.cursors) > 1 else ""
         self.query_one("#history-title", Static).update(Text.assemble(
@@ -237,7 +238,10 @@ class HistoryScreen(Screen[None]):
 
     def current(self) -> CallRecord | None:
         table = self.query_one("#history-table", DataTable)
-        return self.calls[table.cursor_row] if table.row_count and table.cursor_row < len(self.calls) else None
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value  # by key: rows may be sorted
+        return next((call for call in self.calls if call.attempt_id == key), None)
 
     @on(DataTable.RowSelected, "#history-table")
     def selected(self) -> None:

@@ -93,7 +93,9 @@ class CallLog(ConsoleTable):
                 del self.calls[attempt]
                 if attempt in self.rows:
                     self.remove_row(attempt)
-        if added:
+        if self.sort_by is not None:  # the operator's column: rows that changed move too
+            self.apply_sort()
+        elif added:  # the newest on top
             self.sort("time", key=lambda cell: cell.sort_key, reverse=True)
         if chosen is not None and chosen.attempt_id in self.rows:
             self.move_cursor(row=self.get_row_index(chosen.attempt_id), animate=False)
@@ -113,6 +115,7 @@ class CallLog(ConsoleTable):
         for call in sorted(self.calls.values(), key=lambda c: (c.created_at, c.id), reverse=True):
             if self.matches(*self._searchable(call)):
                 self.add_row(*self._cells(call), key=call.attempt_id, height=1)
+        self.apply_sort()
 
     # ------------------------------------------------------------ rows
 

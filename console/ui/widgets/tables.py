@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.text import Text
@@ -11,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
+from textual.widgets.data_table import ColumnKey
 
 
 class SortText(Text):
@@ -21,20 +23,76 @@ class SortText(Text):
         self.sort_key = sort_key
 
 
+_DURATION = re.compile(r"^(?:(\d+)m)?(\d+)s$")
+
+
+def sort_value(cell: Any) -> Any:
+    """How a cell sorts: by its own key when it has one, a duration (4s, 1m02s) by its seconds, text
+    without regard to case; the empty first."""
+    key = getattr(cell, "sort_key", None)
+    if key is not None:
+        return key
+    text = str(cell).strip()
+    found = _DURATION.match(text)
+    if found:
+        return (0, int(found.group(1) or 0) * 60 + int(found.group(2)), "")
+    return (1, 0, text.lower())
+
+
 class VimTable(DataTable):
-    """A table of rows with the same movement keys everywhere: j k g G beside the arrows and page keys."""
+    """A table of rows with the same keys everywhere: j k g G beside the arrows and page keys, and
+    sorting by any column (s: the next column, S: the other way, or a click on its header)."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="row-down", tooltip="Next row."),
         Binding("k", "cursor_up", "Up", show=False, id="row-up", tooltip="Previous row."),
         Binding("g", "scroll_top", "Top", show=False, id="row-first", tooltip="First row."),
         Binding("G", "scroll_bottom", "Bottom", show=False, id="row-last", tooltip="Last row."),
+        Binding("s", "sort_next", "Sort", show=False, id="sort-next", tooltip="Sort by the next column."),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="sort-reverse", tooltip="Sort the other way."),
     ]
 
     def __init__(self, **kw: Any):
         kw.setdefault("cursor_type", "row")
         kw.setdefault("zebra_stripes", True)
         super().__init__(**kw)
+        self.sort_by: ColumnKey | None = None  # None: the table's own order
+        self.sort_reverse = False
+        self._labels: dict[ColumnKey, Text] = {}
+
+    def action_sort_next(self) -> None:
+        keys = list(self.columns)
+        if not keys:
+            return
+        at = keys.index(self.sort_by) + 1 if self.sort_by in keys else 0
+        self.sort_on(keys[at % len(keys)], reverse=False)
+
+    def action_sort_reverse(self) -> None:
+        if self.sort_by is None:
+            self.action_sort_next()
+        self.sort_on(self.sort_by, reverse=not self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_on(event.column_key, reverse=not self.sort_reverse if event.column_key == self.sort_by else False)
+
+    def sort_on(self, column: ColumnKey | None, reverse: bool) -> None:
+        self.sort_by, self.sort_reverse = column, reverse
+        for key, col in self.columns.items():  # the sorted column's header says so, and which way
+            plain = self._labels.setdefault(key, col.label.copy())
+            col.label = Text.assemble(plain, (" ▼" if reverse else " ▲") if key == column else "")
+        self.apply_sort()
+        self.refresh()
+
+    def apply_sort(self) -> bool:
+        """Sort by the operator's column, if one is chosen (after rows are added or rebuilt); True if so."""
+        if self.sort_by is None or self.sort_by not in self.columns or not self.row_count:
+            return False
+        chosen = self.coordinate_to_cell_key(self.cursor_coordinate).row_key if self.row_count else None
+        self.sort(self.sort_by, key=sort_value, reverse=self.sort_reverse)
+        if chosen is not None and chosen in self.rows:  # the cursor stays with its row
+            self.move_cursor(row=self.get_row_index(chosen), animate=False)
+        return True
 
 
 class ConsoleTable(VimTable):
