@@ -80,7 +80,7 @@ class ConsoleApp(App[None]):
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (calls go on at the gateway)."),
         Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
         # Read-only: where h and m are not offered (the log, a call's detail, F9), pressed anyway they say why.
-        Binding("h", "refuse('hang-up')", show=False),
+        Binding("h,H", "refuse('hang-up')", show=False),
         Binding("m", "refuse('marking a call ended')", show=False),
         # Focus moves as the key arrives: a Tab that first travelled up from the field would be overtaken
         # by the keys typed after it, which would then land in the field it was leaving.
@@ -354,6 +354,49 @@ class ConsoleApp(App[None]):
     @on(CallLog.HangupWanted)
     def hangup_from_log(self, message: CallLog.HangupWanted) -> None:
         self.ask_hangup(message.call)
+
+    @on(CallLog.HangupMarkedWanted)
+    @work(group="ask", exit_on_error=False)
+    async def ask_hangup_marked(self, message: CallLog.HangupMarkedWanted) -> None:
+        """Every marked call still going, hung up or cancelled after one yes that names how many."""
+        if self.read_only:
+            self.notify("read-only: hang-up is off", severity="warning")
+            return
+        latest: list[CallRecord] = []
+        for call in message.calls:  # history, not the log, knows where each stands
+            found: CallRecord | None = await asyncio.to_thread(self.store.call, call.attempt_id)
+            latest.append(found or call)
+        going = [c for c in latest if not c.status.final]
+        ended = len(latest) - len(going)
+        if not going:
+            self.notify(f"the {len(latest)} marked call(s) have all ended already", timeout=4)
+            self.main.call_log.unmark(c.attempt_id for c in latest)
+            return
+        also = f" ({ended} of the marked have ended already)" if ended else ""
+        question = f"Hang up or cancel {len(going)} marked call(s) still going{also}?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.hang_up_all(going)
+
+        self.push_screen(Confirm(question, yes=f"End {len(going)}"), answered)
+
+    @work(group="hangup", exit_on_error=False)
+    async def hang_up_all(self, calls: list[CallRecord]) -> None:
+        failed: list[str] = []
+        for call in calls:
+            try:
+                await self.services.dialer.hangup(call)
+            except GatewayError as exc:
+                failed.append(f"{call.to_number}: {exc}")
+        self.main.call_log.unmark(c.attempt_id for c in calls if not any(f.startswith(f"{c.to_number}:")
+                                                                          for f in failed))
+        sent = len(calls) - len(failed)
+        if failed:
+            self.notify(f"sent for {sent}; failed for {len(failed)}: " + "; ".join(failed), title="hang-up",
+                        severity="error", timeout=12)
+        else:
+            self.notify(f"hang-up sent for {sent} call(s)", timeout=4)
 
     @on(CallDetailScreen.HangupWanted)
     def hangup_from_detail(self, message: CallDetailScreen.HangupWanted) -> None:

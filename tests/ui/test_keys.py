@@ -259,3 +259,26 @@ async def test_the_log_sorted_by_a_column_places_new_calls_in_that_order(live_st
         await dial(pilot, "+12125550103")
         await until(pilot, lambda: log.row_count == 3, "the third call")
         assert [str(log.get_row_at(i)[1]) for i in range(3)] == ["+12125550102", "+12125550103", "+12125550104"]
+
+
+async def test_marked_calls_are_hung_up_together_after_one_yes_that_counts_them(live_store: Store) -> None:
+    from console.ui.screens.confirm import Confirm
+    from tests.ui.conftest import final_row, row
+
+    async with console(live_store, speed=10) as (app, pilot):
+        done = await dial(pilot, "+12125550101")  # answers, talks briefly, ends
+        await final_row(pilot, done.attempt_id)
+        ringing = await dial(pilot, "+12125550103")  # rings for the ring timeout
+        staying = await dial(pilot, "+12125550106")  # answers and stays until hung up
+        await until(pilot, lambda: row(app, staying.attempt_id)["status"] == "answered", "the answer")
+        log = app.main.call_log
+        await pilot.press("f4", "g", "space", "space", "space")  # a run of three, the cursor moving down
+        assert log.marked == {done.attempt_id, ringing.attempt_id, staying.attempt_id}
+        assert row(app, staying.attempt_id)["to"].startswith("● ")
+        await pilot.press("H")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "one question")
+        assert "2 marked call(s) still going (1 of the marked have ended already)" in app.screen.question
+        await pilot.press("y")
+        for call in (ringing, staying):
+            await final_row(pilot, call.attempt_id, timeout=5)
+        await until(pilot, lambda: not log.marked - {done.attempt_id}, "the ended calls unmarked")

@@ -17,7 +17,8 @@ def test_a_reader_that_stalls_never_holds_the_writer_and_hears_how_many_lines_we
     for n in range(20_000):  # the pipe holds 64 KB: nobody reads, so the writer thread is stuck after a few hundred
         lines.write(f"line {n:05d} {'x' * 40}\n")
     assert time.perf_counter() - started < 2.0  # write() never waited on the pipe
-    assert lines.dropped > 0
+    # (how many were dropped so far is not asserted here: a writer thread that the scheduler starved may
+    # already have taken the count into the line it is writing; the text below has every drop said)
     got: list[bytes] = []
 
     def drain() -> None:  # the reader comes back, and reads to the end

@@ -36,6 +36,10 @@ class CallLog(ConsoleTable):
         Binding("h", "hangup", "Hang up", id="hangup", tooltip="Hang up (answered) or cancel (ringing), asks first."),
         Binding("m", "mark_ended", "Mark ended", id="mark-ended",
                 tooltip="Close a call that is over but still shown live (history only; asks why)."),
+        Binding("space", "toggle_mark", "Mark", show=False, id="mark-row",
+                tooltip="Mark the call (●) for an action on every marked call; again to unmark."),
+        Binding("H", "hangup_marked", "Hang up marked", show=False, id="hangup-marked",
+                tooltip="Hang up or cancel every marked call still going, after one yes."),
     ]
 
     @dataclass
@@ -46,11 +50,16 @@ class CallLog(ConsoleTable):
     class HangupWanted(Message):
         call: CallRecord
 
+    @dataclass
+    class HangupMarkedWanted(Message):
+        calls: list[CallRecord]
+
     def __init__(self, clock: Callable[[], datetime], **kw: Any):
         super().__init__(**kw)
         self.clock = clock
         self.calls: dict[str, CallRecord] = {}
         self._pending: dict[str, CallRecord] = {}
+        self.marked: set[str] = set()  # attempt ids the operator marked (space) for an action on all of them
         self.applied = 0  # row updates put on screen (the UI latency benchmark reads it)
 
     def on_mount(self) -> None:
@@ -126,9 +135,14 @@ class CallLog(ConsoleTable):
     def _cells(self, call: CallRecord) -> list[Any]:
         now = self.clock()
         return [SortText(clock_time(call.created_at.astimezone()), (call.created_at, call.id)),
-                Text(call.to_number or ""), status_cell(call), amd_cell(call),
+                self._to_cell(call), status_cell(call), amd_cell(call),
                 seconds(ring_seconds(call, now)), seconds(talk_seconds(call, now)), Text(call.from_number or ""),
                 Text(call.profile), Text(tags_summary(call.tags))]
+
+    def _to_cell(self, call: CallRecord) -> Text:
+        if call.attempt_id in self.marked:
+            return Text.assemble(("● ", "bold yellow"), call.to_number or "")
+        return Text(call.to_number or "")
 
     def _update(self, call: CallRecord) -> None:
         now = self.clock()
@@ -139,7 +153,7 @@ class CallLog(ConsoleTable):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("hangup", "mark_ended") and getattr(self.app, "read_only", False):
+        if action in ("hangup", "mark_ended", "hangup_marked") and getattr(self.app, "read_only", False):
             return False  # read-only: not offered (and the app refuses it too)
         return True
 
@@ -152,6 +166,27 @@ class CallLog(ConsoleTable):
     def action_open(self) -> None:
         if call := self.selected():
             self.post_message(self.Opened(call))
+
+    def action_toggle_mark(self) -> None:
+        call = self.selected()
+        if call is None:
+            return
+        self.marked ^= {call.attempt_id}
+        self.update_cell(call.attempt_id, "to", self._to_cell(call))
+        self.action_cursor_down()  # as in htop and k9s: space, space marks a run of rows
+
+    def action_hangup_marked(self) -> None:
+        calls = [self.calls[a] for a in self.marked if a in self.calls]
+        if not calls:
+            self.notify("no calls marked: space marks the call under the cursor", timeout=4)
+            return
+        self.post_message(self.HangupMarkedWanted(calls))
+
+    def unmark(self, attempts: Iterable[str]) -> None:
+        for attempt in attempts:
+            self.marked.discard(attempt)
+            if attempt in self.rows and attempt in self.calls:
+                self.update_cell(attempt, "to", self._to_cell(self.calls[attempt]))
 
     def action_hangup(self) -> None:
         if call := self.selected():
