@@ -6,6 +6,7 @@ Workers do the talking and post messages; the @on handlers here own all UI state
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -108,6 +109,7 @@ class ConsoleApp(App[None]):
         self.state, self._state_note = load_state(state_path) if state_path else (ConsoleState(), None)
         self._theme_given = theme_given
         self._save_failed = False
+        self._saving = threading.Lock()
         if not profile_given and self.state.profile in settings.profiles:
             self.profile_name = self.state.profile
         for name, kept in self.state.profiles.items():
@@ -198,7 +200,8 @@ class ConsoleApp(App[None]):
     def _save(self, state: ConsoleState) -> None:
         assert self.state_path is not None
         try:
-            save_state(self.state_path, state)
+            with self._saving:  # one writer at a time (they share the temporary file's name)
+                save_state(self.state_path, state)
         except OSError as exc:
             if not self._save_failed:  # said once, not at every change; notify is safe from a thread
                 self._save_failed = True
@@ -383,18 +386,17 @@ class ConsoleApp(App[None]):
 
     @work(group="hangup", exit_on_error=False)
     async def hang_up_all(self, calls: list[CallRecord]) -> None:
-        failed: list[str] = []
+        failed: dict[str, str] = {}  # attempt id -> what went wrong (those stay marked, to try again)
         for call in calls:
             try:
                 await self.services.dialer.hangup(call)
             except GatewayError as exc:
-                failed.append(f"{call.to_number}: {exc}")
-        self.main.call_log.unmark(c.attempt_id for c in calls if not any(f.startswith(f"{c.to_number}:")
-                                                                          for f in failed))
+                failed[call.attempt_id] = f"{call.to_number}: {exc}"
+        self.main.call_log.unmark(c.attempt_id for c in calls if c.attempt_id not in failed)
         sent = len(calls) - len(failed)
         if failed:
-            self.notify(f"sent for {sent}; failed for {len(failed)}: " + "; ".join(failed), title="hang-up",
-                        severity="error", timeout=12)
+            self.notify(f"sent for {sent}; failed for {len(failed)}: " + "; ".join(failed.values()),
+                        title="hang-up", severity="error", timeout=12)
         else:
             self.notify(f"hang-up sent for {sent} call(s)", timeout=4)
 
