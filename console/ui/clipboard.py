@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 from textual.app import App
@@ -13,6 +14,7 @@ from textual.app import App
 from console import paths
 
 
+@cache  # asked once: the UI waits for the answer, and the setting rarely changes under a running console
 def tmux_passes_osc52() -> bool | None:
     """Inside tmux: whether it hands OSC 52 on to the terminal (None: not in tmux, or cannot tell)."""
     if not os.environ.get("TMUX") or shutil.which("tmux") is None:
