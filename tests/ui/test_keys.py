@@ -282,3 +282,13 @@ async def test_marked_calls_are_hung_up_together_after_one_yes_that_counts_them(
         for call in (ringing, staying):
             await final_row(pilot, call.attempt_id, timeout=5)
         await until(pilot, lambda: not log.marked - {done.attempt_id}, "the ended calls unmarked")
+
+
+async def test_a_number_typed_fast_and_dialled_at_once_is_dialled_whole(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        number = app.query_one("#f-to", Input)
+        number.focus()
+        await pilot.pause()
+        burst(pilot, *"+12125550101", "ctrl+g", "9")  # the dial key right behind the last digit, a key after it
+        await until(pilot, lambda: live_store.count() == 1, "the call")
+        assert live_store.page()[0].to_number == "+12125550101"

@@ -176,6 +176,15 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------ dialling
 
     def action_dial(self) -> None:
+        """The dial key acts as it arrives (priority), but reads the form only after the keys typed before
+        it: they are still in the focused field's queue, and a number typed fast must be dialled whole."""
+        focused = self.focused
+        if focused is not None:
+            focused.call_later(self._dial)
+        else:
+            self._dial()
+
+    def _dial(self) -> None:
         if self.console.read_only:
             self.notify("read-only: dialling is off", severity="warning")
             return
