@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from console.clock import iso
+from console.clock import LOCAL, Zone, iso
 from console.errors import ConsoleError
 from console.status import AmdResult, CallStatus
 
@@ -25,13 +25,14 @@ class FilterError(ConsoleError, ValueError):
     """A filter value that cannot be understood; the message names the field and says why."""
 
 
-def parse_when(text: str, now: datetime, *, field: str = "date") -> datetime:
-    """`YYYY-MM-DD[ HH:MM[:SS]]` (local unless it carries a zone), `today`, `yesterday`, or a span ago (`24h`)."""
+def parse_when(text: str, now: datetime, *, field: str = "date", zone: Zone = LOCAL) -> datetime:
+    """`YYYY-MM-DD[ HH:MM[:SS]]` (in `zone` unless it carries its own), `today`, `yesterday` (midnight in
+    `zone`), or a span ago (`24h`)."""
     value = text.strip()
     if not value:
         raise FilterError(f"{field}: empty")
     if value.lower() in ("today", "yesterday"):
-        midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = zone.of(now).replace(hour=0, minute=0, second=0, microsecond=0)
         return (midnight - timedelta(days=1 if value.lower() == "yesterday" else 0)).astimezone(UTC)
     span = _SPAN.match(value)
     if span:
@@ -41,9 +42,7 @@ def parse_when(text: str, now: datetime, *, field: str = "date") -> datetime:
     except ValueError:
         raise FilterError(f"{field}: {value!r} is not a date; write 2026-11-21, 2026-11-21 09:30, "
                           "today, yesterday, or a span back from now such as 90m, 24h, 7d") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # the operator's local time
-    return moment.astimezone(UTC)
+    return zone.typed(moment).astimezone(UTC)
 
 
 class CallFilter(BaseModel):
@@ -68,7 +67,7 @@ class CallFilter(BaseModel):
             raise FilterError("until: it must come after since")
         return self
 
-    def describe(self) -> str:
+    def describe(self, zone: Zone = LOCAL) -> str:
         """One line for a title or a file header: what is being shown."""
         parts = []
         if self.profile:
@@ -80,9 +79,9 @@ class CallFilter(BaseModel):
         if self.amd:
             parts.append(f"AMD {self.amd.value}")
         if self.since:
-            parts.append(f"since {self.since.astimezone():%Y-%m-%d %H:%M}")
+            parts.append(f"since {zone.of(self.since):%Y-%m-%d %H:%M} {zone.label(self.since)}")
         if self.until:
-            parts.append(f"until {self.until.astimezone():%Y-%m-%d %H:%M}")
+            parts.append(f"until {zone.of(self.until):%Y-%m-%d %H:%M} {zone.label(self.until)}")
         if self.text:
             parts.append(repr(self.text))
         return ", ".join(parts) or "all calls"
@@ -113,7 +112,7 @@ class CallFilter(BaseModel):
 
 def build_filter(*, profile: str | None = None, status: str | None = None, since: str | None = None,
                  until: str | None = None, answered: str | bool | None = None, amd: str | None = None,
-                 text: str | None = None, now: datetime | None = None) -> CallFilter:
+                 text: str | None = None, now: datetime | None = None, zone: Zone = LOCAL) -> CallFilter:
     """A filter from typed words (the screen's fields, the CLI's options), each checked with its name."""
     now = now or datetime.now(UTC)
     values: dict[str, Any] = {"profile": (profile or "").strip() or None, "text": (text or "").strip() or None}
@@ -135,7 +134,7 @@ def build_filter(*, profile: str | None = None, status: str | None = None, since
         answered = None if not word else word in ("yes", "true")
     values["answered"] = answered
     if since:
-        values["since"] = parse_when(since, now, field="since")
+        values["since"] = parse_when(since, now, field="since", zone=zone)
     if until:
-        values["until"] = parse_when(until, now, field="until")
+        values["until"] = parse_when(until, now, field="until", zone=zone)
     return CallFilter(**values).check()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from console import __version__, paths
-from console.clock import iso
+from console.clock import Zone, iso
 from console.config import ConfigError, Settings, load_settings
 from console.providers import profile_warnings, simulated_modes
 from console.records import StoreError
@@ -68,10 +68,11 @@ def _fail_config(exc: ConfigError) -> NoReturn:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="History database file.")
 @click.option("--theme", help="Theme name.")
 @click.option("--read-only", is_flag=True, help="Watch only: no dialling, no hang-up (every profile).")
+@click.option("--utc", is_flag=True, help="Show and read times in UTC (default: [ui] timezone, or the machine's).")
 @click.version_option(__version__, prog_name="vgconsole")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path | None, theme: str | None,
-        read_only: bool) -> None:
+        read_only: bool, utc: bool) -> None:
     """Place, watch and control outbound calls through Voice Gateway REST APIs.
 
     Without a command, opens the console.
@@ -84,7 +85,9 @@ def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path |
     if theme:
         overrides["theme"] = theme
     if read_only:
-        overrides["ui"] = {"read_only": True}
+        overrides.setdefault("ui", {})["read_only"] = True
+    if utc:
+        overrides.setdefault("ui", {})["timezone"] = "UTC"
     ctx.obj = _Ctx(config, overrides)
     if ctx.invoked_subcommand is None:
         _run_console(ctx.obj)
@@ -220,7 +223,7 @@ def locate(c: _Ctx, what: str) -> None:
 # ---------------------------------------------------------------- history and export
 
 
-_HISTORY_COLUMNS = (("id", 7), ("created (UTC)", 19), ("profile", 16), ("status", 10), ("from", 16),
+_HISTORY_COLUMNS = (("id", 7), ("created", 19), ("profile", 16), ("status", 10), ("from", 16),
                     ("to", 22), ("sip", 4), ("amd", 9), ("secs", 5), ("attempt", 16))
 
 
@@ -239,7 +242,8 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "--since",
                 "f_since",
                 metavar="WHEN",
-                help="Created at or after: 2026-11-21, '2026-11-21 09:30', today, or a span back such as 24h, 7d.",
+                help="Created at or after: 2026-11-21, '2026-11-21 09:30' (in the zone times are shown in; "
+                "--utc), today, or a span back such as 24h, 7d.",
             ),
             click.option("--until", "f_until", metavar="WHEN", help="Created before (same forms)."),
             click.option(
@@ -254,13 +258,13 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _filter(search: str | None, f_profile: str | None, f_status: str | None, f_since: str | None,
-            f_until: str | None, f_answered: bool | None, f_amd: str | None) -> Any:
+def _filter(zone: Zone, search: str | None, f_profile: str | None, f_status: str | None, f_since: str | None,
+             f_until: str | None, f_answered: bool | None, f_amd: str | None) -> Any:
     from console.callfilter import FilterError, build_filter
 
     try:
         return build_filter(profile=f_profile, status=f_status, since=f_since, until=f_until, answered=f_answered,
-                            amd=f_amd, text=search)
+                            amd=f_amd, text=search, zone=zone)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -271,21 +275,24 @@ def _filter(search: str | None, f_profile: str | None, f_status: str | None, f_s
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def history(c: _Ctx, /, limit: int, as_json: bool, **filters: Any) -> None:
-    """Show recent calls, newest first."""
-    chosen = _filter(**filters)
+    """Show recent calls, newest first, times in the zone the header names (JSON: UTC)."""
     settings = c.settings()
+    zone = settings.ui.zone()
+    chosen = _filter(zone, **filters)
     with c.store(settings, reads_only=True) as store:
         calls = list(islice(store.iter_calls(filter=chosen, batch=min(limit, 500)), limit))
     if as_json:
         click.echo(json.dumps([call.model_dump(mode="json") for call in calls], indent=2, ensure_ascii=False))
         return
     if not calls:
-        click.echo("no calls" + ("" if chosen.empty else f" matching {chosen.describe()}"))
+        click.echo("no calls" + ("" if chosen.empty else f" matching {chosen.describe(zone)}"))
         return
-    click.echo("  ".join(name.ljust(width) for name, width in _HISTORY_COLUMNS))
+    heading = [f"{name} ({zone.label(calls[0].created_at)})" if name == "created" else name
+               for name, _ in _HISTORY_COLUMNS]
+    click.echo("  ".join(name.ljust(width) for name, (_, width) in zip(heading, _HISTORY_COLUMNS)))
     for call in calls:
         cells = (
-            str(call.id), call.created_at.strftime("%Y-%m-%d %H:%M:%S"), call.profile, call.status.value,
+            str(call.id), zone.of(call.created_at).strftime("%Y-%m-%d %H:%M:%S"), call.profile, call.status.value,
             call.from_number or "", call.to_number or "", str(call.sip_status or ""),
             call.amd_result.value if call.amd_result else "", str(call.duration if call.duration is not None else ""),
             call.attempt_id,
@@ -307,14 +314,15 @@ def _fit(text: str, width: int) -> str:
 @click.option("--events/--no-events", default=False, help="JSON only: include each call's event timeline.")
 @click.pass_obj
 def export(c: _Ctx, /, fmt: str, output: Path | None, events: bool, **filters: Any) -> None:
-    """Export call history as CSV or JSON (the same filters as the history screen)."""
+    """Export call history as CSV or JSON (the same filters as the history screen). Times are written in
+    UTC, ISO 8601 with a Z, whatever zone the console shows; --since and --until are read in that zone."""
     from console.export import export as write
     from console.export import export_file
 
     if events and fmt != "json":
         raise click.UsageError("--events needs --format json")
-    chosen = _filter(**filters)
     settings = c.settings()
+    chosen = _filter(settings.ui.zone(), **filters)
     with c.store(settings, reads_only=True) as store:
         calls = store.iter_calls(filter=chosen)
         timeline = store.events if events else None

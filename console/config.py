@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from console import paths
+from console.clock import Zone, check_zone
 from console.phone import PhoneNumberError, check_region, is_phone_like, to_e164
 from console.problems import FieldValueError, Problem, problems_from
 from console.profile import BaseProfile, ConfigError, Secret, _Strict
@@ -122,6 +123,12 @@ class UiSettings(_Strict):
     # Remember the last profile and theme, each profile's form and editors, and the `:` and `/` histories
     # between runs (never a secret), in the XDG state folder.
     remember: bool = True
+    # The zone times are shown and typed in, by the console and the CLI: local (this machine's), UTC, or a
+    # zone name such as Europe/Paris (also --utc). History and exports keep UTC whatever this says.
+    timezone: Annotated[str, AfterValidator(check_zone)] = "local"
+
+    def zone(self) -> Zone:
+        return Zone.named(self.timezone)
 
     @field_validator("export_dir")
     @classmethod

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -152,6 +153,32 @@ def test_csv_cells_cannot_become_formulas() -> None:
     assert _cell("+12125550100") == "+12125550100"
     assert _cell("-cmd|' /C calc'!A0") == "'-cmd|' /C calc'!A0"
     assert _cell(None) == ""
+
+
+def test_history_shows_and_reads_times_in_the_zone_it_names(filled_db: Path, tmp_path: Path,
+                                                             clock: FrozenClock) -> None:
+    """[ui] timezone for the table and --since; --utc over it; exports stay UTC with a Z."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[ui]\ntimezone = "Asia/Kolkata"\n')
+    with Store(filled_db) as store:
+        created = sorted(c.created_at for c in store.iter_calls())
+    kolkata = created[-1].astimezone(ZoneInfo("Asia/Kolkata"))
+    code, out, _ = run("--config", str(cfg), "--db", str(filled_db), "history")
+    assert code == 0 and "created (IST)" in out.splitlines()[0]
+    assert f"{kolkata:%Y-%m-%d %H:%M:%S}" in out.splitlines()[1]
+    code, out, _ = run("--config", str(cfg), "--utc", "--db", str(filled_db), "history")
+    assert "created (UTC)" in out.splitlines()[0] and f"{created[-1]:%Y-%m-%d %H:%M:%S}" in out.splitlines()[1]
+    # the newest call's second, typed in IST, finds it (and only the calls made at or after it)
+    since = f"{kolkata:%Y-%m-%d %H:%M:%S}"
+    code, out, _ = run("--config", str(cfg), "--db", str(filled_db), "history", "--since", since)
+    assert code == 0 and len(out.splitlines()) == 2 and "+12125550102" in out
+    code, out, _ = run("--config", str(cfg), "--utc", "--db", str(filled_db), "history", "--since", since)
+    assert "no calls matching since" in out and "UTC" in out  # the same words in UTC are 5 h 30 later
+    _, out, _ = run("--config", str(cfg), "--db", str(filled_db), "export", "--format", "json")
+    assert json.loads(out)[0]["created_at"].endswith("Z")
+    cfg.write_text('[ui]\ntimezone = "Mars/Olympus"\n')
+    code, _, err = run("--config", str(cfg), "--db", str(filled_db), "history")
+    assert code == 2 and "ui.timezone: 'Mars/Olympus' is not a time zone" in err, err
 
 
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from console.callfilter import CallFilter, FilterError, build_filter, parse_when
+from console.clock import Zone
 from console.providers import Provider
 from console.records import CallRecord
 from console.status import AmdResult, CallStatus, EventKind
@@ -166,6 +167,22 @@ def test_local_dates_and_words_are_the_operators_own_day() -> None:
     assert parse_when("today", NOW) == local_midnight.astimezone(UTC)
     assert parse_when("yesterday", NOW) == (local_midnight - timedelta(days=1)).astimezone(UTC)
     assert parse_when("2026-11-21", NOW) == datetime(2026, 11, 21).astimezone().astimezone(UTC)
+
+
+def test_dates_are_read_and_described_in_the_zone_the_console_shows() -> None:
+    kolkata = Zone.named("Asia/Kolkata")
+    assert parse_when("2026-11-21 09:30", NOW, zone=kolkata) == datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
+    assert parse_when("today", NOW, zone=kolkata) == datetime(2026, 11, 21, 18, 30, tzinfo=UTC)
+    assert parse_when("2026-11-21T09:30:00Z", NOW, zone=kolkata) == datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    chosen = build_filter(since="2026-11-21 09:30", until="2026-11-22", now=NOW, zone=kolkata)
+    assert chosen.describe(kolkata) == "since 2026-11-21 09:30 IST, until 2026-11-22 00:00 IST"
+    assert chosen.describe(Zone.named("UTC")) == "since 2026-11-21 04:00 UTC, until 2026-11-21 18:30 UTC"
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "Europe/", "../etc/passwd", "EST5EDT,M3"])
+def test_a_zone_that_does_not_exist_is_refused_saying_what_is_accepted(name: str) -> None:
+    with pytest.raises(ValueError, match="is not a time zone: write local .*, UTC, or a zone name such as"):
+        Zone.named(name)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

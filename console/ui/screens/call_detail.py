@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
+from console.clock import LOCAL, Zone, utc_now
 from console.providers import room
 from console.records import CallDetail, EventRecord
 from console.status import EventSource
@@ -68,11 +69,13 @@ class CallDetailScreen(Screen[None]):
             with TabPane("Request", id="request-tab"):
                 with VerticalScroll(id="request-box"):
                     yield Static("", id="request")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)
-        for label, width in (("time", 12), ("from", 8), ("kind", 6), ("said", 22), ("sip", 4), ("verified", 8)):
+        time = f"time {self.zone.label(utc_now())}"
+        for label, width in ((time, max(12, len(time))), ("from", 8), ("kind", 6), ("said", 22), ("sip", 4),
+                             ("verified", 8)):
             table.add_column(label, width=width)
         table.focus()  # up and down walk the events, each one's raw body below
         self.action_reload()
@@ -88,6 +91,7 @@ class CallDetailScreen(Screen[None]):
             self.query_one("#detail-summary", Static).update(Text(f"no call {self.attempt_id} in history", style="red"))
             return
         call = message.detail.call
+        zone = self.zone
         lines = Text.assemble(
             ("to ", "dim"),
             (call.to_number or "", "bold"),
@@ -106,11 +110,11 @@ class CallDetailScreen(Screen[None]):
             ("  call ", "dim"),
             (call.call_sid or "-"),
             ("\ncreated ", "dim"),
-            (call.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+            (f"{zone.of(call.created_at):%Y-%m-%d %H:%M:%S} {zone.label(call.created_at)}"),
             ("  answered ", "dim"),
-            (clock_time(call.answered_at.astimezone()) if call.answered_at else "-"),
+            (clock_time(zone.of(call.answered_at)) if call.answered_at else "-"),
             ("  ended ", "dim"),
-            (clock_time(call.ended_at.astimezone()) if call.ended_at else "-"),
+            (clock_time(zone.of(call.ended_at)) if call.ended_at else "-"),
             ("  talk ", "dim"),
             (seconds(call.duration) or "-"),
             *(
@@ -125,7 +129,7 @@ class CallDetailScreen(Screen[None]):
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for event, said in zip(message.detail.events, timeline_words(message.detail.events, call.provider)):
-            table.add_row(Text(event.received_at.astimezone().strftime("%H:%M:%S.%f")[:12]), Text(event.source.value),
+            table.add_row(Text(zone.of(event.received_at).strftime("%H:%M:%S.%f")[:12]), Text(event.source.value),
                           Text(event.kind), Text(said), Text(str(event.sip_status or "")),
                           Text("yes" if event.verified else "no", style="" if event.verified else "yellow"),
                           key=str(event.id))
@@ -133,6 +137,10 @@ class CallDetailScreen(Screen[None]):
             self.show_raw(0)
         sent = {k: v for k, v in call.request.items() if k != "dial"}  # `dial` is the form, kept for redial
         self.query_one("#request", Static).update(Text(json.dumps(sent, indent=2, ensure_ascii=False)))
+
+    @property
+    def zone(self) -> Zone:
+        return getattr(self.app, "zone", LOCAL)
 
     def show_raw(self, index: int) -> None:
         if self.detail and 0 <= index < len(self.detail.events):

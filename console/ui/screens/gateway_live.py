@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from console.clock import LOCAL, Zone
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
 from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
 from console.records import CallRecord
@@ -64,7 +65,7 @@ class LiveCallsScreen(Screen[None]):
         yield Static("", id="live-title")
         yield VimTable(id="live-table")
         yield Static("", id="live-note")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#live-table", DataTable)
@@ -137,7 +138,9 @@ class LiveCallsScreen(Screen[None]):
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         counts = (f"gateway counts {message.counts['outbound']} out, {message.counts['inbound']} in  "
                   if message.counts is not None else "")
-        now = clock_time(self.app.clock().astimezone())  # type: ignore[attr-defined]
+        moment = self.app.clock()  # type: ignore[attr-defined]
+        zone: Zone = getattr(self.app, "zone", LOCAL)
+        now = f"{clock_time(zone.of(moment))} {zone.label(moment)}"
         self.query_one("#live-title", Static).update(Text.assemble(
             ("live calls ", "bold"), (self.profile, "bold"), f"  {len(self.rows)} shown  ", counts,
             f"{message.ended} just ended  " if message.ended else "",

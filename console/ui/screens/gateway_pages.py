@@ -4,6 +4,7 @@ and its recent calls (CDRs of finished calls). Asked on opening and on request, 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
@@ -14,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from console.clock import LOCAL, Zone
 from console.gateways.base import RecentPage
 from console.gateways.errors import GatewayError
 from console.services import Services
@@ -29,18 +31,23 @@ VIEWS: dict[str, tuple[str, str, tuple[tuple[str, int, str], ...]]] = {
         ("sip", 4, "sip_status"), ("secs", 5, "duration"), ("ended by", 20, "termination_reason"),
         ("call", 12, "call_sid"))),
 }
+TIMES = frozenset({"time", "attempted_at"})
 
 
-
-def cell(value: Any, width: int) -> Text:
-    """Gateway text as plain Text (never markup), times shortened, on one line."""
+def cell(value: Any, width: int, zone: Zone = LOCAL) -> Text:
+    """Gateway text as plain Text (never markup), on one line; an ISO time to the second, in `zone`."""
     if value is None:
         return Text("")
     if isinstance(value, bool):
         return Text("yes" if value else "no")
     text = value if isinstance(value, str) else json.dumps(value)
     if len(text) >= 19 and text[4:5] == "-" and text[10:11] == "T":
-        text = text[:19].replace("T", " ")  # an ISO time: to the second
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            text = text[:19].replace("T", " ")
+        else:  # the gateway keeps UTC; a time without a zone is UTC too
+            text = f"{zone.of(moment if moment.tzinfo else moment.replace(tzinfo=UTC)):%Y-%m-%d %H:%M:%S}"
     return Text(" ".join(text.split())[:max(width * 3, width)])
 
 
@@ -58,8 +65,9 @@ class GatewayPagesScreen(Screen[None]):
             super().__init__()
             self.page, self.error = page, error
 
-    def __init__(self, services: Services, profile: str, view: str):
+    def __init__(self, services: Services, profile: str, view: str, zone: Zone = LOCAL):
         super().__init__()
+        self.zone = zone
         self.services = services
         self.profile = profile
         self.view = view
@@ -73,12 +81,14 @@ class GatewayPagesScreen(Screen[None]):
         yield Static("", id="pages-title")
         yield VimTable(id="pages-table")
         yield Static("", id="pages-raw")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#pages-table", DataTable)
-        for label, width, _ in self.columns:
-            table.add_column(label, width=width)
+        now = datetime.now(UTC)
+        for label, width, key in self.columns:  # the gateway's times, shown in the console's zone, named
+            label = f"{label} {self.zone.label(now)}" if key in TIMES else label
+            table.add_column(label, width=max(width, len(label)))
         table.focus()
         self.action_reload()
 
@@ -119,7 +129,8 @@ class GatewayPagesScreen(Screen[None]):
         self.total, self.rows = message.page.total, message.page.rows
         table.clear()
         for index, row in enumerate(self.rows):
-            table.add_row(*(cell(row.get(key), width) for _, width, key in self.columns), key=str(index))
+            table.add_row(*(cell(row.get(key), width, self.zone) for _, width, key in self.columns),
+                          key=str(index))
         table.apply_sort()
         title.update(Text.assemble((f"{self.title_text} ", "bold"), (self.profile, "bold"),
                                    f"  page {self.number} of {self.pages}, {self.total:,} in all, newest first",

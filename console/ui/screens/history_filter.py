@@ -13,13 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select
 
 from console.callfilter import CallFilter, FilterError, build_filter
+from console.clock import LOCAL, Zone
 from console.status import AmdResult, CallStatus
 
 ANY = "any"
 
 
-def _local(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+def _shown(moment: datetime | None, zone: Zone) -> str:
+    return zone.of(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 class FilterScreen(ModalScreen[CallFilter]):
@@ -29,8 +30,10 @@ class FilterScreen(ModalScreen[CallFilter]):
         Binding("escape", "app.pop_screen", "Cancel", id="filter-cancel", tooltip="Keep the filter as it was."),
     ]
 
-    def __init__(self, current: CallFilter, profiles: Iterable[str], clock: Callable[[], datetime]):
+    def __init__(self, current: CallFilter, profiles: Iterable[str], clock: Callable[[], datetime],
+                 zone: Zone = LOCAL):
         super().__init__()
+        self.zone = zone
         self.current = current
         self.profiles = sorted(set(profiles) | ({current.profile} if current.profile else set()))
         self.clock = clock
@@ -53,18 +56,18 @@ class FilterScreen(ModalScreen[CallFilter]):
             yield from self._row(
                 "Since",
                 Input(
-                    _local(f.since),
-                    placeholder="2026-11-21, 2026-11-21 09:30, today, 24h, 7d",
+                    _shown(f.since, self.zone),
+                    placeholder=f"2026-11-21 09:30 ({self.zone.label(self.clock())}), today, 24h, 7d",
                     compact=True,
                     id="flt-since",
                 ),
             )
-            yield from self._row("Until", Input(_local(f.until), placeholder="same forms; empty: now", compact=True,
-                                                id="flt-until"))
+            yield from self._row("Until", Input(_shown(f.until, self.zone), placeholder="same forms; empty: now",
+                                                compact=True, id="flt-until"))
             yield from self._row("Text", Input(f.text or "", placeholder="numbers, ids, tags", compact=True,
                                                id="flt-text"))
             yield Label("", classes="error", id="flt-error")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def _row(self, label: str, widget) -> ComposeResult:
         with Horizontal(classes="field"):
@@ -84,7 +87,7 @@ class FilterScreen(ModalScreen[CallFilter]):
                 profile=self._choice("#flt-profile"), status=self._choice("#flt-status"),
                 answered=self._choice("#flt-answered"), amd=self._choice("#flt-amd"),
                 since=self.query_one("#flt-since", Input).value, until=self.query_one("#flt-until", Input).value,
-                text=self.query_one("#flt-text", Input).value, now=self.clock())
+                text=self.query_one("#flt-text", Input).value, now=self.clock(), zone=self.zone)
         except FilterError as exc:
             field = str(exc).split(":", 1)[0]
             error = self.query_one("#flt-error", Label)
