@@ -41,3 +41,4 @@ def test_make_test_adds_the_test_tools_and_runs_the_linters_before_the_suite(tmp
     order = [next(i for i, line in enumerate(lines) if tool in line) for tool in ("ruff", "lint-imports", "mypy",
                                                                                   "pytest")]
     assert order == sorted(order)
+    assert "-m pytest -n 2" in lines[order[-1]]  # on both cores
