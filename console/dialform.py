@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from console import phone
 from console.calls import DialRequest
 from console.config import Settings
 from console.fields import Common, Declarations, Declared, lookup, parse_value, snake
@@ -20,6 +21,13 @@ from console.request_parts import AmdOptions, headers_from_pairs, parse_json_tex
 from console.uistate import ProfileState, without_secrets
 
 DESTINATION_LABEL = {"phone": "Number", "sip": "SIP URI", "user": "SIP user", "teams": "Teams number"}
+
+
+def destination_example(target: str, region: str) -> str:
+    """The destination field's placeholder: an example, in the profile's own country for a number."""
+    if target in ("phone", "teams"):
+        return f"e.g. {phone.example(region)}"
+    return "e.g. sip:alice@example.com" if target == "sip" else "e.g. alice (a user registered on the gateway)"
 # Documented fields with an editor of their own (F6, F7, F8).
 _EDITED = ("amd", "tag", "headers")
 
@@ -39,7 +47,7 @@ def form_fields(provider: str) -> tuple[FieldSpec, ...]:
     """The form of a provider: what every call has, then the fields its room shows in the form."""
     place = room(provider)
     specs = [FieldSpec("to_type", "Target", "select", options=place.targets),
-             FieldSpec("to", "Number", placeholder="+1 212 555 0101"),
+             FieldSpec("to", "Number"),  # its placeholder follows the target and the profile's country
              FieldSpec("from", "From", placeholder="pick from Numbers, or type"),
              FieldSpec("application", place.application_label, placeholder="pick from Applications, or type")]
     if place.plays:

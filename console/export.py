@@ -97,3 +97,14 @@ def export_file(
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
+
+
+def export_to_folder(folder: Path, stem: str, calls: Iterable[CallRecord], fmt: Format,
+                     redact: Redact = _keep) -> tuple[Path, int]:
+    """A new file `stem.fmt` in `folder` (`stem-2.fmt`... when it exists: never over an earlier export)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, n = folder / f"{stem}.{fmt}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.{fmt}"
+    return path, export_file(path, calls, fmt, redact=redact)

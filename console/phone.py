@@ -28,6 +28,15 @@ def check_region(region: str) -> str:
     return region
 
 
+def example(region: str) -> str:
+    """A number of `region` as its people write it with the country code, to show as an example."""
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        number = phonenumbers.example_number_for_type(region, kind)
+        if number is not None:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return "+1 201-555-0123"
+
+
 def to_e164(text: str, region: str | None = None) -> str:
     """Normalise `text` to E.164 (+CC...). `region` is used when the number has no +CC prefix."""
     shown = text.strip()

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from console.errors import ConsoleError
 from console.phone import PhoneNumberError, to_e164
 
 TAGS_MAX_BYTES = 4096
@@ -192,30 +193,40 @@ def tags_from_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 # ---------------------------------------------------------------- SIP headers
 
 
+class HeaderError(ConsoleError, ValueError):
+    """A SIP header that cannot be sent; `part` says whether its name or its value is at fault."""
+
+    def __init__(self, message: str, part: Literal["name", "value"]):
+        super().__init__(message)
+        self.part = part
+
+
 def check_header(name: str, value: Any) -> tuple[str, str]:
     """One custom SIP header: an RFC 3261 token name, a single-line value."""
     name = name.strip()
     if not name:
-        raise ValueError("a header needs a name")
+        raise HeaderError("a header needs a name", "name")
     if not _TOKEN.match(name):
         bad = next((c for c in name if not _TOKEN.match(c)), "")
-        raise ValueError(f"header name {name!r} has {bad!r}, which SIP header names cannot contain")
+        raise HeaderError(f"header name {name!r} has {bad!r}, which SIP header names cannot contain", "name")
     if len(name) > HEADER_NAME_MAX:
-        raise ValueError(f"header name {name[:20]!r}... is longer than {HEADER_NAME_MAX} characters")
+        raise HeaderError(f"header name {name[:20]!r}... is longer than {HEADER_NAME_MAX} characters", "name")
     if name.lower() in RESERVED_HEADERS:
-        raise ValueError(f"{name} is set by the SIP stack and cannot be overridden")
+        raise HeaderError(f"{name} is set by the SIP stack and cannot be overridden", "name")
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ValueError(f"header {name}: the value must be text")
+        raise HeaderError(f"header {name}: the value must be text", "value")
     text = str(value)
     if "\r" in text or "\n" in text:
-        raise ValueError(f"header {name}: the value contains a line break (CR/LF), which would inject headers")
+        raise HeaderError(f"header {name}: the value contains a line break (CR/LF), which would inject headers",
+                          "value")
     if has_control(text, allow_tab=True):
-        raise ValueError(f"header {name}: the value contains control characters")
+        raise HeaderError(f"header {name}: the value contains control characters", "value")
     text = text.strip()
     if not text:
-        raise ValueError(f"header {name}: the value is empty")
+        raise HeaderError(f"header {name}: the value is empty", "value")
     if len(text) > HEADER_VALUE_MAX:
-        raise ValueError(f"header {name}: the value is {len(text):,} characters; the limit is {HEADER_VALUE_MAX:,}")
+        raise HeaderError(f"header {name}: the value is {len(text):,} characters; the limit is {HEADER_VALUE_MAX:,}",
+                          "value")
     return name, text
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -26,6 +27,7 @@ from console import paths
 from console.clock import utc_now
 from console.config import Settings
 from console.dialform import form_from_record, initial_values, kept_state, restored
+from console.export import export_to_folder
 from console.gateways.errors import GatewayError
 from console.receiver import ReceiverState
 from console.reconcile import unknown_event
@@ -63,6 +65,11 @@ RECENT_CALLS = 200
 COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the last
 
 
+# A hang-up sent is not asked for again this long (a second h, or H over calls already being ended): the
+# gateway's word that the call ended usually follows within a second or two.
+ENDING_S = 15.0
+
+
 class ConsoleApp(App[None]):
     TITLE = "vgconsole"
     CSS_PATH = Path(__file__).with_name("console.tcss")  # absolute: subclasses live elsewhere
@@ -82,7 +89,7 @@ class ConsoleApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit-anywhere", show=False, priority=True, tooltip="Leave the console."),
         # Read-only: where h and m are not offered (the log, a call's detail, F9), pressed anyway they say why.
         Binding("h,H", "refuse('hang-up')", show=False),
-        Binding("m", "refuse('marking a call ended')", show=False),
+        Binding("m,M", "refuse('marking a call ended')", show=False),
         # Focus moves as the key arrives: a Tab that first travelled up from the field would be overtaken
         # by the keys typed after it, which would then land in the field it was leaving.
         Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="focus-next"),
@@ -98,6 +105,8 @@ class ConsoleApp(App[None]):
         self.services = services
         self.store = services.store
         self.clock = clock
+        self.zone = settings.ui.zone()  # times shown and typed in it
+        self.ending: dict[str, float] = {}  # attempt id -> when its hang-up was sent (monotonic)
         self.profile_name = settings.default_profile or next(iter(settings.profiles))
         self.gateway_url: str | None = None
         self.counters: dict[str, int] = {}
@@ -354,6 +363,61 @@ class ConsoleApp(App[None]):
         self.services.hand_on(event, await self.store.ingest(event))
         self.notify(f"the call to {call.to_number} is marked ended", timeout=3)
 
+    async def latest(self, calls: list[CallRecord]) -> list[CallRecord]:
+        """The calls as history has them now: it, not the log, knows where each stands."""
+        found: list[CallRecord] = []
+        for call in calls:
+            now: CallRecord | None = await asyncio.to_thread(self.store.call, call.attempt_id)
+            found.append(now or call)
+        return found
+
+    @on(CallLog.MarkEndedMarkedWanted)
+    @work(group="ask", exit_on_error=False)
+    async def ask_mark_ended_marked(self, message: CallLog.MarkEndedMarkedWanted) -> None:
+        """Every marked call still live in history, closed with one reason after one question that counts them."""
+        if self.read_only:
+            self.notify("read-only: calls cannot be closed here", severity="warning")
+            return
+        latest = await self.latest(message.calls)
+        going = [c for c in latest if not c.status.final]
+        if not going:
+            self.notify(f"the {len(latest)} marked call(s) have all ended already", timeout=4)
+            self.main.call_log.unmark(c.attempt_id for c in latest)
+            return
+        also = f" ({len(latest) - len(going)} of the marked have ended already)" if len(going) < len(latest) else ""
+        question = (f"Mark {len(going)} marked call(s) as ended{also}? Nothing is sent to the gateway: history "
+                    "records each as unknown, with your reason.")
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.mark_all_ended(going, reason)
+
+        self.push_screen(MarkEnded(question), answered)
+
+    @work(group="mark", exit_on_error=False)
+    async def mark_all_ended(self, calls: list[CallRecord], reason: str) -> None:
+        for call in calls:
+            event = unknown_event(call, f"marked ended by the operator: {reason}", EventSource.OPERATOR, self.clock())
+            self.services.hand_on(event, await self.store.ingest(event))
+        self.main.call_log.unmark(c.attempt_id for c in calls)
+        self.notify(f"{len(calls)} call(s) marked ended", timeout=4)
+
+    @on(CallLog.ExportMarkedWanted)
+    @work(thread=True, group="export", exit_on_error=False)
+    def export_marked(self, message: CallLog.ExportMarkedWanted) -> None:
+        """The marked calls as history has them now, newest first, into the exports folder."""
+        folder = self.settings.ui.export_dir or paths.exports_dir()
+        calls = sorted((self.store.call(c.attempt_id) or c for c in message.calls), key=lambda c: -c.id)
+        stem = f"calls-marked-{self.zone.of(self.clock()):%Y%m%d-%H%M%S}"
+        try:
+            path, count = export_to_folder(folder, stem, calls, message.fmt,  # type: ignore[arg-type]
+                                           redact=self.store.redact)
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"cannot write to {folder}: {exc.strerror or exc}",
+                                  title="export failed", severity="error", timeout=12)
+            return
+        self.call_from_thread(self.notify, f"{count} marked call(s) written to {path}", title="exported", timeout=12)
+
     @on(CallLog.HangupWanted)
     def hangup_from_log(self, message: CallLog.HangupWanted) -> None:
         self.ask_hangup(message.call)
@@ -365,17 +429,19 @@ class ConsoleApp(App[None]):
         if self.read_only:
             self.notify("read-only: hang-up is off", severity="warning")
             return
-        latest: list[CallRecord] = []
-        for call in message.calls:  # history, not the log, knows where each stands
-            found: CallRecord | None = await asyncio.to_thread(self.store.call, call.attempt_id)
-            latest.append(found or call)
+        latest = await self.latest(message.calls)
         going = [c for c in latest if not c.status.final]
         ended = len(latest) - len(going)
+        asked = [c for c in going if self.being_ended(c)]
+        going = [c for c in going if not self.being_ended(c)]
         if not going:
-            self.notify(f"the {len(latest)} marked call(s) have all ended already", timeout=4)
-            self.main.call_log.unmark(c.attempt_id for c in latest)
+            more = f", {len(asked)} being ended" if asked else ""
+            self.notify(f"none of the {len(latest)} marked call(s) is left to end ({ended} ended already{more})",
+                        timeout=4)
+            self.main.call_log.unmark(c.attempt_id for c in latest if c.status.final)
             return
         also = f" ({ended} of the marked have ended already)" if ended else ""
+        also += f" ({len(asked)} already being ended, left alone)" if asked else ""
         question = f"Hang up or cancel {len(going)} marked call(s) still going{also}?"
 
         def answered(yes: bool | None) -> None:
@@ -388,9 +454,11 @@ class ConsoleApp(App[None]):
     async def hang_up_all(self, calls: list[CallRecord]) -> None:
         failed: dict[str, str] = {}  # attempt id -> what went wrong (those stay marked, to try again)
         for call in calls:
+            self.ending[call.attempt_id] = time.monotonic()
             try:
                 await self.services.dialer.hangup(call)
             except GatewayError as exc:
+                self.ending.pop(call.attempt_id, None)
                 failed[call.attempt_id] = f"{call.to_number}: {exc}"
         self.main.call_log.unmark(c.attempt_id for c in calls if c.attempt_id not in failed)
         sent = len(calls) - len(failed)
@@ -414,9 +482,18 @@ class ConsoleApp(App[None]):
         if latest.status.final:
             self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value})", timeout=4)
             return
+        if self.being_ended(latest):
+            self.notify(f"the call to {latest.to_number} was asked to end: waiting for the gateway to end it",
+                        timeout=4)
+            return
         verb = "Hang up" if latest.status.value == "answered" else "Cancel"
         self.push_screen(Confirm(f"{verb} the call to {latest.to_number}?", yes=verb),
                          partial(self._hangup_confirmed, latest, verb))
+
+    def being_ended(self, call: CallRecord) -> bool:
+        """A hang-up was sent for the call moments ago (not asked again while the gateway ends it)."""
+        sent = self.ending.get(call.attempt_id)
+        return sent is not None and time.monotonic() - sent < ENDING_S
 
     def _hangup_confirmed(self, call: CallRecord, verb: str, yes: bool | None) -> None:
         if yes:
@@ -424,9 +501,11 @@ class ConsoleApp(App[None]):
 
     @work(group="hangup", exit_on_error=False)
     async def hang_up(self, call: CallRecord, verb: str) -> None:
+        self.ending[call.attempt_id] = time.monotonic()
         try:
             await self.services.dialer.hangup(call)
         except GatewayError as exc:
+            self.ending.pop(call.attempt_id, None)
             self.notify(str(exc), title=f"{verb.lower()} failed", severity="error", timeout=10)
             return
         self.notify(f"{verb.lower()} sent for {call.to_number}", timeout=3)
@@ -455,7 +534,7 @@ class ConsoleApp(App[None]):
             return
         self.push_screen(HistoryScreen(self.store, profiles=list(self.settings.profiles),
                                        export_dir=self.settings.ui.export_dir or paths.exports_dir(), clock=self.clock,
-                                       read_only=self.read_only, searches=self.state.searches))
+                                       zone=self.zone, read_only=self.read_only, searches=self.state.searches))
 
     @on(HistoryScreen.RedialWanted)
     async def redial(self, message: HistoryScreen.RedialWanted) -> None:
@@ -488,10 +567,10 @@ class ConsoleApp(App[None]):
                                          read_only=self.read_only))
 
     def action_gateway_alerts(self) -> None:
-        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "alerts"))
+        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "alerts", self.zone))
 
     def action_gateway_recent(self) -> None:
-        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent"))
+        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent", self.zone))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refuse":  # the read-only refusals exist only in read-only mode

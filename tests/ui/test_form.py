@@ -28,13 +28,33 @@ async def test_a_number_and_an_application_picked_from_the_lists(live_store: Sto
         for _ in range(index):
             await pilot.press("down")
         await pilot.press("enter")
-        sid = app.query_one("#f-application", Input).value
+        # the field names the application; the request carries its id
+        assert app.query_one("#f-application", Input).value == SURVEY_BOT
+        sid = app.main.form.values()["application"]
         assert len(sid) == 36 and sid != "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"  # not the default one
         call = await dial(pilot, "+12125550101")
         shown = await final_row(pilot, call.attempt_id)
         body = live_store.call(call.attempt_id).request["body"]
         assert (body["from"], body["application_sid"]) == ("+12125550199", sid)
         assert shown["from"] == "+12125550199"
+
+
+async def test_the_application_field_shows_names_and_takes_a_name_or_an_id(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        form = app.main.form
+        field = app.query_one("#f-application", Input)
+        listed = {str(row[0]): str(row[2]) for row in map(app.query_one("#apps", DataTable).get_row_at,
+                                                          range(app.query_one("#apps", DataTable).row_count))}
+        default = form.values()["application"]
+        assert default in listed.values() and field.value == next(n for n, i in listed.items() if i == default)
+        field.value = SURVEY_BOT  # typed by name
+        assert form.values()["application"] == listed[SURVEY_BOT]
+        field.value = listed[SURVEY_BOT]  # or by id
+        assert form.values()["application"] == listed[SURVEY_BOT]
+        field.value = "Survey bo"  # neither: taken as typed, and refused as the gateway would
+        assert form.values()["application"] == "Survey bo"
+        assert form.build() is None
+        assert "Survey bo" in str(app.query_one("#error-application").render())
 
 
 async def test_lists_filter_by_typing(live_store: Store) -> None:

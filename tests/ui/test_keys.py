@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, Static
 
 from console.store import Store
 from console.ui.screens.amd_editor import AmdEditor
+from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.fields_editor import FieldsEditor
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.history import HistoryScreen
@@ -185,6 +187,41 @@ async def test_the_log_says_which_zone_its_times_are_in(live_store: Store) -> No
         assert label == f"time {zone}"
 
 
+async def test_times_are_shown_and_typed_in_the_zone_the_config_names(live_store: Store) -> None:
+    """[ui] timezone: the log, History (its column, rows and the filter's words) and the detail all use it,
+    and say it; a time typed in the filter is read in it."""
+    call = await live_store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number=None,
+                                          to_number="+12125550103")
+    kolkata = call.created_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    async with console(live_store, ui={"timezone": "Asia/Kolkata"}) as (app, pilot):
+        log = app.main.call_log
+        await until(pilot, lambda: log.row_count > 0, "the call in the log")
+        assert str(list(log.columns.values())[0].label) == "time IST"
+        assert str(log.get_row(call.attempt_id)[0]) == f"{kolkata:%H:%M:%S}"
+        app.action_history()
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.query("#history-table")
+                    and app.screen.query_one("#history-table", DataTable).row_count == 1, "the call in history")
+        table = app.screen.query_one("#history-table", DataTable)
+        assert str(list(table.columns.values())[0].label) == "created IST"
+        assert str(table.get_row_at(0)[0]) == f"{kolkata:%m-%d %H:%M:%S}"
+        await pilot.press("f")
+        await until(pilot, lambda: app.screen.query("#flt-since"), "the filter")
+        since = app.screen.query_one("#flt-since", Input)
+        assert "(IST)" in since.placeholder
+        since.value = f"{kolkata:%Y-%m-%d %H:%M}"  # a minute the call was made in, in IST: it matches
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history again")
+        history: HistoryScreen = app.screen  # type: ignore[assignment]
+        await until(pilot, lambda: f"since {kolkata:%Y-%m-%d %H:%M} IST" in history.filter.describe(app.zone)
+                    and table.row_count == 1, "the filter in IST, still matching the call")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CallDetailScreen) and app.screen.detail is not None,
+                    "the call's detail")
+        summary = str(app.screen.query_one("#detail-summary", Static).render())
+        assert f"created {kolkata:%Y-%m-%d %H:%M:%S} IST" in summary
+        assert str(list(app.screen.query_one("#timeline", DataTable).columns.values())[0].label) == "time IST"
+
+
 async def test_read_only_keys_pressed_anyway_say_why_instead_of_nothing(live_store: Store) -> None:
     call = await live_store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number=None,
                                           to_number="+12125550103")
@@ -282,6 +319,59 @@ async def test_marked_calls_are_hung_up_together_after_one_yes_that_counts_them(
         for call in (ringing, staying):
             await final_row(pilot, call.attempt_id, timeout=5)
         await until(pilot, lambda: not log.marked - {done.attempt_id}, "the ended calls unmarked")
+
+
+async def test_marked_calls_are_exported_and_marked_ended_together(live_store: Store, tmp_path: Path) -> None:
+    import json
+
+    from console.ui.screens.mark_ended import MarkEnded
+    from tests.ui.conftest import row
+
+    out = tmp_path / "exports"
+    async with console(live_store, speed=10, ui={"export_dir": str(out)}) as (app, pilot):
+        log = app.main.call_log
+        other = await dial(pilot, "+12125550101")
+        calls = [await dial(pilot, "+12125550106") for _ in range(2)]  # answered, and staying until hung up
+        await until(pilot, lambda: all(row(app, c.attempt_id)["status"] == "answered" for c in calls), "answers")
+        await pilot.press("f4", "g", "space", "space")  # the two newest
+        marked = {c.attempt_id for c in calls}
+        assert log.marked == marked
+        await pilot.press("E")
+        await until(pilot, lambda: len(list(out.glob("calls-marked-*.json"))) == 1, "the export")
+        (written,) = out.glob("calls-marked-*.json")
+        assert {c["attempt_id"] for c in json.loads(written.read_text())} == marked
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MarkEnded), "one question")
+        assert "Mark 2 marked call(s) as ended?" in app.screen.question
+        app.screen.query_one("#mark-reason", Input).value = "test calls"
+        await pilot.press("enter")
+        await until(pilot, lambda: all("test calls" in (live_store.call(a).error or "") for a in marked),
+                    "both closed with the reason")
+        assert all(live_store.call(a).status.value == "unknown" for a in marked)
+        assert "test calls" not in (live_store.call(other.attempt_id).error or "")  # the unmarked one: untouched
+        await until(pilot, lambda: not log.marked, "the marks gone with the calls")
+        await pilot.press("space", "u")
+        assert not log.marked and not row(app, other.attempt_id)["to"].startswith("●")
+
+
+async def test_a_hang_up_pressed_again_while_the_gateway_ends_the_call_is_not_asked_twice(live_store: Store) -> None:
+    from console.ui.screens.confirm import Confirm
+
+    # every webhook lost: the call never looks ended, as when the gateway is slow to say so
+    async with console(live_store, simulator={"speed": 1, "drop_webhooks": 1.0}) as (app, pilot):
+        call = await dial(pilot, "+12125550103")  # rings for a minute
+        await pilot.press("f4", "g", "h")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: call.attempt_id in app.ending, "the cancel sent")
+        app.clear_notifications()
+        await pilot.press("h")  # again, before the gateway has said the call ended
+        await until(pilot, lambda: any("was asked to end" in n.message for n in app._notifications),
+                    "why it is not asked again")
+        assert not isinstance(app.screen, Confirm)
+        await pilot.press("space", "H")  # marked and ended together: left alone too
+        await until(pilot, lambda: any("1 being ended" in n.message for n in app._notifications), "left alone")
+        assert not isinstance(app.screen, Confirm)
 
 
 async def test_a_number_typed_fast_and_dialled_at_once_is_dialled_whole(live_store: Store) -> None:

@@ -194,6 +194,28 @@ async def test_exports_write_the_filtered_calls_and_copies_reach_the_clipboard(l
         assert copied["attempt_id"] == ids["done"] and copied["tags"] == {"campaign": "done"}
 
 
+async def test_marked_calls_are_what_history_exports_when_any_are_marked(live_store: Store, tmp_path: Path) -> None:
+    ids = await seed_mixed(live_store)
+    out = tmp_path / "out"
+    async with console(live_store, ui={"export_dir": str(out)}) as (app, pilot):
+        screen = await open_history(pilot)
+        assert shown_ids(screen) == [ids["failed"], ids["other"], ids["done"], ids["busy"]]
+        await pilot.press("space", "j", "space")  # failed, then (the cursor moved on itself) done
+        assert list(screen.marked) == [ids["failed"], ids["done"]]
+        title = str(screen.query_one("#history-title", Static).render())
+        assert "2 marked (e/E export them, u unmark)" in title
+        assert str(screen.query_one("#history-table", DataTable).get_row_at(0)[1]).startswith("● ")
+        await pilot.press("E")
+        await until(pilot, lambda: len(list(out.glob("*.json"))) == 1, "the JSON file")
+        (json_file,) = out.glob("*.json")
+        assert [c["attempt_id"] for c in json.loads(json_file.read_text())] == [ids["failed"], ids["done"]]
+        await pilot.press("u", "e")  # no marks left: the filter's calls, all four
+        await until(pilot, lambda: len(list(out.glob("*.csv"))) == 1, "the CSV file")
+        (csv_file,) = out.glob("*.csv")
+        assert len(list(csv.DictReader(csv_file.open(encoding="utf-8")))) == 4
+        assert "marked" not in str(screen.query_one("#history-title", Static).render())
+
+
 async def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(live_store: Store, tmp_path: Path) -> None:
     await seed_mixed(live_store)
     blocker = tmp_path / "file"

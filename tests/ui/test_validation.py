@@ -75,6 +75,11 @@ async def test_a_header_with_a_line_break_or_a_bad_name_is_refused(live_store: S
         editor.query_one("#pair-value", Input).value = "fine"
         await pilot.press("enter")
         assert "X Bad Name" in str(editor.query_one("#pair-error", Label).render())
+        assert app.focused is editor.query_one("#pair-name", Input)  # the name is at fault: the cursor goes there
+        editor.query_one("#pair-name", Input).value = "x-value@"  # a bad name that reads "value"
+        await pilot.press("enter")
+        assert "'@'" in str(editor.query_one("#pair-error", Label).render())
+        assert app.focused is editor.query_one("#pair-name", Input)
         assert editor.pairs == []
         await pilot.press("escape")
         assert app.main.editors_for("demo-cognigy").headers == []

@@ -87,3 +87,13 @@ def test_a_password_is_kept_as_typed_whatever_it_looks_like(settings) -> None:
               "sip_user": "alice", "sip_password": ' "p{w}" '}
     request = build_request(settings, "demo-jambonz", values, Editors())
     assert request.to.auth.password.get_secret_value() == ' "p{w}" '
+
+
+def test_the_destination_placeholder_is_an_example_from_the_profiles_own_country() -> None:
+    from console.dialform import destination_example
+
+    assert destination_example("phone", "IN").startswith("e.g. +91 ")
+    assert destination_example("phone", "GB").startswith("e.g. +44 ")
+    assert destination_example("teams", "US").startswith("e.g. +1 ")
+    assert destination_example("sip", "IN") == "e.g. sip:alice@example.com"
+    assert destination_example("user", "IN").startswith("e.g. alice")

@@ -82,7 +82,7 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
                             compact=True)
             yield Label("", classes="error", id="amd-error-language")
             yield Label("", classes="error", id="amd-error")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def current(self) -> AmdOptions:
         """The options as typed over the ones it started with: what the editor does not show (an actionHook, the

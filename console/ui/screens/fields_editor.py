@@ -55,7 +55,7 @@ class FieldsEditor(ModalScreen[dict[str, Any] | None]):
                                             compact=True, id=wid)
                             yield Label("", classes="error", id=f"{wid}-error")
             yield Static("", id="field-help", classes="hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#field-help", Static).update("tab moves · enter opens a group · ctrl+g keeps · esc leaves")

@@ -26,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Commands after ':'  " + "  ·  ".join(f":{n}" + (f" ({h})" if h else "")
                                                                    for n, h in self.commands)), classes="hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)

@@ -4,7 +4,7 @@ filtered, summed up in a dashboard strip, exported, copied, and redialled."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Footer, Input, Sparkline, Static
 from textual.worker import get_current_worker
 
 from console.callfilter import CallFilter
-from console.export import CSV_COLUMNS, export_file
+from console.clock import LOCAL, Zone
+from console.export import CSV_COLUMNS, export_to_folder
 from console.records import CallRecord, Cancelled, Summary
 from console.store import Store
 from console.ui.clipboard import copy
@@ -53,8 +54,13 @@ class HistoryScreen(Screen[None]):
         Binding("x", "clear_filter", "All", id="history-clear", show=False, tooltip="Drop the filter: every call."),
         Binding("enter", "open", "Detail", id="history-detail", tooltip="The call's timeline and request."),
         Binding("r", "redial", "Redial", id="history-redial", tooltip="The call's fields into the dial form."),
-        Binding("e", "export('csv')", "CSV", id="history-csv", tooltip="Write the filtered calls to a CSV file."),
-        Binding("E", "export('json')", "JSON", id="history-json", tooltip="Write the filtered calls to a JSON file."),
+        Binding("e", "export('csv')", "CSV", id="history-csv",
+                tooltip="Write the marked calls (or, none marked, every call of the filter) to a CSV file."),
+        Binding("E", "export('json')", "JSON", id="history-json",
+                tooltip="Write the marked calls (or, none marked, every call of the filter) to a JSON file."),
+        Binding("space", "toggle_mark", "Mark", id="history-mark", show=False,
+                tooltip="Mark the call (●) for the export keys; again to unmark."),
+        Binding("u", "unmark_all", "Unmark all", id="history-unmark", show=False, tooltip="Drop every mark."),
         Binding("c", "copy_id", "Copy id", id="history-copy-id", show=False, tooltip="Copy the call id (OSC 52)."),
         Binding(
             "y", "copy_row", "Copy row", id="history-copy-row", show=False, tooltip="Copy the call as JSON (OSC 52)."
@@ -93,17 +99,20 @@ class HistoryScreen(Screen[None]):
         call: CallRecord
 
     def __init__(self, store: Store, *, profiles: list[str], export_dir: Path, clock: Callable[[], datetime],
-                 read_only: bool = False, filter: CallFilter | None = None, searches: list[str] | None = None):
+                 zone: Zone = LOCAL, read_only: bool = False, filter: CallFilter | None = None,
+                 searches: list[str] | None = None):
         super().__init__()
         self.searches = searches if searches is not None else []  # oldest first, kept by the app
         self.store = store
         self.profiles = profiles
         self.export_dir = export_dir
         self.clock = clock
+        self.zone = zone
         self.read_only = read_only
         self.filter = filter or CallFilter()
         self.cursors: list[int | None] = [None]  # `before` of each page seen, for going back
         self.calls: list[CallRecord] = []
+        self.marked: dict[str, None] = {}  # attempt ids marked (space), in the order marked, across pages
         self.generation = 0  # a page or a summary from an older filter is dropped
         self.summed_generation = -1
         self.pages_shown = 0
@@ -117,13 +126,13 @@ class HistoryScreen(Screen[None]):
             yield Static("calls/min", id="history-spark-label")
             yield Sparkline([], id="history-spark")
         yield VimTable(id="history-table")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
         # What matters first (when, who, how it ended), so a narrow terminal cuts the profile and the
-        # caller, never the outcome; times in the local zone, which the header names.
-        zone = self.clock().astimezone().strftime("%Z")
+        # caller, never the outcome; times in the console's zone, which the header names.
+        zone = self.zone.label(self.clock())
         for label, width in ((f"created {zone}", 14), ("to", 16), ("status", 14), ("amd", 8), ("talk", 6),
                              ("profile", 14), ("from", 16)):
             table.add_column(label, width=width)
@@ -169,21 +178,26 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#history-table", VimTable)
         table.clear()
         for call in message.calls:
-            table.add_row(Text(call.created_at.astimezone().strftime("%m-%d %H:%M:%S")), Text(call.to_number or ""),
+            table.add_row(Text(self.zone.of(call.created_at).strftime("%m-%d %H:%M:%S")), self._to_cell(call),
                           status_cell(call), amd_cell(call), seconds(talk_seconds(call, call.updated_at)),
                           Text(call.profile),
                           Text(call.from_number or ""), key=call.attempt_id)
         table.apply_sort()  # the operator's column, if one was chosen (within this page)
-        more = "  n older" if len(message.calls) == PAGE else ""
-        back = "  p newer" if len(self.cursors) > 1 else ""
-        self.query_one("#history-title", Static).update(Text.assemble(
-            ("history ", "bold"), (self.filter.describe(), "bold" if not self.filter.empty else ""),
-            f"  page {len(self.cursors)}, {len(message.calls)} call(s), newest first{more}{back}",
-            no_wrap=True, overflow="ellipsis"))
+        self.show_title()
         self.pages_shown += 1
         if self.summed_generation != self.generation:
             self.summed_generation = self.generation
             self.sum_up()
+
+    def show_title(self) -> None:
+        more = "  n older" if len(self.calls) == PAGE else ""
+        back = "  p newer" if len(self.cursors) > 1 else ""
+        marked = [("  ", ""), (f"{len(self.marked)} marked (e/E export them, u unmark)", "bold yellow")] \
+            if self.marked else []
+        self.query_one("#history-title", Static).update(Text.assemble(
+            ("history ", "bold"), (self.filter.describe(self.zone), "bold" if not self.filter.empty else ""),
+            *marked, f"  page {len(self.cursors)}, {len(self.calls)} call(s), newest first{more}{back}",
+            no_wrap=True, overflow="ellipsis"))
 
     @on(Summed)
     def summed(self, message: Summed) -> None:
@@ -193,7 +207,7 @@ class HistoryScreen(Screen[None]):
         self.query_one("#history-summary", Static).update(summary_text(s))
         self.query_one("#history-spark", Sparkline).data = s.per_minute
         self.query_one("#history-spark-label", Static).update(
-            f"calls/min to {s.window_end.astimezone():%H:%M} ")
+            f"calls/min to {self.zone.of(s.window_end):%H:%M} ")
 
     # ------------------------------------------------------------ moving and filtering
 
@@ -229,7 +243,7 @@ class HistoryScreen(Screen[None]):
             if result is not None:
                 self.refilter(result)
 
-        self.app.push_screen(FilterScreen(self.filter, self.profiles, self.clock), chosen)
+        self.app.push_screen(FilterScreen(self.filter, self.profiles, self.clock, self.zone), chosen)
 
     def action_clear_filter(self) -> None:
         self.refilter(CallFilter())
@@ -251,6 +265,27 @@ class HistoryScreen(Screen[None]):
         if call := self.current():
             self.post_message(self.Opened(call))
 
+    def _to_cell(self, call: CallRecord) -> Text:
+        mark = ("● ", "bold yellow") if call.attempt_id in self.marked else ""
+        return Text.assemble(mark, call.to_number or "")
+
+    def action_toggle_mark(self) -> None:
+        if (call := self.current()) is None:
+            return
+        if self.marked.pop(call.attempt_id, 0) == 0:
+            self.marked[call.attempt_id] = None
+        table = self.query_one("#history-table", VimTable)
+        table.update_cell(call.attempt_id, list(table.columns)[1], self._to_cell(call))
+        table.action_cursor_down()
+        self.show_title()
+
+    def action_unmark_all(self) -> None:
+        self.marked.clear()
+        table = self.query_one("#history-table", VimTable)
+        for call in self.calls:
+            table.update_cell(call.attempt_id, list(table.columns)[1], self._to_cell(call))
+        self.show_title()
+
     def action_redial(self) -> None:
         if call := self.current():
             self.post_message(self.RedialWanted(call))
@@ -269,22 +304,20 @@ class HistoryScreen(Screen[None]):
     # ------------------------------------------------------------ exports
 
     def action_export(self, fmt: str) -> None:
-        self.export(fmt, self.filter)
+        self.export(fmt, self.filter, list(self.marked))
 
     @work(thread=True, group="export", exit_on_error=False)
-    def export(self, fmt: str, chosen: CallFilter) -> None:
-        stem = f"calls-{self.clock().astimezone():%Y%m%d-%H%M%S}"
-        path = self.export_dir / f"{stem}.{fmt}"
+    def export(self, fmt: str, chosen: CallFilter, marked: list[str]) -> None:
+        """The marked calls, newest first, when there are any; else every call of the filter."""
+        stem = f"calls-{self.zone.of(self.clock()):%Y%m%d-%H%M%S}"
+        calls: Iterable[CallRecord] = self.store.iter_calls(filter=chosen)
+        if marked:
+            calls = sorted((c for c in map(self.store.call, marked) if c is not None), key=lambda c: -c.id)
         try:
-            self.export_dir.mkdir(parents=True, exist_ok=True)
-            n = 1
-            while path.exists():  # two exports in one second: never overwrite the first
-                n += 1
-                path = self.export_dir / f"{stem}-{n}.{fmt}"
-            count = export_file(path, self.store.iter_calls(filter=chosen), fmt,  # type: ignore[arg-type]
-                                redact=self.store.redact)
+            path, count = export_to_folder(self.export_dir, stem, calls, fmt,  # type: ignore[arg-type]
+                                           redact=self.store.redact)
         except OSError as exc:
-            self.post_message(self.Exported(None, 0, f"cannot write {path}: {exc.strerror or exc}"))
+            self.post_message(self.Exported(None, 0, f"cannot write to {self.export_dir}: {exc.strerror or exc}"))
             return
         self.post_message(self.Exported(path, count, None))
 

@@ -70,6 +70,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.editors: dict[str, Editors] = {}
         self.form_values: dict[str, dict[str, str]] = {}  # a profile's form as left, for switching back
+        self.listed_apps: dict[str, list[tuple[str, str]]] = {}  # a profile's applications (id, name) as listed
         self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
         self._from_form = False  # the dial key was pressed in a field of the form
 
@@ -101,8 +102,8 @@ class MainScreen(Screen[None]):
                     yield FilterBox(Picker("from", (("number", 16), ("label or route", 24)), id="numbers"))
                 with TabPane("Applications", id="tab-apps"):
                     yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
-        yield FilterBox(CallLog(app.clock, id="log"), id="log-box")
-        yield Footer(compact=True)
+        yield FilterBox(CallLog(app.clock, app.zone, id="log"), id="log-box")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.form.border_title = "dial"
@@ -160,6 +161,8 @@ class MainScreen(Screen[None]):
         numbers.loading = apps.loading = False
         numbers.show(message.numbers)
         apps.show(message.apps)
+        self.listed_apps[message.profile] = [(value, cells[0]) for value, cells in message.apps]
+        self.form.learn_applications(self.listed_apps[message.profile])
         if message.error:
             self.notify(message.error, title="could not list numbers and applications", severity="error")
 
@@ -167,7 +170,8 @@ class MainScreen(Screen[None]):
     def picked(self, message: Picker.Picked) -> None:
         self.form.set_value(message.kind, message.value)
         self.query_one("#f-to").focus()  # next: the destination, or F3 for the other list
-        self.notify(f"{message.kind}: {message.value}", timeout=2)
+        shown = self.form.app_names.shown(message.value) if message.kind == "application" else message.value
+        self.notify(f"{message.kind}: {shown}", timeout=2)
 
     @on(Picker.ReloadWanted)
     def reload_lists(self) -> None:
@@ -361,7 +365,8 @@ class MainScreen(Screen[None]):
     async def replace_form(self, values: dict[str, str] | None) -> DialForm:
         app = self.console
         old = self.form
-        form = DialForm(app.settings, app.profile_name, self.editors_for(app.profile_name), values, id="form")
+        form = DialForm(app.settings, app.profile_name, self.editors_for(app.profile_name), values,
+                        self.listed_apps.get(app.profile_name, []), id="form")
         await old.remove()
         await self.query_one("#top", Horizontal).mount(form, before=0)
         form.border_title = "dial"

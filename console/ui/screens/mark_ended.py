@@ -28,7 +28,7 @@ class MarkEnded(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Mark ended (enter)", id="mark-yes", variant="warning", compact=True)
                 yield Button("Leave it (esc)", id="mark-no", compact=True)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#mark-reason", Input).focus()

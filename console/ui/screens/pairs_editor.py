@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from console.request_parts import TAGS_MAX_BYTES, check_header, headers_from_pairs, tags_from_pairs
+from console.request_parts import TAGS_MAX_BYTES, HeaderError, check_header, headers_from_pairs, tags_from_pairs
 
 Pairs = list[tuple[str, str]]
 
@@ -46,7 +46,7 @@ class PairsEditor(ModalScreen[Pairs | None]):
             yield Static("", id="preview")
             yield Static("enter adds or updates the row · enter on a row edits it · delete removes it",
                          classes="hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#pairs", DataTable)
@@ -109,9 +109,9 @@ class PairsEditor(ModalScreen[Pairs | None]):
         if self.kind == "headers":
             try:
                 name, value = check_header(name, value)
-            except ValueError as exc:
+            except HeaderError as exc:
                 self._say(str(exc))
-                self.set_focus(value_box if name_box.value.strip() and "value" in str(exc) else name_box)
+                self.set_focus(value_box if exc.part == "value" else name_box)
                 return False
         existing = next((i for i, (n, _) in enumerate(self.pairs) if n.lower() == name.lower()), None)
         pairs = list(self.pairs)

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 
+from console.clock import LOCAL, Zone
 from console.records import CallRecord
 from console.ui.formatting import amd_cell, clock_time, ring_seconds, seconds, status_cell, tags_summary, talk_seconds
 from console.ui.messages import MarkEndedWanted
@@ -40,6 +41,13 @@ class CallLog(ConsoleTable):
                 tooltip="Mark the call (●) for an action on every marked call; again to unmark."),
         Binding("H", "hangup_marked", "Hang up marked", show=False, id="hangup-marked",
                 tooltip="Hang up or cancel every marked call still going, after one yes."),
+        Binding("M", "mark_ended_marked", "Mark marked ended", show=False, id="mark-ended-marked",
+                tooltip="Close every marked call still shown live, with one reason, after one question."),
+        Binding("e", "export_marked('csv')", "CSV of marked", show=False, id="export-marked-csv",
+                tooltip="Write the marked calls to a CSV file in the exports folder."),
+        Binding("E", "export_marked('json')", "JSON of marked", show=False, id="export-marked-json",
+                tooltip="Write the marked calls to a JSON file in the exports folder."),
+        Binding("u", "unmark_all", "Unmark all", show=False, id="unmark-all", tooltip="Drop every mark."),
     ]
 
     @dataclass
@@ -54,16 +62,26 @@ class CallLog(ConsoleTable):
     class HangupMarkedWanted(Message):
         calls: list[CallRecord]
 
-    def __init__(self, clock: Callable[[], datetime], **kw: Any):
+    @dataclass
+    class MarkEndedMarkedWanted(Message):
+        calls: list[CallRecord]
+
+    @dataclass
+    class ExportMarkedWanted(Message):
+        calls: list[CallRecord]
+        fmt: str
+
+    def __init__(self, clock: Callable[[], datetime], zone: Zone = LOCAL, **kw: Any):
         super().__init__(**kw)
         self.clock = clock
+        self.zone = zone
         self.calls: dict[str, CallRecord] = {}
         self._pending: dict[str, CallRecord] = {}
         self.marked: set[str] = set()  # attempt ids the operator marked (space) for an action on all of them
         self.applied = 0  # row updates put on screen (the UI latency benchmark reads it)
 
     def on_mount(self) -> None:
-        zone = self.clock().astimezone().strftime("%Z")  # times are local: the header says which zone
+        zone = self.zone.label(self.clock())  # the header says which zone the times are in
         for label, key, width in COLUMNS:
             label = f"time {zone}" if key == "time" else label
             self.add_column(label, key=key, width=max(width, len(label)))
@@ -134,7 +152,7 @@ class CallLog(ConsoleTable):
 
     def _cells(self, call: CallRecord) -> list[Any]:
         now = self.clock()
-        return [SortText(clock_time(call.created_at.astimezone()), (call.created_at, call.id)),
+        return [SortText(clock_time(self.zone.of(call.created_at)), (call.created_at, call.id)),
                 self._to_cell(call), status_cell(call), amd_cell(call),
                 seconds(ring_seconds(call, now)), seconds(talk_seconds(call, now)), Text(call.from_number or ""),
                 Text(call.profile), Text(tags_summary(call.tags))]
@@ -153,7 +171,8 @@ class CallLog(ConsoleTable):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("hangup", "mark_ended", "hangup_marked") and getattr(self.app, "read_only", False):
+        if action in ("hangup", "mark_ended", "hangup_marked", "mark_ended_marked") and getattr(
+                self.app, "read_only", False):
             return False  # read-only: not offered (and the app refuses it too)
         return True
 
@@ -175,12 +194,26 @@ class CallLog(ConsoleTable):
         self.update_cell(call.attempt_id, "to", self._to_cell(call))
         self.action_cursor_down()  # as in htop and k9s: space, space marks a run of rows
 
-    def action_hangup_marked(self) -> None:
+    def _marked_calls(self) -> list[CallRecord]:
         calls = [self.calls[a] for a in self.marked if a in self.calls]
         if not calls:
             self.notify("no calls marked: space marks the call under the cursor", timeout=4)
-            return
-        self.post_message(self.HangupMarkedWanted(calls))
+        return calls
+
+    def action_hangup_marked(self) -> None:
+        if calls := self._marked_calls():
+            self.post_message(self.HangupMarkedWanted(calls))
+
+    def action_mark_ended_marked(self) -> None:
+        if calls := self._marked_calls():
+            self.post_message(self.MarkEndedMarkedWanted(calls))
+
+    def action_export_marked(self, fmt: str) -> None:
+        if calls := self._marked_calls():
+            self.post_message(self.ExportMarkedWanted(calls, fmt))
+
+    def action_unmark_all(self) -> None:
+        self.unmark(list(self.marked))
 
     def unmark(self, attempts: Iterable[str]) -> None:
         for attempt in attempts:

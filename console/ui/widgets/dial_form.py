@@ -18,6 +18,7 @@ from console.dialform import (
     Editors,
     FieldSpec,
     build_request,
+    destination_example,
     form_fields,
     initial_values,
     plays,
@@ -50,6 +51,32 @@ class FieldInput(Input):
 SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
 
 
+class AppNames:
+    """Applications by id and by name, for the names that belong to one application only (two with the same
+    name are shown by their ids)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # id -> name
+
+    def learn(self, listed: list[tuple[str, str]]) -> None:
+        self.names.update((app_id, name.strip()) for app_id, name in listed if name.strip())
+
+    def _unique(self) -> dict[str, str]:
+        ids_by_name: dict[str, list[str]] = {}
+        for app_id, name in self.names.items():
+            ids_by_name.setdefault(name, []).append(app_id)
+        return {name: ids[0] for name, ids in ids_by_name.items() if len(ids) == 1 and name not in self.names}
+
+    def shown(self, value: str) -> str:
+        """What the field shows for `value`: the name of the application with that id, if it has one."""
+        name = self.names.get(value.strip())
+        return name if name is not None and name in self._unique() else value
+
+    def id_of(self, text: str) -> str:
+        """The id behind what the field shows: a listed name is its application's id; anything else as typed."""
+        return self._unique().get(text.strip(), text)
+
+
 class DialForm(VerticalScroll):
     can_focus = False  # the fields take the focus, the scroller never does
 
@@ -59,10 +86,11 @@ class DialForm(VerticalScroll):
             self.editor = editor
 
     def __init__(self, settings: Settings, profile: str, editors: Editors, values: dict[str, str] | None = None,
-                 **kw: Any):
+                 apps: list[tuple[str, str]] | None = None, **kw: Any):
+        """`apps`: the gateway's applications (id, name) as last listed, shown by name in the form."""
         super().__init__(**kw)
         self.settings = settings
-        self.start_values = values or initial_values(settings, profile)
+        self.start_values = dict(values or initial_values(settings, profile))  # a copy: shown values change
         self.profile_name = profile
         self.editors = editors
         self.provider = settings.profile(profile).provider
@@ -70,6 +98,11 @@ class DialForm(VerticalScroll):
         self.fields = form_fields(self.provider)
         self._touched: set[str] = set()
         self._timer: Any = None
+        # The Application field shows a listed application by its name; the request gets its id.
+        self.app_names = AppNames()
+        self.app_names.learn([(a.id, a.name) for a in settings.profile(profile).applications] + (apps or []))
+        if "application" in self.start_values:
+            self.start_values["application"] = self.app_names.shown(self.start_values["application"])
 
     def compose(self) -> ComposeResult:
         # Who, from where, what plays, AMD and the editors first: at 80x24 they are what shows without
@@ -125,10 +158,23 @@ class DialForm(VerticalScroll):
                 found[spec.name] = "" if widget.value is Select.NULL else str(widget.value)
             else:
                 found[spec.name] = widget.value  # type: ignore[attr-defined]
+        found["application"] = self.app_names.id_of(found["application"])
         return found
+
+    def learn_applications(self, listed: list[tuple[str, str]]) -> None:
+        """The gateway's applications (id, name): a listed id in the field is shown by its name."""
+        self.app_names.learn(listed)
+        box = self.query_one("#f-application", FieldInput)
+        shown = self.app_names.shown(box.value)
+        if shown != box.value:
+            with box.prevent(Input.Changed):  # the same value, named: nothing the operator typed changed
+                box.value = shown
 
     def set_value(self, name: str, value: str) -> None:
         widget = self.query_one(f"#f-{name}")
+        chosen = value
+        if name == "application":
+            value = self.app_names.shown(value)
         if isinstance(widget, Checkbox):
             widget.value = value == "on"
         elif isinstance(widget, Select):
@@ -137,7 +183,7 @@ class DialForm(VerticalScroll):
             widget.value = value  # type: ignore[attr-defined]
         self._touched.add(name)
         if name == "application" and self.room.plays:  # what a listed id plays
-            self.query_one("#f-mob_plays", Select).value = plays(self.settings.profile(self.profile_name), value)
+            self.query_one("#f-mob_plays", Select).value = plays(self.settings.profile(self.profile_name), chosen)
         self.validate_soon()
 
     def target(self) -> str:
@@ -154,6 +200,8 @@ class DialForm(VerticalScroll):
         self.query_one("#label-to", Label).update(DESTINATION_LABEL[target])
         number = self.query_one("#f-to", FieldInput)
         number.commands = COMMAND_CHARACTERS if target in NUMBER_TARGETS else frozenset()
+        profile = self.settings.profile(self.profile_name)
+        number.placeholder = destination_example(target, profile.region or self.settings.default_region)
         self.query_one("#open-amd").display = self.room.amd
         self.query_one("#open-headers").display = self.room.sip_headers
 
