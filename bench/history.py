@@ -8,7 +8,8 @@ that opens it to its first page in the table, the next page, and a typed search;
 several runs.
 
 Last line: history calls=... events=... newest_page_ms=... search_number_ms=... scan_search_ms=...
-search_speedup=... screen_open_ms=... next_page_ms=... text_search_ms=...
+search_speedup=... screen_open_ms=... next_page_ms=... text_search_ms=... summary_counted_ms=...
+summary_kept_ms=... summary_ratio=... (the dashboard counted for a filter, and asked again with nothing written)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from console.callfilter import CallFilter  # noqa: E402
 from console.store import Store  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -78,7 +80,8 @@ def generate(path: Path, calls: int, events_per_call: int) -> None:
             call_rows.append((i + 1, f"{i:016x}", profile, provider, sid, None, "+12125550100", to, "phone", status,
                               None, 200 if answered else 486, "OK" if answered else "Busy Here", None, None, tags,
                               request, None, at(created), at(created + 8) if answered else None,
-                              at(created + 8 + (duration or 30)), at(created + 8 + (duration or 30)), duration))
+                              at(created + 8 + (duration or 30)), at(created + 8 + (duration or 30)), duration,
+                              None))  # attempts: MOBtexting's own retries
             flow = (
                 ["trying", "ringing", "in-progress", "completed"]
                 if answered
@@ -92,7 +95,7 @@ def generate(path: Path, calls: int, events_per_call: int) -> None:
                 event_rows.append((f"{i:016x}{n:02x}{'0' * 46}", i + 1, profile, provider, sid, None, "status", word,
                                    word, 100, None, None, None, None, None, None, at(created + n), 1, raw))
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO calls VALUES ({','.join('?' * 23)})", call_rows)
+        conn.executemany(f"INSERT INTO calls VALUES ({','.join('?' * 24)})", call_rows)
         conn.executemany(
             "INSERT INTO events (dedup_key, call_id, profile, provider, call_sid, token, kind, status, "
             "provider_status, sip_status, sip_reason, amd_result, amd_reason, duration, customer_data, details, "
@@ -160,12 +163,17 @@ def main() -> None:
             ).fetchall()
 
         scan_ms = statistics.median(median_ms(lambda t=t: scan(t), 1) for t in terms[:5])
+        # The dashboard: counted once for a filter, then kept until something is written.
+        everything = CallFilter()
+        counted_ms = median_ms(lambda: store._summaries.clear() or store.summary(everything), 3)
+        kept_ms = median_ms(lambda: store.summary(everything), 25)
         screen = asyncio.run(measure_screen(store, terms))
     finally:
         store.close()
     print(f"history calls={calls} events={events} newest_page_ms={newest:.2f} search_number_ms={search:.2f} "
           f"scan_search_ms={scan_ms:.1f} search_speedup={scan_ms / search:.0f}x screen_open_ms={screen[0]:.1f} "
-          f"next_page_ms={screen[1]:.1f} text_search_ms={screen[2]:.1f}")
+          f"next_page_ms={screen[1]:.1f} text_search_ms={screen[2]:.1f} summary_counted_ms={counted_ms:.0f} "
+          f"summary_kept_ms={kept_ms:.2f} summary_ratio={counted_ms / kept_ms:.0f}x")
 
 
 async def measure_screen(store: Store, terms: list[str], runs: int = 7) -> tuple[float, float, float]:

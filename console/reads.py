@@ -23,6 +23,7 @@ from console.schema import connect
 from console.status import live_sql
 
 Clock = Callable[[], datetime]
+SUMMARIES_KEPT = 16
 
 T = TypeVar("T")
 
@@ -52,6 +53,14 @@ class HistoryReads:
         self._gate = threading.Condition()  # reads in flight, so that closing never pulls a connection from one
         self._active = 0
         self._closed = False
+        # Summaries by filter, kept while nothing is written: reopening History or paging does not recount
+        # a million calls. `_generation` moves when SQLite's data_version says another connection (the
+        # writer) has committed since it was last asked, on a connection kept for asking.
+        self._summaries: dict[CallFilter, tuple[int, Summary]] = {}
+        self._versions_lock = threading.Lock()
+        self._versions: Database | None = None
+        self._version_seen = -1
+        self._generation = 0
 
     def _close_readers(self, wait_s: float) -> None:
         """Close the readers once the reads in flight (a thread the event loop left behind, say) have finished."""
@@ -86,6 +95,19 @@ class HistoryReads:
             with self._readers_lock:
                 self._readers.append(db.conn)
         return db
+
+    def _written_generation(self) -> int:
+        """A number that changes whenever anything has been committed to history since it was last asked."""
+        with self._versions_lock:
+            if self._versions is None:
+                self._versions = connect(self.path, self._synchronous, readonly=True)
+                with self._readers_lock:
+                    self._readers.append(self._versions.conn)
+            version = self._versions.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version_seen:
+                self._version_seen = version
+                self._generation += 1
+            return self._generation
 
     # ------------------------------------------------------------ reads (call from a worker thread)
 
@@ -170,6 +192,11 @@ class HistoryReads:
         Over a million calls this reads them all (about a second); `cancelled` is asked as it goes, and a
         yes stops the query (Cancelled), so a summary nobody waits for does not hold a thread and a core."""
         f = filter or CallFilter()
+        generation = self._written_generation()  # asked before counting: a write during it is not missed
+        with self._versions_lock:
+            kept = self._summaries.get(f)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
         selection = self._select(f)
         if selection is None:
             return Summary(0, 0, 0, 0, None, None, [0] * 60, f.until or self._clock())
@@ -180,7 +207,7 @@ class HistoryReads:
             # taking the GIL for it does not slow the UI thread.
             db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, 1_000_000)
         try:
-            return self._summary(db, f, source, where, args)
+            summary = self._summary(db, f, source, where, args)
         except sqlite3.OperationalError as exc:
             if cancelled is not None and cancelled():
                 raise Cancelled("the summary was no longer wanted") from None
@@ -188,6 +215,11 @@ class HistoryReads:
         finally:
             if cancelled is not None:
                 db.conn.set_progress_handler(None, 0)
+        with self._versions_lock:
+            if len(self._summaries) >= SUMMARIES_KEPT:
+                self._summaries.pop(next(iter(self._summaries)), None)  # the oldest filter asked
+            self._summaries[f] = (generation, summary)
+        return summary
 
     def _summary(self, db: Database, f: CallFilter, source: str, where: str, args: list[Any]) -> Summary:
         # strftime('%s') keeps whole seconds; averaged over many calls the truncation cancels out.

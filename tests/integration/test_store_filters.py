@@ -130,6 +130,25 @@ async def test_the_dashboard_sums_up_exactly_the_filtered_calls(filled) -> None:
     assert (empty.calls, empty.answer_rate, empty.ring_s) == (0, None, None)
 
 
+async def test_a_summary_is_counted_again_only_after_history_changed(filled, clock: FrozenClock) -> None:
+    """Reopening History or paging gives the kept summary; any write (a new call, or an existing call's
+    new status: no new id) is seen at the next ask."""
+    store, calls = filled
+    f = CallFilter(profile="demo-jambonz")
+    first = store.summary(f)
+    assert store.summary(f) is first and store.summary(CallFilter(profile="demo-jambonz")) is first
+    ringing = next(c for c in calls if c.profile == "demo-jambonz" and not c.status.final)
+    payload = {"call_sid": ringing.call_sid, "direction": "outbound", "call_status": "in-progress",
+               "sip_status": 200, "from": "+12125550100", "to": ringing.to_number}
+    await store.ingest(webhook_event(Provider.JAMBONZ, EventKind.STATUS, payload, profile="demo-jambonz",
+                                     token=ringing.attempt_id, received_at=clock.advance(1)))
+    answered = store.summary(f)
+    assert answered is not first and answered.answered == first.answered + 1 and answered.calls == first.calls
+    await store.begin_attempt(profile="demo-jambonz", provider="jambonz", from_number=None, to_number="+12125550101")
+    assert store.summary(f).calls == first.calls + 1
+    assert store.summary(f) is store.summary(f)
+
+
 async def test_created_at_never_goes_back_so_a_date_range_is_an_id_range(db_path: Path, clock: FrozenClock) -> None:
     with Store(db_path, clock=clock) as store:
         first = await store.begin_attempt(profile="p", provider="jambonz", from_number=None, to_number="+12125550101")
