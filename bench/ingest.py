@@ -15,7 +15,12 @@ last line, their medians per event are set against what the machine's cores allo
 the bare rate: where the demand is above that budget, no split of the work between processes reaches it.
 The receiver's own CPU per event also caps it, since its Python runs on one core, like the bare server's.
 
-Last line: ingest events=N concurrency=M bare_per_s=x durable_per_s=y ratio=y/x lost=n duplicates=n
+A third phase each round is the receiver an operator would write instead (aiohttp, the signature checked,
+one INSERT and COMMIT per request into SQLite, WAL, synchronous=FULL): peer_ratio is vgconsole's durable
+rate over it. Lost and duplicated count vgconsole's receiver only (the simple one's are said on stderr).
+
+Last line: ingest events=N concurrency=M bare_per_s=x durable_per_s=y ratio=y/x peer_per_s=p peer_ratio=y/p
+lost=n duplicates=n
 """
 
 from __future__ import annotations
@@ -173,6 +178,35 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print
 """
 
 
+# The receiver an operator would write instead: aiohttp, the signature checked, one INSERT and COMMIT per
+# request into SQLite (WAL, synchronous=FULL), 2xx after the commit. The yardstick vgconsole must beat.
+PEER = """
+import hashlib, hmac, json, sqlite3, sys, time
+from aiohttp import web
+SECRET = sys.argv[3].encode()
+db = sqlite3.connect(sys.argv[2], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, call_sid TEXT, status TEXT, "
+           "received_at REAL, raw TEXT)")
+async def handle(request):
+    body = await request.read()
+    parts = dict(p.split("=", 1) for p in request.headers.get("Jambonz-Signature", "").split(",") if "=" in p)
+    expected = hmac.new(SECRET, parts.get("t", "").encode() + b"." + body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, parts.get("v1", "")) or abs(time.time() - int(parts["t"])) > 300:
+        return web.json_response({"error": "bad signature"}, status=403)
+    event = json.loads(body)
+    db.execute("BEGIN")
+    db.execute("INSERT INTO events (call_sid, status, received_at, raw) VALUES (?, ?, ?, ?)",
+               (event["call_sid"], event["call_status"], time.time(), body.decode()))
+    db.execute("COMMIT")
+    return web.json_response({"stored": True})
+app = web.Application()
+app.router.add_post("/hooks/{profile}/{kind}", handle)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -201,7 +235,7 @@ def main() -> None:
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-    bare_rates, durable_rates, lost, duplicates = [], [], 0, 0
+    bare_rates, durable_rates, peer_rates, lost, duplicates = [], [], [], 0, 0
     cpu: dict[str, list[float]] = {}  # CPU µs per event, per process and round
     for round_no in range(1, args.rounds + 1):
         port = free_port()
@@ -220,6 +254,10 @@ def main() -> None:
         finally:
             bare.terminate()
             bare.wait(10)
+        rate, peer_lost, peer_dup, peer_cpu = peer(args, env)
+        peer_rates.append(rate)
+        log(f"           {rate:.0f}/s; CPU per event: {peer_cpu:.0f} µs; lost {peer_lost}, duplicated {peer_dup}")
+        cpu.setdefault("peer", []).append(peer_cpu)
         rate, round_lost, round_dup, used = durable(args, env)
         log(f"           {rate:.0f}/s; CPU per event: receiver {used['receiver']:.0f} µs, writer process "
             f"{used['writer']:.0f} µs, load generator {used['generator']:.0f} µs")
@@ -229,6 +267,7 @@ def main() -> None:
         lost += round_lost
         duplicates += round_dup
     bare_rate, durable_rate = statistics.median(bare_rates), statistics.median(durable_rates)
+    peer_rate = statistics.median(peer_rates)
     med = {name: statistics.median(values) for name, values in cpu.items()}
     cores = len(os.sched_getaffinity(0))
     budget = cores * 1e6 / (0.6 * bare_rate)
@@ -241,7 +280,28 @@ def main() -> None:
         f"(ratio {1e6 / med['receiver'] / bare_rate:.2f}); the machine's cores at {cores * 1e6 / demand:.0f}/s "
         f"(ratio {cores * 1e6 / demand / bare_rate:.2f}).")
     print(f"ingest events={args.events} concurrency={args.concurrency} bare_per_s={bare_rate:.0f} "
-          f"durable_per_s={durable_rate:.0f} ratio={durable_rate / bare_rate:.2f} lost={lost} duplicates={duplicates}")
+          f"durable_per_s={durable_rate:.0f} ratio={durable_rate / bare_rate:.2f} peer_per_s={peer_rate:.0f} "
+          f"peer_ratio={durable_rate / peer_rate:.2f} lost={lost} duplicates={duplicates}")
+
+
+def peer(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int, float]:
+    """One round against the simple receiver: (events per second, lost, duplicated, its CPU µs per event)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "peer.db"
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-c", PEER, str(port), str(db), SECRET], env=env)
+        try:
+            wait_listening(port)
+            log("           the simple receiver (aiohttp, signature, INSERT and COMMIT per request), the same load")
+            rate, acked, _, used = drive(port, args.events, args.concurrency, args.procs, [server.pid])
+        finally:
+            server.terminate()
+            server.wait(30)
+        conn = sqlite3.connect(db)
+        rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
+        conn.close()
+    stored = {int(sid.split("-")[1]) for sid, _ in rows}
+    return rate, len(acked - stored), sum(n - 1 for _, n in rows), used[server.pid]
 
 
 def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int, dict[str, float]]:

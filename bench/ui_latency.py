@@ -150,7 +150,7 @@ def dialer_process(cfg: str, db: str, receiver_port: int, per_s: float, seconds:
 
 
 async def measure(app: Any, args: argparse.Namespace, placing: Any, go: Any) -> dict[str, float]:
-    from console.receiver import ReceiverState
+    from console.receiver_state import ReceiverState
 
     events = {"n": 0}
     forward = app.services.receiver.on_event

@@ -18,10 +18,11 @@ from console.config import ConfigError, Settings, load_settings
 from console.providers import profile_warnings, simulated_modes
 from console.records import StoreError
 from console.redact import mask
-from console.store import Store
 
 if TYPE_CHECKING:
     from console.gateways import GatewayPool
+    from console.services import Services
+    from console.store import Store
 
 T = TypeVar("T")
 
@@ -39,6 +40,8 @@ class _Ctx:
 
     def store(self, settings: Settings, *, reads_only: bool = False) -> Store:
         # a command that only reads starts no writer process (the thread is cheap and never used)
+        from console.store import Store
+
         try:
             return Store(settings.storage.path, secrets=settings.secrets(), synchronous=settings.storage.synchronous,
                          writer="thread" if reads_only else settings.storage.writer)
@@ -94,22 +97,33 @@ def cli(ctx: click.Context, config: Path | None, profile: str | None, db: Path |
 
 
 def _run_console(c: _Ctx) -> None:
-    from console.receiver import load_key
-    from console.services import Services
+    from console.ui.app import run  # Textual loads only for the console itself
 
     settings = c.settings()
-    store = c.store(settings)
-    try:
-        from console.ui.app import run  # Textual loads only for the console itself
+    opened: list[Store] = []
 
+    def start() -> Services:
+        """In a thread, once the console has drawn its first screen: history, then the services (the web
+        server, the HTTP client and the simulators load here, not before the screen)."""
+        from console.receiver import load_key
+        from console.services import Services
+
+        store = c.store(settings)
+        opened.append(store)
         notes: list[str] = []
         services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), notes.append))
         services.notes.extend(notes)
-        state = paths.state_file() if settings.ui.remember else None
-        run(settings, services, state_path=state, profile_given="default_profile" in c.overrides,
-            theme_given="theme" in c.overrides)
+        return services
+
+    state = paths.state_file() if settings.ui.remember else None
+    try:
+        code = run(settings, start, state_path=state, profile_given="default_profile" in c.overrides,
+                   theme_given="theme" in c.overrides)
     finally:
-        store.close()
+        for store in opened:
+            store.close()
+    if code:
+        sys.exit(code)
 
 
 # ---------------------------------------------------------------- config
@@ -407,7 +421,7 @@ def apps(c: _Ctx, profile: str | None, as_json: bool) -> None:
 
 def relied_on(receiver: Any, settings: Settings) -> str:
     """Which receiver will hear the call, in words; or a warning that none will, and what happens then."""
-    from console.receiver import ReceiverState
+    from console.receiver_state import ReceiverState
 
     public = settings.receiver.public_url
     if receiver.state is ReceiverState.LISTENING:
@@ -676,7 +690,8 @@ def receive(c: _Ctx, profile: str | None, host: str | None, port: int | None, as
 
     from console.clock import utc_now
     from console.logwriter import LineWriter
-    from console.receiver import ReceiverState, load_key
+    from console.receiver import load_key
+    from console.receiver_state import ReceiverState
     from console.services import Services
 
     settings = c.settings()

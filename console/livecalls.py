@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from console.gateways.base import LiveCall
+from console.gateways.listings import LiveCall
 from console.providers import Provider
 from console.records import CallRecord
 from console.status import CallEvent, CallStatus, EventKind, EventSource

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from console.config import Settings
 from console.hooks import HookUrls
 from console.providers import room
 from console.providers.base import Incoming, Room
+from console.receiver_state import ReceiverState
 from console.records import Ingested
 from console.sharing import Holder, bind, health, loopback, probe
 from console.signatures import basic_credentials, bearer_matches, check_signature, same
@@ -39,20 +39,6 @@ from console.webhooks import BadPayload
 
 OnEvent = Callable[[CallEvent, Ingested], object]
 _STORED, _DUPLICATE = b'{"stored":true}', b'{"stored":false}'
-
-
-class ReceiverState(StrEnum):
-    STOPPED = "stopped"
-    LISTENING = "listening"  # this process owns the port
-    SHARED = "shared"  # another vgconsole on this history owns it: its URLs are ours, history brings its events
-    PORT_BUSY = "port busy"  # something else holds it; tried again every few seconds
-    FAILED = "failed"
-    DISABLED = "disabled"
-
-    @property
-    def hears(self) -> bool:
-        """Webhooks for this process's calls reach this history."""
-        return self in (ReceiverState.LISTENING, ReceiverState.SHARED)
 
 
 TAKEOVER_S = 1.0  # how often a process without the port tries to take it over

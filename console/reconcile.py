@@ -24,8 +24,9 @@ from typing import Any
 from console.clock import iso, utc_now
 from console.config import ConfigError, ReconcileSettings, Settings
 from console.gateways import GatewayPool
-from console.gateways.base import CallLookup, Gateway
+from console.gateways.base import Gateway
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
+from console.gateways.listings import CallLookup
 from console.providers import Provider, room
 from console.records import CallRecord, Ingested
 from console.status import CallEvent, CallStatus, EventKind, EventSource

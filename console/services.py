@@ -21,7 +21,8 @@ from console.dialer import Dialer
 from console.feed import HistoryFeed, OnEvent
 from console.gateways import GatewayPool
 from console.providers import profile_warnings
-from console.receiver import Receiver, ReceiverState
+from console.receiver import Receiver
+from console.receiver_state import ReceiverState
 from console.reconcile import Reconciler
 from console.records import Ingested
 from console.sharing import embedded_secret

@@ -5,15 +5,18 @@ the pool where its embedded endpoints are."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from console.config import Settings
-from console.gateways.base import AppInfo, Gateway, Http, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.gateways.errors import GatewayError, NotSupported
+from console.gateways.listings import AppInfo, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.hooks import AttemptHooks, HookUrls
 from console.providers import room
+
+if TYPE_CHECKING:  # the HTTP client loads with the first gateway opened, not with the screens that list
+    import httpx
+
+    from console.gateways.base import Gateway
 
 
 def auth_headers(provider: str, key: str | None) -> dict[str, str]:
@@ -54,6 +57,8 @@ class GatewayPool:
         return gateway
 
     async def _make(self, name: str) -> Gateway:
+        from console.gateways.base import Http
+
         profile = self.settings.profile(name)
         key: str | None
         if profile.embedded:
@@ -78,6 +83,6 @@ class GatewayPool:
 
 
 __all__ = [
-    "AppInfo", "Gateway", "GatewayError", "GatewayPool", "LiveCall", "NotSupported", "NumberInfo", "Placed",
-    "Prepared", "RecentPage",
+    "AppInfo", "GatewayError", "GatewayPool", "LiveCall", "NotSupported", "NumberInfo", "Placed", "Prepared",
+    "RecentPage",
 ]

@@ -11,8 +11,6 @@ import ssl
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -33,9 +31,9 @@ from console.gateways.errors import (
     GatewayUnreachable,
     NotSupported,
 )
+from console.gateways.listings import AppInfo, CallLookup, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.hooks import AttemptHooks
 from console.providers import Provider
-from console.status import CallStatus
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0
@@ -45,75 +43,6 @@ READ_RETRIES = 2  # 429 on a read: wait as told, at most this many times
 MAX_RETRY_WAIT_S = 5.0  # a longer wait is the operator's decision, not ours
 
 HookSource = Callable[[str, str], AttemptHooks | None]  # (profile, attempt id) -> the receiver's URLs
-
-
-@dataclass(frozen=True)
-class NumberInfo:
-    number: str  # E.164
-    label: str = ""
-    application: str | None = None
-
-
-@dataclass(frozen=True)
-class AppInfo:
-    id: str
-    name: str
-    kind: str = "application"  # application, ivr, audio or agent
-
-
-@dataclass
-class Prepared:
-    """A create-call request as it will be sent, and what the operator should know first."""
-
-    method: str
-    path: str
-    body: dict[str, Any]
-    form: bool = False  # send form-encoded instead of JSON
-    notes: list[str] = field(default_factory=list)  # fields dropped or ignored, and why
-    retries: int = 0  # how many times the gateway itself calls again after a busy or unanswered attempt
-
-
-@dataclass(frozen=True)
-class Placed:
-    call_sid: str
-    sip_call_id: str | None
-    status: CallStatus  # what acceptance means on this API
-    raw: str
-    http_status: int | None = None  # the create's HTTP status, kept with its answer
-
-
-@dataclass(frozen=True)
-class LiveCall:
-    call_sid: str
-    status: CallStatus | None
-    provider_status: str
-    from_number: str
-    to_number: str
-    sip_status: int | None
-    duration: int | None
-    raw: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RecentPage:
-    total: int
-    rows: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class CallLookup:
-    """What the gateway's own records say about one call (reconciliation)."""
-
-    found: bool  # False: the gateway has no record of it (not yet, or no longer)
-    where: str  # the record asked: "live calls", "recent calls", "callstatus"
-    status: CallStatus | None = None
-    provider_status: str | None = None
-    sip_status: int | None = None
-    sip_reason: str | None = None
-    duration: int | None = None
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    raw: str = ""
 
 
 class Http:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -20,7 +20,7 @@ from textual.app import App, InvalidThemeError
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
-from textual.notifications import Notify
+from textual.notifications import Notify, SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from console import paths
@@ -29,10 +29,8 @@ from console.config import Settings
 from console.dialform import form_from_record, initial_values, kept_state, restored
 from console.export import export_to_folder
 from console.gateways.errors import GatewayError
-from console.receiver import ReceiverState
-from console.reconcile import unknown_event
+from console.receiver_state import ReceiverState
 from console.records import CallRecord
-from console.services import Services
 from console.status import EventSource
 from console.ui.commands import ConsoleCommands
 from console.ui.messages import (
@@ -41,6 +39,7 @@ from console.ui.messages import (
     GatewayReady,
     MarkEndedWanted,
     ReceiverChanged,
+    ServicesLoaded,
 )
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
@@ -61,6 +60,10 @@ from console.uistate import ConsoleState
 from console.uistate import load as load_state
 from console.uistate import save as save_state
 
+if TYPE_CHECKING:  # the services load after the first screen is drawn (their web server and HTTP client too)
+    from console.services import Services
+    from console.store import Store
+
 RECENT_CALLS = 200
 COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the last
 
@@ -68,6 +71,8 @@ COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the l
 # A hang-up sent is not asked for again this long (a second h, or H over calls already being ended): the
 # gateway's word that the call ended usually follows within a second or two.
 ENDING_S = 15.0
+# Actions that need history or the gateways: off (not in the footer) for the moment the services load.
+NEEDS_SERVICES = frozenset({"history", "gateway_live", "gateway_alerts", "gateway_recent"})
 
 
 class ConsoleApp(App[None]):
@@ -96,14 +101,19 @@ class ConsoleApp(App[None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True, id="focus-previous"),
     ]
 
-    def __init__(self, settings: Settings, services: Services, clock: Callable[[], datetime] = utc_now, *,
+    def __init__(self, settings: Settings, services: Services | None = None,
+                 clock: Callable[[], datetime] = utc_now, *, start: Callable[[], Services] | None = None,
                  state_path: Path | None = None, profile_given: bool = False, theme_given: bool = False):
-        """`state_path`: where the console remembers itself between runs (None: it does not). The profile
+        """`services`, or `start` to build them in a thread once the first screen is drawn (history, the
+        receiver, the simulators and their libraries take longer to load than the screen to draw).
+        `state_path`: where the console remembers itself between runs (None: it does not). The profile
         and theme it was left with come back unless --profile or --theme says otherwise."""
         super().__init__()
+        if (services is None) == (start is None):
+            raise ValueError("give the console its services, or how to start them")
         self.settings = settings
-        self.services = services
-        self.store = services.store
+        self._services = services
+        self._start = start
         self.clock = clock
         self.zone = settings.ui.zone()  # times shown and typed in it
         self.ending: dict[str, float] = {}  # attempt id -> when its hang-up was sent (monotonic)
@@ -124,8 +134,21 @@ class ConsoleApp(App[None]):
         for name, kept in self.state.profiles.items():
             if name in settings.profiles:
                 self.main.form_values[name], self.main.editors[name] = restored(settings, name, kept)
-        services.on_event = self._stored
-        services.on_state = lambda: self.post_message(ReceiverChanged())
+
+    @property
+    def ready(self) -> bool:
+        """The services have started loading: history, the receiver, the gateways can be asked."""
+        return self._services is not None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the console is still starting")  # actions needing them are off until ready
+        return self._services
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
 
     @property
     def read_only(self) -> bool:
@@ -157,14 +180,39 @@ class ConsoleApp(App[None]):
             self.theme = "vgconsole-dark"
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        for note in self.services.notes:
-            self.notify(note, title="note", severity="warning", timeout=15)
         if self._state_note:
             self.notify(self._state_note, title="remembered state", severity="warning", timeout=12)
         self.theme_changed_signal.subscribe(self, lambda theme: self.remember())
 
     def main_mounted(self) -> None:
         """The main screen is composed: what fills its widgets may start (the screen mounts after the app)."""
+        if self._services is not None:
+            self.attach(self._services)
+        else:
+            self.load_services()
+
+    @work(thread=True, exclusive=True, group="starting", exit_on_error=False)
+    def load_services(self) -> Services:
+        """After the first frame: open history and build the services (importing what they need)."""
+        assert self._start is not None
+        services = self._start()
+        self.post_message(ServicesLoaded(services))
+        return services
+
+    @on(ServicesLoaded)
+    def services_loaded(self, message: ServicesLoaded) -> None:
+        if not self.closing:
+            self.attach(message.services)
+
+    def attach(self, services: Services) -> None:
+        """The services are there: hear from them, start them, and fill the screen from history."""
+        self._services = services
+        services.on_event = self._stored
+        services.on_state = lambda: self.post_message(ReceiverChanged())
+        for note in services.notes:
+            self.notify(note, title="note", severity="warning", timeout=15)
+        self.show_status()
+        self.refresh_bindings()
         self.start_services()
         self.load_recent()
         self.refresh_counters()
@@ -172,7 +220,13 @@ class ConsoleApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.remember(at_once=True)
-        await self.services.stop()
+        loading = [w for w in self.workers if w.group == "starting" and not w.is_finished]
+        for worker in loading:  # left at once: the services still come, to be stopped as they should
+            await worker.wait()
+            if worker.result is not None and self._services is None:
+                self._services = worker.result
+        if self._services is not None:
+            await self._services.stop()
 
     # ------------------------------------------------------------ remembered between runs
 
@@ -273,6 +327,11 @@ class ConsoleApp(App[None]):
             gateway = "embedded simulator" + (f" {self.gateway_url}" if addresses and self.gateway_url else "")
         else:
             gateway = (profile.resolved_base_url or "") if addresses else "gateway"
+        if self._services is None:
+            self.main.query_one("#status", StatusBar).show(
+                profile=self.profile_name, provider=profile.provider, gateway=gateway or "", receiver="starting",
+                receiver_at="", receiver_ok=True, counters=self.counters, read_only=self.read_only)
+            return
         r = self.services.receiver
         where = ""
         if r.state is ReceiverState.LISTENING:
@@ -359,6 +418,8 @@ class ConsoleApp(App[None]):
 
     @work(group="mark", exit_on_error=False)
     async def mark_ended(self, call: CallRecord, reason: str) -> None:
+        from console.reconcile import unknown_event
+
         event = unknown_event(call, f"marked ended by the operator: {reason}", EventSource.OPERATOR, self.clock())
         self.services.hand_on(event, await self.store.ingest(event))
         self.notify(f"the call to {call.to_number} is marked ended", timeout=3)
@@ -396,6 +457,8 @@ class ConsoleApp(App[None]):
 
     @work(group="mark", exit_on_error=False)
     async def mark_all_ended(self, calls: list[CallRecord], reason: str) -> None:
+        from console.reconcile import unknown_event
+
         for call in calls:
             event = unknown_event(call, f"marked ended by the operator: {reason}", EventSource.OPERATOR, self.clock())
             self.services.hand_on(event, await self.store.ingest(event))
@@ -521,7 +584,8 @@ class ConsoleApp(App[None]):
         await self.main.profile_changed(old)
         self.show_status()
         self.refresh_bindings()
-        self.switch_gateway()
+        if self.ready:  # else the services open it as they start
+            self.switch_gateway()
         self.notify(f"profile {name} ({self.settings.profile(name).provider})", timeout=3)
         self.remember()
 
@@ -529,8 +593,14 @@ class ConsoleApp(App[None]):
     async def switch_gateway(self) -> None:
         await self.open_profile()
 
+    def still_starting(self) -> bool:
+        """The services are still loading (a command typed in the first moment): said, and nothing done."""
+        if not self.ready:
+            self.notify("still starting: history and the gateway are a moment away", timeout=3)
+        return not self.ready
+
     def action_history(self) -> None:
-        if isinstance(self.screen, HistoryScreen):
+        if isinstance(self.screen, HistoryScreen) or self.still_starting():
             return
         self.push_screen(HistoryScreen(self.store, profiles=list(self.settings.profiles),
                                        export_dir=self.settings.ui.export_dir or paths.exports_dir(), clock=self.clock,
@@ -561,20 +631,26 @@ class ConsoleApp(App[None]):
         self.notify(f"the call to {call.to_number} is in the form: check it and dial{masked}", timeout=6)
 
     def action_gateway_live(self) -> None:
-        if isinstance(self.screen, LiveCallsScreen):
+        if isinstance(self.screen, LiveCallsScreen) or self.still_starting():
             return
         self.push_screen(LiveCallsScreen(self.services, self.profile_name, every_s=self.settings.ui.live_poll_s,
                                          read_only=self.read_only))
 
     def action_gateway_alerts(self) -> None:
+        if self.still_starting():
+            return
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "alerts", self.zone))
 
     def action_gateway_recent(self) -> None:
+        if self.still_starting():
+            return
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent", self.zone))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refuse":  # the read-only refusals exist only in read-only mode
             return self.read_only
+        if action in NEEDS_SERVICES and not self.ready:
+            return False  # offered a moment later, once history and the gateways are there
         return True
 
     def action_refuse(self, what: str) -> None:
@@ -636,7 +712,7 @@ class ConsoleApp(App[None]):
         """Leave; with calls still live, ask first when leaving changes something for them: this console's
         demo gateway ends them, or this console is the one receiving their webhooks."""
         self.remember(at_once=True)  # while the form is still there to read
-        if isinstance(self.screen, Confirm):
+        if isinstance(self.screen, Confirm) or not self.ready:
             self.exit()
             return
         live = len(await asyncio.to_thread(self.store.live))  # history's, not the log's few hundred rows
@@ -655,6 +731,11 @@ class ConsoleApp(App[None]):
                                  yes="Leave"), lambda yes: self.exit() if yes else None)
 
     # ------------------------------------------------------------ toasts
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts are plain text: they quote config keys ([ui]), numbers and gateway words, never markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _on_notify(self, event: Notify) -> None:
         """Toasts coalesce instead of stacking: the same message again says how many times it came, and the
@@ -682,10 +763,17 @@ class ConsoleApp(App[None]):
         """Whatever a worker did not expect reaches the operator as a sentence, never a traceback."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
+            if event.worker.group == "starting":  # no history, no console: said on the terminal as it closes
+                self.exit(return_code=1, message=f"vgconsole: cannot start: {error}")
+                return
             self.notify(str(error) or type(error).__name__, title=f"{event.worker.group or 'background'} failed",
                         severity="error", timeout=12)
 
 
-def run(settings: Settings, services: Services, *, state_path: Path | None = None, profile_given: bool = False,
-        theme_given: bool = False) -> None:
-    ConsoleApp(settings, services, state_path=state_path, profile_given=profile_given, theme_given=theme_given).run()
+def run(settings: Settings, start: Callable[[], Services], *, state_path: Path | None = None,
+        profile_given: bool = False, theme_given: bool = False) -> int:
+    """The console, drawn at once; `start` builds the services behind it in a thread. The exit code."""
+    app = ConsoleApp(settings, start=start, state_path=state_path, profile_given=profile_given,
+                     theme_given=theme_given)
+    app.run()
+    return app.return_code or 0

@@ -15,6 +15,14 @@ class GatewayReady(Message):
     base_url: str
 
 
+class ServicesLoaded(Message):
+    """History is open and the services are built (after the first screen was drawn)."""
+
+    def __init__(self, services: Any):
+        super().__init__()
+        self.services = services
+
+
 class ReceiverChanged(Message):
     """The webhook receiver started, failed to, or stopped."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from console.config import load_settings
-from console.receiver import ReceiverState
+from console.receiver_state import ReceiverState
 from console.services import Services
 from console.status import AmdResult, CallStatus, EventSource
 from console.store import Store

@@ -20,7 +20,8 @@ import pytest
 
 from console.config import Settings, load_settings
 from console.hooks import HookUrls
-from console.receiver import Receiver, ReceiverState
+from console.receiver import Receiver
+from console.receiver_state import ReceiverState
 from console.sharing import key_id
 from console.status import AmdResult, CallStatus
 from console.store import Store

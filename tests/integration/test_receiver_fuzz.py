@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from console.config import load_settings
-from console.receiver import Receiver, ReceiverState
+from console.receiver import Receiver
+from console.receiver_state import ReceiverState
 from console.store import Store
 
 CONFIG = """

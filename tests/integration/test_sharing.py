@@ -16,7 +16,7 @@ from console.calls import DialRequest
 from console.config import DEMO_APPLICATION_SID, Settings, load_settings
 from console.feed import HistoryFeed
 from console.providers import Provider
-from console.receiver import ReceiverState
+from console.receiver_state import ReceiverState
 from console.records import Ingested
 from console.services import Services
 from console.status import CallEvent, CallStatus, EventKind, EventSource

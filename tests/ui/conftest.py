@@ -13,7 +13,7 @@ from textual.widgets import Input
 
 from console.clock import utc_now
 from console.config import Settings, load_settings
-from console.receiver import ReceiverState
+from console.receiver_state import ReceiverState
 from console.records import CallRecord
 from console.services import Services
 from console.store import Store

@@ -45,6 +45,50 @@ async def test_the_console_opens_on_the_embedded_simulator_with_the_history(stor
     assert receiver.state.value == "stopped"  # stopped with the console
 
 
+async def test_the_first_screen_is_drawn_before_the_services_start_and_fills_in_as_they_do(live_store: Store) -> None:
+    import threading
+
+    from console.config import load_settings
+    from console.services import Services
+    from console.ui.app import ConsoleApp
+
+    settings = load_settings(receiver={"port": 0}, simulator={"speed": 200.0})
+    go = threading.Event()
+
+    def start() -> Services:  # the services come when the test says so
+        assert go.wait(10), "the test never let the services start"
+        return Services.build(settings, live_store, key=b"test-key")
+
+    app = ConsoleApp(settings, start=start)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert not app.ready and "receiver starting" in status_line(app)  # drawn, with what is still coming
+        assert app.query_one("#f-to") is app.focused  # the form is there to type into
+        await pilot.press("f10")  # history needs the services: not offered yet, and nothing breaks
+        assert app.screen is app.main
+        go.set()
+        await until(pilot, lambda: app.ready and ready(app), "the services to start and the lists to arrive")
+        assert "receiver listening" in status_line(app)
+        await pilot.press("f10")
+        assert app.screen is not app.main
+
+
+async def test_a_console_whose_history_cannot_open_closes_saying_why(tmp_path, capfd) -> None:
+    from console.config import load_settings
+    from console.records import StoreError
+    from console.ui.app import ConsoleApp
+
+    def start():
+        raise StoreError(f"{tmp_path / 'h.db'} is not a history database")
+
+    app = ConsoleApp(load_settings(receiver={"port": 0}), start=start)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app._exit, "the console to close")
+    assert app.return_code == 1
+    said = " ".join("".join(capfd.readouterr()).split())  # as the terminal shows it, wrapped or not
+    assert f"vgconsole: cannot start: {tmp_path / 'h.db'} is not a history database" in said
+
+
 async def test_the_counters_follow_the_calls(live_store: Store) -> None:
     async with console(live_store) as (app, pilot):
         for number in ("+12125550101", "+12125550102", "+12125550104"):

@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Input, Static
 
 from console import paths
 from console.config import load_settings
-from console.receiver import ReceiverState, load_key
+from console.receiver import load_key
+from console.receiver_state import ReceiverState
 from console.status import CallStatus, EventSource
 from console.store import Store
 from console.ui.screens.call_detail import CallDetailScreen

@@ -32,3 +32,15 @@ def test_the_gateway_clients_do_not_load_the_simulator() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"loaded with the gateway clients: {result.stdout}"
+
+
+def test_the_first_screen_loads_no_web_server_http_client_history_or_simulator() -> None:
+    """What the console needs to draw its first screen: the CLI, the config and the UI; the services and
+    their libraries load afterwards, in a thread (bench/startup.py measures what this buys)."""
+    heavy = ("aiohttp", "httpx", "sqlite_utils", "multiprocessing", "console.simulator", "console.services",
+             "console.store", "console.receiver", "console.gateways.base", "console.reconcile", "console.dialer")
+    code = ("import sys, console.cli, console.ui.app\n"
+            f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r})))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"loaded before the first screen: {result.stdout}"

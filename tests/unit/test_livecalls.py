@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from console.gateways.base import LiveCall
+from console.gateways.listings import LiveCall
 from console.livecalls import MAX_BACKOFF_S, MIN_POLL_S, Pacer, merge
 from console.records import CallRecord
 from console.status import CallStatus

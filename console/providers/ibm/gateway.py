@@ -12,17 +12,9 @@ from urllib.parse import quote, unquote
 import httpx
 
 from console.calls import DialRequest
-from console.gateways.base import (
-    AppInfo,
-    Gateway,
-    NumberInfo,
-    Placed,
-    Prepared,
-    body_text,
-    json_msg,
-    parse_json,
-)
+from console.gateways.base import Gateway, body_text, json_msg, parse_json
 from console.gateways.errors import GatewayAuthError, GatewayBadResponse, GatewayError, GatewayNotFound, GatewayRejected
+from console.gateways.listings import AppInfo, NumberInfo, Placed, Prepared
 from console.providers import Provider
 from console.request_parts import PhoneTarget, SipTarget
 from console.status import CallStatus

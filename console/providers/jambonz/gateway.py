@@ -15,19 +15,7 @@ from typing import Any, ClassVar
 import httpx
 
 from console.calls import DialRequest
-from console.gateways.base import (
-    AppInfo,
-    CallLookup,
-    Gateway,
-    LiveCall,
-    NumberInfo,
-    Placed,
-    Prepared,
-    RecentPage,
-    body_text,
-    json_msg,
-    parse_json,
-)
+from console.gateways.base import Gateway, body_text, json_msg, parse_json
 from console.gateways.errors import (
     GatewayAuthError,
     GatewayBadResponse,
@@ -35,6 +23,7 @@ from console.gateways.errors import (
     GatewayNotFound,
     GatewayRejected,
 )
+from console.gateways.listings import AppInfo, CallLookup, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.providers import Provider
 from console.request_parts import SipTarget, TeamsTarget, Webhook
 from console.status import CallStatus, map_status

@@ -13,18 +13,9 @@ from typing import Any, ClassVar
 import httpx
 
 from console.calls import DialRequest
-from console.gateways.base import (
-    AppInfo,
-    CallLookup,
-    Gateway,
-    NumberInfo,
-    Placed,
-    Prepared,
-    body_text,
-    json_msg,
-    parse_json,
-)
+from console.gateways.base import Gateway, body_text, json_msg, parse_json
 from console.gateways.errors import GatewayAuthError, GatewayBadResponse, GatewayError, GatewayRejected
+from console.gateways.listings import AppInfo, CallLookup, NumberInfo, Placed, Prepared
 from console.providers import Provider
 from console.request_parts import PhoneTarget
 from console.status import CallStatus, map_status

@@ -4,6 +4,7 @@ request as it was sent (secrets masked before it was ever stored)."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -18,10 +19,12 @@ from console.clock import LOCAL, Zone, utc_now
 from console.providers import room
 from console.records import CallDetail, EventRecord
 from console.status import EventSource
-from console.store import Store
 from console.ui.clipboard import copy
 from console.ui.formatting import clock_time, seconds, status_cell
 from console.ui.messages import MarkEndedWanted
+
+if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
+    from console.store import Store
 
 
 def pretty(raw: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,11 +20,13 @@ from console.clock import LOCAL, Zone
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
 from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
 from console.records import CallRecord
-from console.services import Services
 from console.ui.formatting import STATUS_STYLE, clock_time, seconds
 from console.ui.messages import MarkEndedWanted
 from console.ui.screens.confirm import Confirm
 from console.ui.widgets.tables import VimTable
+
+if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
+    from console.services import Services
 
 
 class LiveCallsScreen(Screen[None]):

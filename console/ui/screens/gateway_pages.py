@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,10 +16,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from console.clock import LOCAL, Zone
-from console.gateways.base import RecentPage
 from console.gateways.errors import GatewayError
-from console.services import Services
+from console.gateways.listings import RecentPage
 from console.ui.widgets.tables import VimTable
+
+if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
+    from console.services import Services
 
 PAGE = 50
 # Per view: title, gateway method, columns (label, width, row key).

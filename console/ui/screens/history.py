@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -23,14 +24,15 @@ from console.callfilter import CallFilter
 from console.clock import LOCAL, Zone
 from console.export import CSV_COLUMNS, export_to_folder
 from console.records import CallRecord, Cancelled, Summary
-from console.store import Store
 from console.ui.clipboard import copy
 from console.ui.formatting import amd_cell, seconds, status_cell, talk_seconds
 from console.ui.widgets.recall import RecallInput
 from console.ui.widgets.tables import VimTable
 
-PAGE = 100
+if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
+    from console.store import Store
 
+PAGE = 100
 
 
 def summary_text(s: Summary) -> Text:

@@ -20,7 +20,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from console.calls import DialRequest
-from console.dialer import DialOutcome
 from console.dialform import Editors
 from console.gateways.errors import GatewayError
 from console.providers import declarations, room
@@ -36,6 +35,7 @@ from console.ui.widgets.status_bar import StatusBar
 from console.ui.widgets.tables import FilterBox
 
 if TYPE_CHECKING:
+    from console.dialer import DialOutcome
     from console.ui.app import ConsoleApp
 
 
@@ -191,6 +191,8 @@ class MainScreen(Screen[None]):
     def _dial(self) -> None:
         if self.console.read_only:
             self.notify("read-only: dialling is off", severity="warning")
+            return
+        if self.console.still_starting():
             return
         if self.dialling:  # keys typed fast, or a second press: one call at a time
             self.notify("dialling… one call at a time", title="dialling", timeout=3)
