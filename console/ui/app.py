@@ -445,6 +445,7 @@ class ConsoleApp(App[None]):
             self.notify(f"the {len(latest)} marked call(s) have all ended already", timeout=4)
             self.main.call_log.unmark(c.attempt_id for c in latest)
             return
+        self.main.call_log.unmark(c.attempt_id for c in latest if c.status.final)  # nothing left to do for them
         also = f" ({len(latest) - len(going)} of the marked have ended already)" if len(going) < len(latest) else ""
         question = (f"Mark {len(going)} marked call(s) as ended{also}? Nothing is sent to the gateway: history "
                     "records each as unknown, with your reason.")
@@ -503,6 +504,7 @@ class ConsoleApp(App[None]):
                         timeout=4)
             self.main.call_log.unmark(c.attempt_id for c in latest if c.status.final)
             return
+        self.main.call_log.unmark(c.attempt_id for c in latest if c.status.final)  # nothing left to do for them
         also = f" ({ended} of the marked have ended already)" if ended else ""
         also += f" ({len(asked)} already being ended, left alone)" if asked else ""
         question = f"Hang up or cancel {len(going)} marked call(s) still going{also}?"
@@ -543,7 +545,8 @@ class ConsoleApp(App[None]):
         # History, not a widget, knows where the call stands (the log keeps only its newest rows).
         latest = await asyncio.to_thread(self.store.call, call.attempt_id) or call
         if latest.status.final:
-            self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value})", timeout=4)
+            self.notify(f"the call to {latest.to_number} has already ended ({latest.status.value.replace('_', ' ')})",
+                        timeout=4)
             return
         if self.being_ended(latest):
             self.notify(f"the call to {latest.to_number} was asked to end: waiting for the gateway to end it",
@@ -657,8 +660,9 @@ class ConsoleApp(App[None]):
         """A key read-only mode does not offer, pressed anyway: said, not silently dropped."""
         if not self.read_only:
             raise SkipAction()
-        self.notify(f"read-only: {what} is off here (--read-only, [ui] read_only or the profile's read_only)",
-                    title="read-only", severity="warning", timeout=4)
+        cause = ("--read-only or [ui] read_only" if self.settings.ui.read_only
+                 else f"profile {self.profile_name} has read_only = true")
+        self.notify(f"read-only: {what} is off here ({cause})", title="read-only", severity="warning", timeout=4)
 
     def action_typed_command(self, key: str) -> None:
         """`:` or `?`: the command line or help, unless the focused field takes the character as text."""

@@ -49,6 +49,8 @@ async def test_the_application_field_shows_names_and_takes_a_name_or_an_id(live_
         assert default in listed.values() and field.value == next(n for n, i in listed.items() if i == default)
         field.value = SURVEY_BOT  # typed by name
         assert form.values()["application"] == listed[SURVEY_BOT]
+        field.value = SURVEY_BOT.upper()  # in any case
+        assert form.values()["application"] == listed[SURVEY_BOT]
         field.value = listed[SURVEY_BOT]  # or by id
         assert form.values()["application"] == listed[SURVEY_BOT]
         field.value = "Survey bo"  # neither: taken as typed, and refused as the gateway would

@@ -21,7 +21,8 @@ from console.ui.screens.history import HistoryScreen
 from tests.conftest import FrozenClock
 from tests.ui.conftest import console, dial, until
 
-CHARACTERS = {"tab": "\t", "shift+tab": None, "space": " ", "colon": ":", "question_mark": "?", "escape": "\x1b"}
+CHARACTERS = {"alt+q": "q", "tab": "\t", "shift+tab": None, "space": " ", "colon": ":", "question_mark": "?",
+              "escape": "\x1b"}
 
 
 def burst(pilot: Pilot, *keys: str) -> None:
@@ -233,6 +234,7 @@ async def test_read_only_keys_pressed_anyway_say_why_instead_of_nothing(live_sto
             await pilot.press(key)
             await pilot.pause()
             assert any(said in n.message for n in app._notifications), (key, [n.message for n in app._notifications])
+            assert any("(--read-only or [ui] read_only)" in n.message for n in app._notifications)
         assert app.screen is app.main  # no question asked, nothing done
         assert all(e.source.value != "operator" for e in live_store.events(call.id))
 
@@ -372,6 +374,33 @@ async def test_a_hang_up_pressed_again_while_the_gateway_ends_the_call_is_not_as
         await pilot.press("space", "H")  # marked and ended together: left alone too
         await until(pilot, lambda: any("1 being ended" in n.message for n in app._notifications), "left alone")
         assert not isinstance(app.screen, Confirm)
+
+
+async def test_esc_and_a_key_typed_together_leave_the_field_and_act_as_that_key(live_store: Store) -> None:
+    """The terminal sends esc then q, typed within a few milliseconds, as the bytes of alt+q."""
+    async with console(live_store) as (app, pilot):
+        number = app.query_one("#f-to", Input)
+        number.focus()
+        number.value = "+12125550101"
+        await pilot.pause()
+        burst(pilot, "alt+q")
+        await until(pilot, lambda: app._exit, "the console to quit")
+        assert number.value == "+12125550101"  # no q typed into the number
+
+
+async def test_the_next_number_typed_right_after_the_dial_key_is_kept_whole(live_store: Store) -> None:
+    """Typed while the gateway is still answering the dial: the new number replaces the one dialled, and
+    is never itself replaced when the answer comes."""
+    async with console(live_store) as (app, pilot):
+        number = app.query_one("#f-to", Input)
+        number.focus()
+        number.value = "+12125550101"
+        await pilot.pause()
+        burst(pilot, "ctrl+g", "+", "4", "4")
+        await until(pilot, lambda: live_store.count() == 1 and not app.main.dialling, "the call placed")
+        await pilot.pause()
+        assert live_store.page()[0].to_number == "+12125550101"
+        assert number.value == "+44" and number.selected_text == ""
 
 
 async def test_a_number_typed_fast_and_dialled_at_once_is_dialled_whole(live_store: Store) -> None:

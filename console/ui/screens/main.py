@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,6 +37,9 @@ from console.ui.widgets.tables import FilterBox
 if TYPE_CHECKING:
     from console.dialer import DialOutcome
     from console.ui.app import ConsoleApp
+
+
+NARROW_COLUMNS = 72
 
 
 class MainScreen(Screen[None]):
@@ -73,6 +76,7 @@ class MainScreen(Screen[None]):
         self.listed_apps: dict[str, list[tuple[str, str]]] = {}  # a profile's applications (id, name) as listed
         self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
         self._from_form = False  # the dial key was pressed in a field of the form
+        self._dialled_text = ""  # the number field as it was dialled
 
     @property
     def console(self) -> ConsoleApp:
@@ -104,6 +108,10 @@ class MainScreen(Screen[None]):
                     yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
         yield FilterBox(CallLog(app.clock, app.zone, id="log"), id="log-box")
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Narrow: the form takes two thirds, so a whole E.164 number shows beside its label
+        self.set_class(event.size.width < NARROW_COLUMNS, "narrow")
 
     def on_mount(self) -> None:
         self.form.border_title = "dial"
@@ -203,6 +211,13 @@ class MainScreen(Screen[None]):
             return
         self.dialling = True
         self._from_form = self.in_field()
+        if self._from_form:
+            # Now, as the key is handled, not when the gateway answers: the keys typed after the dial key come
+            # next and replace the number; selected later, what they typed would be replaced instead.
+            number = self.query_one("#f-to", Input)
+            self.set_focus(number)
+            number.select_all()
+            self._dialled_text = number.value
         self.place(self.console.profile_name, request)
 
     @work(group="dial", exit_on_error=False)
@@ -251,13 +266,12 @@ class MainScreen(Screen[None]):
             self.call_log.upsert(outcome.call)
         if outcome.error is not None:
             self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
+            number = self.query_one("#f-to", Input)
+            if self._from_form and number.value == self._dialled_text and number.selected_text == number.value:
+                number.action_end()  # untouched since: kept to be corrected, not to be typed over
         elif outcome.call is not None:
             self.notify(f"calling {outcome.call.to_number}", title="dialling", timeout=3)
             self.console.remember()
-            if self.is_current and self._from_form:  # the next number typed replaces this one, never joins it
-                number = self.query_one("#f-to", Input)
-                self.set_focus(number)
-                number.select_all()
 
     # ------------------------------------------------------------ editors
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -48,6 +48,21 @@ class FieldInput(Input):
             return False
         return super().check_consume_key(key, character)
 
+    async def _on_key(self, event: events.Key) -> None:
+        # Esc and the key right after it, typed together, reach us as one alt+key (the terminal sends the
+        # same bytes for both): taken as what the operator typed, esc (out of the field) and then that key.
+        character = event.character or ""
+        if event.key.startswith("alt+") and len(character) == 1 and (character.isalnum() or character in _NAMED):
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key("escape", "\x1b"))
+            self.app.post_message(events.Key(_NAMED.get(character, character), character))
+            return
+        await super()._on_key(event)
+
+
+_NAMED = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space"}
+
 SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
 
 
@@ -73,8 +88,13 @@ class AppNames:
         return name if name is not None and name in self._unique() else value
 
     def id_of(self, text: str) -> str:
-        """The id behind what the field shows: a listed name is its application's id; anything else as typed."""
-        return self._unique().get(text.strip(), text)
+        """The id behind what the field shows: a listed name (in any case) is its application's id; anything
+        else as typed."""
+        unique = self._unique()
+        if text.strip() in unique:
+            return unique[text.strip()]
+        folded = [app_id for name, app_id in unique.items() if name.casefold() == text.strip().casefold()]
+        return folded[0] if len(folded) == 1 else text
 
 
 class DialForm(VerticalScroll):
