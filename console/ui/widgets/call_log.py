@@ -134,8 +134,13 @@ class CallLog(ConsoleTable):
         now = self.clock()
         for attempt, call in self.calls.items():
             if not call.status.final and attempt in self.rows:
-                self.update_cell(attempt, "ring", seconds(ring_seconds(call, now)))
-                self.update_cell(attempt, "talk", seconds(talk_seconds(call, now)))
+                self._set(attempt, "ring", seconds(ring_seconds(call, now)))
+                self._set(attempt, "talk", seconds(talk_seconds(call, now)))
+
+    def _set(self, attempt: str, column: str, value: Any) -> None:
+        """A cell changed only when what it shows changed (each change has the table redraw its rows)."""
+        if self.get_cell(attempt, column) != value:
+            self.update_cell(attempt, column, value)
 
     def rebuild(self) -> None:
         self.clear()
@@ -166,7 +171,7 @@ class CallLog(ConsoleTable):
         now = self.clock()
         for key, value in (("status", status_cell(call)), ("amd", amd_cell(call)),
                            ("ring", seconds(ring_seconds(call, now))), ("talk", seconds(talk_seconds(call, now)))):
-            self.update_cell(call.attempt_id, key, value)
+            self._set(call.attempt_id, key, value)
 
     # ------------------------------------------------------------ actions
 
