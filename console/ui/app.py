@@ -188,8 +188,8 @@ class ConsoleApp(App[None]):
         """The main screen is composed: what fills its widgets may start (the screen mounts after the app)."""
         if self._services is not None:
             self.attach(self._services)
-        else:
-            self.load_services()
+        else:  # once the screen is out: loading them in a thread would hold the interpreter lock meanwhile
+            self.call_after_refresh(self.load_services)
 
     @work(thread=True, exclusive=True, group="starting", exit_on_error=False)
     def load_services(self) -> Services:
