@@ -376,6 +376,27 @@ async def test_a_hang_up_pressed_again_while_the_gateway_ends_the_call_is_not_as
         assert not isinstance(app.screen, Confirm)
 
 
+async def test_the_footer_shows_whole_keys_only_at_any_width(live_store: Store) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from console.ui.widgets.footer import KeysFooter
+
+    def shown(app) -> tuple[list[str], int]:
+        footer = app.screen.query_one(KeysFooter)
+        keys = [k for k in footer.query(FooterKey) if k.display]
+        assert all(k.region.right <= footer.region.right for k in keys), "a key cut at the edge"
+        return [k.description for k in keys], len(footer.query(FooterKey))
+
+    async with console(live_store, size=(60, 20)) as (app, pilot):
+        await pilot.pause(0.1)
+        narrow, offered = shown(app)
+        assert narrow and len(narrow) < offered  # some left out, none cut
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.1)
+        wide, _ = shown(app)
+        assert wide[:len(narrow)] == narrow and len(wide) > len(narrow)  # back as the room comes back
+
+
 async def test_esc_and_a_key_typed_together_leave_the_field_and_act_as_that_key(live_store: Store) -> None:
     """The terminal sends esc then q, typed within a few milliseconds, as the bytes of alt+q."""
     async with console(live_store) as (app, pilot):

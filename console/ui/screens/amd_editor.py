@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label
+from textual.widgets import Checkbox, Input, Label
 
 from console.problems import problems_from
 from console.request_parts import AmdOptions
+from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tick import Tick
 
 # (field, label, path into AmdOptions' camelCase form, documented default)
@@ -82,7 +83,7 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
                             compact=True)
             yield Label("", classes="error", id="amd-error-language")
             yield Label("", classes="error", id="amd-error")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def current(self) -> AmdOptions:
         """The options as typed over the ones it started with: what the editor does not show (an actionHook, the

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from console.clock import LOCAL, Zone, utc_now
 from console.providers import room
@@ -22,6 +22,7 @@ from console.status import EventSource
 from console.ui.clipboard import copy
 from console.ui.formatting import clock_time, seconds, status_cell
 from console.ui.messages import MarkEndedWanted
+from console.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
     from console.store import Store
@@ -72,7 +73,7 @@ class CallDetailScreen(Screen[None]):
             with TabPane("Request", id="request-tab"):
                 with VerticalScroll(id="request-box"):
                     yield Static("", id="request")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)

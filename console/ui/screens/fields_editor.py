@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Collapsible, Footer, Input, Label, Static
+from textual.widgets import Collapsible, Input, Label, Static
 
 from console.calls import DialRequest
 from console.dialform import more_fields
 from console.fields import GROUPS, Declarations, Declared, parse_value
+from console.ui.widgets.footer import KeysFooter
 
 
 def shown(value: Any) -> str:
@@ -55,7 +56,7 @@ class FieldsEditor(ModalScreen[dict[str, Any] | None]):
                                             compact=True, id=wid)
                             yield Label("", classes="error", id=f"{wid}-error")
             yield Static("", id="field-help", classes="hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#field-help", Static).update("tab moves · enter opens a group · ctrl+g keeps · esc leaves")

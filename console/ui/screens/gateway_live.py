@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.clock import LOCAL, Zone
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
@@ -23,6 +23,7 @@ from console.records import CallRecord
 from console.ui.formatting import STATUS_STYLE, clock_time, seconds
 from console.ui.messages import MarkEndedWanted
 from console.ui.screens.confirm import Confirm
+from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tables import VimTable
 
 if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
@@ -67,7 +68,7 @@ class LiveCallsScreen(Screen[None]):
         yield Static("", id="live-title")
         yield VimTable(id="live-table")
         yield Static("", id="live-note")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#live-table", DataTable)

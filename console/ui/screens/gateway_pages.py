@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.clock import LOCAL, Zone
 from console.gateways.errors import GatewayError
 from console.gateways.listings import RecentPage
+from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tables import VimTable
 
 if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
@@ -83,7 +84,7 @@ class GatewayPagesScreen(Screen[None]):
         yield Static("", id="pages-title")
         yield VimTable(id="pages-table")
         yield Static("", id="pages-raw")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#pages-table", DataTable)

@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
+
+from console.ui.widgets.footer import KeysFooter
 
 Row = tuple[str, str, str, str]  # where, keys, id, what it does
 
@@ -26,7 +28,7 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Commands after ':'  " + "  ·  ".join(f":{n}" + (f" ({h})" if h else "")
                                                                    for n, h in self.commands)), classes="hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Sparkline, Static
+from textual.widgets import DataTable, Input, Sparkline, Static
 from textual.worker import get_current_worker
 
 from console.callfilter import CallFilter
@@ -26,6 +26,7 @@ from console.export import CSV_COLUMNS, export_to_folder
 from console.records import CallRecord, Cancelled, Summary
 from console.ui.clipboard import copy
 from console.ui.formatting import amd_cell, seconds, status_cell, talk_seconds
+from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.recall import RecallInput
 from console.ui.widgets.tables import VimTable
 
@@ -128,7 +129,7 @@ class HistoryScreen(Screen[None]):
             yield Static("calls/min", id="history-spark-label")
             yield Sparkline([], id="history-spark")
         yield VimTable(id="history-table")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)

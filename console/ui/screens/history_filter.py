@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from console.callfilter import CallFilter, FilterError, build_filter
 from console.clock import LOCAL, Zone
 from console.status import AmdResult, CallStatus
+from console.ui.widgets.footer import KeysFooter
 
 ANY = "any"
 
@@ -67,7 +68,7 @@ class FilterScreen(ModalScreen[CallFilter]):
             yield from self._row("Text", Input(f.text or "", placeholder="numbers, ids, tags", compact=True,
                                                id="flt-text"))
             yield Label("", classes="error", id="flt-error")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def _row(self, label: str, widget) -> ComposeResult:
         with Horizontal(classes="field"):

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 
 from console.calls import DialRequest
 from console.dialform import Editors
@@ -30,6 +30,7 @@ from console.ui.screens.fields_editor import FieldsEditor
 from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.widgets.call_log import CallLog
 from console.ui.widgets.dial_form import DialForm
+from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.pickers import Picker, app_items, number_items
 from console.ui.widgets.status_bar import StatusBar
 from console.ui.widgets.tables import FilterBox
@@ -107,7 +108,7 @@ class MainScreen(Screen[None]):
                 with TabPane("Applications", id="tab-apps"):
                     yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
         yield FilterBox(CallLog(app.clock, app.zone, id="log"), id="log-box")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow: the form takes two thirds, so a whole E.164 number shows beside its label

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Input, Label
+
+from console.ui.widgets.footer import KeysFooter
 
 
 class MarkEnded(ModalScreen[str | None]):
@@ -28,7 +30,7 @@ class MarkEnded(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Mark ended (enter)", id="mark-yes", variant="warning", compact=True)
                 yield Button("Leave it (esc)", id="mark-no", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#mark-reason", Input).focus()

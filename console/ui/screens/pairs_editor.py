@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from console.request_parts import TAGS_MAX_BYTES, HeaderError, check_header, headers_from_pairs, tags_from_pairs
+from console.ui.widgets.footer import KeysFooter
 
 Pairs = list[tuple[str, str]]
 
@@ -46,7 +47,7 @@ class PairsEditor(ModalScreen[Pairs | None]):
             yield Static("", id="preview")
             yield Static("enter adds or updates the row · enter on a row edits it · delete removes it",
                          classes="hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#pairs", DataTable)
