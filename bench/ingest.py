@@ -297,11 +297,17 @@ def peer(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int
         finally:
             server.terminate()
             server.wait(30)
-        conn = sqlite3.connect(db)
-        rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
-        conn.close()
+        lost, duplicated = counted(db, acked)
+    return rate, lost, duplicated, used[server.pid]
+
+
+def counted(db: Path, acked: set[int]) -> tuple[int, int]:
+    """Events acknowledged but not stored, and events stored more than once, read in the database."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
+    conn.close()
     stored = {int(sid.split("-")[1]) for sid, _ in rows}
-    return rate, len(acked - stored), sum(n - 1 for _, n in rows), used[server.pid]
+    return len(acked - stored), sum(n - 1 for _, n in rows)
 
 
 def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, int, dict[str, float]]:
@@ -326,12 +332,9 @@ def durable(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, int, 
         finally:
             receiver.terminate()
             receiver.wait(30)
-        conn = sqlite3.connect(db)
-        rows = conn.execute("SELECT call_sid, count(*) FROM events GROUP BY call_sid").fetchall()
-        conn.close()
-    stored = {int(sid.split("-")[1]) for sid, _ in rows}
+        lost, duplicated = counted(db, acked)
     cpu = {"receiver": used.pop(receiver.pid), "writer": sum(used.values()), "generator": generator}
-    return rate, len(acked - stored), sum(n - 1 for _, n in rows), cpu
+    return rate, lost, duplicated, cpu
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -101,6 +102,7 @@ def _run_console(c: _Ctx) -> None:
 
     settings = c.settings()
     opened: list[Store] = []
+    starting = threading.Lock()  # held while the services are built: closing waits for them
 
     def start() -> Services:
         """In a thread, once the console has drawn its first screen: history, then the services (the web
@@ -108,20 +110,22 @@ def _run_console(c: _Ctx) -> None:
         from console.receiver import load_key
         from console.services import Services
 
-        store = c.store(settings)
-        opened.append(store)
-        notes: list[str] = []
-        services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), notes.append))
-        services.notes.extend(notes)
-        return services
+        with starting:
+            store = c.store(settings)
+            opened.append(store)
+            notes: list[str] = []
+            services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), notes.append))
+            services.notes.extend(notes)
+            return services
 
     state = paths.state_file() if settings.ui.remember else None
     try:
         code = run(settings, start, state_path=state, profile_given="default_profile" in c.overrides,
                    theme_given="theme" in c.overrides)
     finally:
-        for store in opened:
-            store.close()
+        with starting:  # left at once: history is closed once it has finished opening
+            for store in opened:
+                store.close()
     if code:
         sys.exit(code)
 

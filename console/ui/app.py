@@ -220,12 +220,7 @@ class ConsoleApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.remember(at_once=True)
-        loading = [w for w in self.workers if w.group == "starting" and not w.is_finished]
-        for worker in loading:  # left at once: the services still come, to be stopped as they should
-            await worker.wait()
-            if worker.result is not None and self._services is None:
-                self._services = worker.result
-        if self._services is not None:
+        if self._services is not None:  # left before they came: whoever gave `start` closes what it opened
             await self._services.stop()
 
     # ------------------------------------------------------------ remembered between runs
