@@ -811,3 +811,12 @@ def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no
 
 def main() -> None:
     cli()
+
+
+def _add_campaigns() -> None:
+    from console.campaigns.commands import campaign
+
+    cli.add_command(campaign)
+
+
+_add_campaigns()

@@ -181,6 +181,29 @@ def test_history_shows_and_reads_times_in_the_zone_it_names(filled_db: Path, tmp
     assert code == 2 and "ui.timezone: 'Mars/Olympus' is not a time zone" in err, err
 
 
+def test_campaign_plan_shows_who_is_called_when_and_refuses_a_list_with_a_bad_row(tmp_path: Path) -> None:
+    good = tmp_path / "callees.csv"
+    good.write_text("name,number\nAda,+1 212 555 0101\nAda again,(212) 555-0101\nKay,+91 98765 43201\n")
+    code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", "2026-12-04 08:00", "--per-minute", "6")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("2 callee(s) (1 duplicate(s) merged); 09:00-20:00 mon, tue")
+    assert "when (UTC)" in lines[1]
+    kay = next(line for line in lines if "+919876543201" in line)
+    ada = next(line for line in lines if "+12125550101" in line)
+    assert "2026-12-04 08:00:00" in kay and "Fri 13:30 IST" in kay  # open in India at once
+    assert "2026-12-04 14:00:00" in ada and "Fri 09:00 EST" in ada  # New York waits for its 09:00
+    code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", "2026-12-04 08:00", "--json")
+    assert [json.loads(line)["at"] for line in out.splitlines()] == ["2026-12-04T08:00:00Z", "2026-12-04T14:00:00Z"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number\n+1 212\n+12125550101\nnope\n")
+    code, out, err = run("campaign", "plan", str(bad))
+    assert code == 1 and out == ""
+    assert "2 row(s) cannot be used; nothing was planned" in err
+    assert "line 2: +1 212: too short for US" in err and "line 4: nope: " in err
+    code, _, err = run("campaign", "plan", str(good), "--hours", "9-17")
+    assert code == 2 and "calling hours '9-17': write them as 09:00-20:00" in err
+
+
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_text("not sqlite at all" * 50)

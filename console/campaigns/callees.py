@@ -1,0 +1,121 @@
+"""The callee list of a campaign, from a CSV or TSV file: checked row by row, each bad row reported with
+its line and reason (the numbers with the dial form's own messages), duplicates merged. Nothing is taken
+from a file with a bad row: the caller gets every problem at once, to fix them all in one go."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from console.phone import PhoneNumberError, to_e164
+
+NUMBER_COLUMNS = ("number", "phone", "to", "msisdn", "mobile")  # the first the header has is the number
+ZONE_COLUMNS = ("timezone", "time_zone", "tz")  # a zone that wins over the number's own
+MAX_CALLEES = 100_000
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Callee:
+    number: str  # E.164
+    line: int  # where it first appeared in the file
+    fields: dict[str, str] = field(default_factory=dict)  # the row's other columns, by header name
+    zone: str | None = None  # the row's time zone column, when it has one
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class CalleeList:
+    callees: list[Callee]
+    problems: list[RowProblem]
+    merged: int = 0  # rows whose number an earlier row already had
+
+    @property
+    def usable(self) -> bool:
+        return not self.problems and bool(self.callees)
+
+
+def read_callees(data: bytes, region: str | None) -> CalleeList:
+    """The callees of a CSV (commas) or TSV (tabs) file with a header; `region` reads numbers written
+    without their country code."""
+    if len(data) > MAX_BYTES:
+        return CalleeList([], [RowProblem(0, f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")])
+    try:
+        text = data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not part of the first column
+    except UnicodeDecodeError as exc:
+        return CalleeList([], [RowProblem(text_line(data, exc.start), "not UTF-8 text: save the file as UTF-8 "
+                                                                        "(CSV UTF-8 in a spreadsheet)")])
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if "\t" in first else ",")
+    try:
+        header = next(reader)
+    except StopIteration:
+        return CalleeList([], [RowProblem(1, "the file is empty: it needs a header line and a row per callee")])
+    except csv.Error as exc:
+        return CalleeList([], [RowProblem(1, f"the header cannot be read: {exc}")])
+    names = [h.strip() for h in header]
+    lowered = [n.lower() for n in names]
+    number_at = next((lowered.index(c) for c in NUMBER_COLUMNS if c in lowered), None)
+    if number_at is None:
+        shown = ", ".join(repr(n) for n in names) or "nothing"
+        return CalleeList([], [RowProblem(1, f"no number column: name one {', '.join(NUMBER_COLUMNS)} "
+                                             f"(the header has {shown})")])
+    zone_at = next((lowered.index(c) for c in ZONE_COLUMNS if c in lowered), None)
+    found = CalleeList([], [])
+    seen: set[str] = set()
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(row) != len(names):
+                found.problems.append(RowProblem(line, f"{len(row)} cell(s) where the header has {len(names)}"))
+                continue
+            raw = row[number_at].strip()
+            try:
+                number = to_e164(raw, region)
+            except PhoneNumberError as exc:
+                found.problems.append(RowProblem(line, str(exc)))
+                continue
+            zone = (row[zone_at].strip() or None) if zone_at is not None else None
+            if zone is not None and not known_zone(zone):
+                found.problems.append(RowProblem(line, f"{zone!r} is not a time zone name (such as Europe/Paris "
+                                                       "or America/New_York)"))
+                continue
+            if number in seen:
+                found.merged += 1
+                continue
+            seen.add(number)
+            if len(found.callees) == MAX_CALLEES:
+                found.problems.append(RowProblem(line, f"more than {MAX_CALLEES:,} callees: split the list"))
+                break
+            fields = {n: cell for i, (n, cell) in enumerate(zip(names, row, strict=True))
+                      if i not in (number_at, zone_at)}
+            found.callees.append(Callee(number, line, fields, zone))
+    except csv.Error as exc:
+        found.problems.append(RowProblem(reader.line_num, f"cannot be read as CSV: {exc}"))
+    if not found.callees and not found.problems:
+        found.problems.append(RowProblem(2, "no callees: the file has a header and no rows"))
+    return found
+
+
+def known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def text_line(data: bytes, offset: int) -> int:
+    return data[:offset].count(b"\n") + 1

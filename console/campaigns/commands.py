@@ -1,0 +1,92 @@
+"""`vgconsole campaign ...`: campaigns from a terminal (so far: `plan`, the dry run)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+
+if TYPE_CHECKING:
+    from console.cli import _Ctx
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns: a list of people dialled at a safe pace within their own calling hours."""
+
+
+@campaign.command("plan")
+@click.argument("callees", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--hours", "window", default="09:00-20:00", show_default=True,
+              help="The daily calling window, in each callee's own time zone.")
+@click.option("--days", default="mon-fri", show_default=True, help="Days it applies: mon-fri, mon,wed,sat, all.")
+@click.option("--per-minute", type=click.FloatRange(min=0.1, max=600), default=10, show_default=True,
+              help="Calls started per minute at most.")
+@click.option("--start", "start_at", metavar="WHEN", help="When the campaign would start (default: now; a time "
+                                                            "is read in the zone times are shown in).")
+@click.option("--region", help="Country of numbers written without +CC (default: the default profile's, or "
+                               "default_region).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per callee.")
+@click.pass_obj
+def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, start_at: str | None,
+         region: str | None, as_json: bool) -> None:
+    """Who would be called when, from the CSV or TSV file CALLEES (a header with a number column; any
+    other columns; a timezone column wins over the number's own zones). Nothing is dialled.
+
+    A number in several time zones is called only while the hours are open in all of them. Every bad row
+    is reported with its line; a file with one is not planned."""
+    from console.callfilter import FilterError, parse_when
+    from console.campaigns.callees import read_callees
+    from console.campaigns.hours import CallingHours, HoursError
+    from console.campaigns.plan import schedule
+
+    settings = c.settings()
+    zone = settings.ui.zone()
+    try:
+        hours = CallingHours.parse(window, days)
+    except HoursError as exc:
+        raise click.UsageError(str(exc)) from None
+    now = datetime.now(UTC)
+    try:
+        start = parse_when(start_at, now, field="--start", zone=zone) if start_at else now
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+    if region is None and settings.default_profile in settings.profiles:
+        region = settings.profile(settings.default_profile).region
+    found = read_callees(callees.read_bytes(), region or settings.default_region)
+    if found.problems:
+        click.echo(f"vgconsole: {callees}: {len(found.problems)} row(s) cannot be used; nothing was planned:",
+                   err=True)
+        for problem in found.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1)
+    slots = schedule(found.callees, hours, start, per_minute)
+    if as_json:
+        for s in slots:
+            row: dict[str, Any] = {"line": s.callee.line, "number": s.callee.number, "zones": list(s.zones),
+                                   "at": s.at.astimezone(UTC).isoformat().replace("+00:00", "Z") if s.at else None}
+            if s.why:
+                row["never"] = s.why
+            click.echo(json.dumps(row))
+        return
+    merged = f" ({found.merged} duplicate(s) merged)" if found.merged else ""
+    click.echo(f"{len(found.callees)} callee(s){merged}; {hours.describe()}; at most {per_minute:g} a minute")
+    label = zone.label(start)
+    click.echo(f"{'line':>5}  {'number':16}  {('when (' + label + ')'):19}  {'their time':16}  zones")
+    for s in slots:
+        if s.at is None:
+            click.echo(f"{s.callee.line:>5}  {s.callee.number:16}  {'never':19}  {'':16}  {s.why}")
+            continue
+        when = f"{zone.of(s.at):%Y-%m-%d %H:%M:%S}"
+        theirs = f"{s.at.astimezone(ZoneInfo(s.zones[0])):%a %H:%M %Z}"  # in the first of its zones
+        where = s.zones[0] if len(s.zones) == 1 else f"{len(s.zones)} zones: {', '.join(s.zones[:3])}…"
+        click.echo(f"{s.callee.line:>5}  {s.callee.number:16}  {when:19}  {theirs:16}  {where}")
+    planned = [s.at for s in slots if s.at is not None]
+    if planned:
+        click.echo(f"first call {zone.of(min(planned)):%Y-%m-%d %H:%M} {label}, last "
+                   f"{zone.of(max(planned)):%Y-%m-%d %H:%M} {label}; {len(slots) - len(planned)} never")
+

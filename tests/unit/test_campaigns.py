@@ -1,0 +1,107 @@
+"""Campaign callee lists, calling hours in each callee's own zones, and the dry-run schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from console.campaigns.callees import read_callees
+from console.campaigns.hours import CallingHours, HoursError, parse_days, zones_for
+from console.campaigns.plan import schedule
+from console.phone import PhoneNumberError, to_e164
+
+FRIDAY_8_UTC = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)  # 03:00 in New York, 19:00 in Sydney
+
+
+def test_every_bad_row_is_reported_with_its_line_and_the_forms_own_message() -> None:
+    data = (b"name,number,plan\nAl,+1 212,gold\nBo,12125550101,gold\nCy,+44 20 7946 0958,gold,extra\n"
+            b"Di,not a number,x\n\nEd,+1 212 555 0102,x\n")
+    found = read_callees(data, "US")
+    assert [str(p) for p in found.problems] == [
+        f"line 2: {form_message('+1 212')}",
+        "line 4: 4 cell(s) where the header has 3",
+        f"line 5: {form_message('not a number')}",
+    ]
+    assert not found.usable  # a list with a bad row is not used at all
+    assert [c.number for c in found.callees] == ["+12125550101", "+12125550102"]  # what the rows held
+
+
+def form_message(text: str) -> str:
+    with pytest.raises(PhoneNumberError) as caught:
+        to_e164(text, "US")
+    return str(caught.value)
+
+
+def test_duplicates_are_merged_however_the_number_is_written_and_columns_kept() -> None:
+    data = "\ufeffNumber\tName\tTZ\n(212) 555-0101\tAda\t\n+1 212 555 0101\tAda again\t\n+12125550102\tBo\tAsia/Tokyo\n"
+    found = read_callees(data.encode(), "US")
+    assert found.usable and found.merged == 1
+    first, second = found.callees
+    assert (first.number, first.line, first.fields, first.zone) == ("+12125550101", 2, {"Name": "Ada"}, None)
+    assert (second.number, second.zone) == ("+12125550102", "Asia/Tokyo")
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    (b"name,email\nAda,a@example.com\n", "line 1: no number column: name one number, phone, to, msisdn, mobile"),
+    (b"", "line 1: the file is empty"),
+    (b"number\n", "line 2: no callees"),
+    (b"number,tz\n+12125550101,Mars/Base\n", "line 2: 'Mars/Base' is not a time zone name"),
+    (b"number\n+1212555\xff0101\n", "line 2: not UTF-8 text"),
+])
+def test_a_list_that_cannot_be_used_says_why(data: bytes, said: str) -> None:
+    found = read_callees(data, "US")
+    assert not found.usable and str(found.problems[0]).startswith(said)
+
+
+def test_a_number_in_several_zones_is_open_only_when_every_one_of_them_is() -> None:
+    hours = CallingHours.parse("09:00-20:00", "mon-fri")
+    sydney_mobile = zones_for("+61412345678")  # Perth to Lord Howe, Christmas and Cocos islands
+    assert len(sydney_mobile) > 3 and "Australia/Perth" in sydney_mobile
+    new_york = zones_for("+12125550101")
+    assert new_york == ("America/New_York",)
+    assert not hours.open_at(FRIDAY_8_UTC, new_york)  # 03:00 there
+    assert hours.next_open(FRIDAY_8_UTC, new_york) == datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    opens = hours.next_open(datetime(2026, 12, 4, 12, 0, tzinfo=UTC), sydney_mobile)  # Friday night there
+    assert opens is not None and opens.astimezone(ZoneInfo("Australia/Perth")).weekday() == 0  # not the weekend
+    for zone in sydney_mobile:  # open in every zone at that moment, and one minute earlier in not all of them
+        local = opens.astimezone(ZoneInfo(zone))
+        assert local.weekday() < 5 and 9 <= local.hour < 20, (zone, local)
+    assert not hours.open_at(opens - timedelta(minutes=1), sydney_mobile)
+    assert zones_for("+80012345678") == ()  # no zone known for it (universal freephone): never dialled
+    assert zones_for("+12125550101", "Asia/Tokyo") == ("Asia/Tokyo",)  # the list's own column wins
+
+
+def test_windows_that_never_overlap_never_open() -> None:
+    hours = CallingHours.parse("09:00-10:00", "all")
+    assert hours.next_open(FRIDAY_8_UTC, ("Asia/Tokyo", "America/New_York")) is None
+
+
+@pytest.mark.parametrize(("window", "days", "said"), [
+    ("9-17", "mon-fri", "write them as 09:00-20:00"), ("20:00-09:00", "all", "must end after it starts"),
+    ("09:00-25:00", "all", "not times of day"), ("09:00-17:00", "weekdays", "write them as mon-fri"),
+])
+def test_calling_hours_that_cannot_be_understood_say_what_is_accepted(window: str, days: str, said: str) -> None:
+    with pytest.raises(HoursError, match=said):
+        CallingHours.parse(window, days)
+
+
+def test_days_ranges_may_wrap_the_week() -> None:
+    assert parse_days("fri-mon") == {4, 5, 6, 0} and parse_days("mon,wed") == {0, 2}
+
+
+def test_the_dry_run_keeps_the_pace_never_calls_outside_the_hours_and_lets_nobody_wait_for_another() -> None:
+    data = (b"number,tz\n+12125550101,\n+61412345678,\n+12125550102,\n+80012345678,\n+919876543201,\n"
+            b"+12125550103,Asia/Tokyo\n")
+    hours = CallingHours.parse("09:00-20:00", "mon-fri")
+    slots = schedule(read_callees(data, "US").callees, hours, FRIDAY_8_UTC, per_minute=2)
+    planned = [s for s in slots if s.at is not None]
+    assert [s.callee.number for s in slots if s.at is None] == ["+80012345678"]  # a freephone: no zone
+    times = sorted(s.at for s in planned if s.at is not None)
+    assert all(b - a >= timedelta(seconds=30) for a, b in zip(times, times[1:], strict=False))  # 2 a minute
+    for s in planned:
+        assert s.at is not None and hours.open_at(s.at, s.zones), s
+    # Sydney, India and Tokyo are open at 08:00 UTC: they go first, not after New York's 09:00
+    first_three = {s.callee.number for s in sorted(planned, key=lambda s: s.at or FRIDAY_8_UTC)[:3]}
+    assert first_three == {"+61412345678", "+919876543201", "+12125550103"}
