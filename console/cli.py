@@ -814,9 +814,10 @@ def main() -> None:
 
 
 def _add_campaigns() -> None:
-    from console.campaigns.commands import campaign
+    from console.campaigns.commands import campaign, do_not_call
 
     cli.add_command(campaign)
+    cli.add_command(do_not_call)
 
 
 _add_campaigns()

@@ -18,7 +18,16 @@ from sqlite_utils import Database
 from console.callfilter import CallFilter
 from console.clock import iso, parse_iso
 from console.ingest import CHUNK
-from console.records import CallDetail, CallRecord, Cancelled, EventRecord, Followed, StoreError, Summary
+from console.records import (
+    CallDetail,
+    CallRecord,
+    Cancelled,
+    DoNotCall,
+    EventRecord,
+    Followed,
+    StoreError,
+    Summary,
+)
 from console.schema import connect
 from console.status import live_sql
 
@@ -271,6 +280,21 @@ class HistoryReads:
         row = db.execute("SELECT sum(answered_at IS NOT NULL), sum(status = 'failed') FROM calls WHERE created_at >= ?",
                          [iso(since)]).fetchone()
         return {"live": live, "answered": row[0] or 0, "failed": row[1] or 0}
+
+    @_reads
+    def do_not_call(self, numbers: list[str] | None = None) -> list[DoNotCall]:
+        """The do-not-call list (or those of `numbers` on it), in the order numbers were added."""
+        db = self._reader()
+        if numbers is None:
+            rows = db.execute("SELECT number, reason, source, added_at FROM do_not_call ORDER BY added_at, number")
+            return [DoNotCall(*row) for row in rows]
+        listed: list[DoNotCall] = []
+        for first in range(0, len(numbers), 500):  # SQLite's limit on parameters
+            chunk = numbers[first:first + 500]
+            rows = db.execute("SELECT number, reason, source, added_at FROM do_not_call WHERE number IN "
+                              f"({','.join('?' * len(chunk))})", chunk)
+            listed += [DoNotCall(*row) for row in rows]
+        return listed
 
     @_reads
     def live(self, limit: int = 10_000) -> list[CallRecord]:

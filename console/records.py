@@ -140,3 +140,13 @@ class Followed:
     event_id: int
     event: CallEvent
     call: CallRecord | None
+
+
+@dataclass(frozen=True)
+class DoNotCall:
+    """A number on the do-not-call list, why, and where it came from (a file, the log, the CLI)."""
+
+    number: str
+    reason: str | None
+    source: str
+    added_at: str  # ISO 8601 UTC

@@ -130,7 +130,13 @@ def _v5(db: Database) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('history_id', lower(hex(randomblob(16))))")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: Database) -> None:
+    # The do-not-call list: numbers (E.164) campaigns skip, checked before every attempt.
+    db.execute("CREATE TABLE do_not_call (number TEXT PRIMARY KEY, reason TEXT, source TEXT NOT NULL, "
+               "added_at TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 VERSION = len(MIGRATIONS)
 
 

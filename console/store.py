@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from console import ingest, schema
+from console import dnc, ingest, schema
 from console.clock import iso, utc_now
 from console.dbwriter import Writer, WriterStats
 from console.ingest import event_row
@@ -185,6 +185,14 @@ class Store(HistoryReads):
                     future.set_exception(exc)
             return
         job.add_done_callback(lambda done: loop.call_soon_threadsafe(resolve, done))
+
+    async def add_do_not_call(self, numbers: list[str], *, reason: str | None, source: str) -> int:
+        """Put E.164 numbers on the do-not-call list (one transaction); how many were not on it before."""
+        rows = [(n, self._redact(reason) if reason else None, source) for n in numbers]
+        return await self._writer.run(dnc.add, rows, iso(self._clock()))
+
+    async def remove_do_not_call(self, numbers: list[str]) -> int:
+        return await self._writer.run(dnc.remove, numbers)
 
     async def check_writable(self) -> None:
         """Raise if history cannot be written now (a read-only file or folder, a database locked for long)."""

@@ -1,4 +1,5 @@
-"""`vgconsole campaign ...`: campaigns from a terminal (so far: `plan`, the dry run)."""
+"""`vgconsole campaign ...` and `vgconsole dnc ...`: campaigns from a terminal (so far: `plan`, the dry
+run) and the do-not-call list they honour."""
 
 from __future__ import annotations
 
@@ -64,7 +65,10 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
         for problem in found.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1)
-    slots = schedule(found.callees, hours, start, per_minute)
+    with c.store(settings, reads_only=True) as store:  # checked again before every attempt, once dialling
+        listed = {d.number for d in store.do_not_call([callee.number for callee in found.callees])}
+    to_call = [callee for callee in found.callees if callee.number not in listed]
+    slots = schedule(to_call, hours, start, per_minute)
     if as_json:
         for s in slots:
             row: dict[str, Any] = {"line": s.callee.line, "number": s.callee.number, "zones": list(s.zones),
@@ -72,9 +76,12 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
             if s.why:
                 row["never"] = s.why
             click.echo(json.dumps(row))
+        for number in sorted(listed):
+            click.echo(json.dumps({"number": number, "skipped": "on the do-not-call list"}))
         return
     merged = f" ({found.merged} duplicate(s) merged)" if found.merged else ""
-    click.echo(f"{len(found.callees)} callee(s){merged}; {hours.describe()}; at most {per_minute:g} a minute")
+    skipped = f", {len(listed)} on the do-not-call list left out" if listed else ""
+    click.echo(f"{len(to_call)} callee(s){merged}{skipped}; {hours.describe()}; at most {per_minute:g} a minute")
     label = zone.label(start)
     click.echo(f"{'line':>5}  {'number':16}  {('when (' + label + ')'):19}  {'their time':16}  zones")
     for s in slots:
@@ -90,3 +97,92 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
         click.echo(f"first call {zone.of(min(planned)):%Y-%m-%d %H:%M} {label}, last "
                    f"{zone.of(max(planned)):%Y-%m-%d %H:%M} {label}; {len(slots) - len(planned)} never")
 
+
+
+@click.group("dnc")
+def do_not_call() -> None:
+    """The do-not-call list: numbers campaigns never dial (kept in history)."""
+
+
+def _numbers(texts: tuple[str, ...], region: str) -> list[str]:
+    from console.phone import PhoneNumberError, to_e164
+
+    numbers = []
+    for text in texts:
+        try:
+            numbers.append(to_e164(text, region))
+        except PhoneNumberError as exc:
+            raise click.BadParameter(str(exc), param_hint="NUMBER") from None
+    return numbers
+
+
+@do_not_call.command("add")
+@click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
+@click.option("--reason", help="Why (kept with each number).")
+@click.pass_obj
+def dnc_add(c: _Ctx, /, numbers: tuple[str, ...], reason: str | None) -> None:
+    """Put numbers on the list."""
+    import asyncio
+
+    settings = c.settings()
+    checked = _numbers(numbers, settings.default_region)
+    with c.store(settings) as store:
+        new = asyncio.run(store.add_do_not_call(checked, reason=reason, source="command line"))
+    click.echo(f"{new} number(s) added to the do-not-call list ({len(checked) - new} already on it)")
+
+
+@do_not_call.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE")
+@click.option("--reason", help="Why (kept with each number).")
+@click.pass_obj
+def dnc_import(c: _Ctx, /, path: Path, reason: str | None) -> None:
+    """Put every number of a CSV or TSV file (a header with a number column) on the list; a file with a
+    bad row adds nothing."""
+    import asyncio
+
+    from console.campaigns.callees import read_callees
+
+    settings = c.settings()
+    found = read_callees(path.read_bytes(), settings.default_region)
+    if found.problems:
+        click.echo(f"vgconsole: {path}: {len(found.problems)} row(s) cannot be used; nothing was added:", err=True)
+        for problem in found.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1)
+    with c.store(settings) as store:
+        new = asyncio.run(store.add_do_not_call([x.number for x in found.callees], reason=reason,
+                                                source=f"file {path.name}"))
+    click.echo(f"{new} number(s) added to the do-not-call list ({len(found.callees) - new} already on it)")
+
+
+@do_not_call.command("remove")
+@click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
+@click.pass_obj
+def dnc_remove(c: _Ctx, /, numbers: tuple[str, ...]) -> None:
+    """Take numbers off the list."""
+    import asyncio
+
+    settings = c.settings()
+    checked = _numbers(numbers, settings.default_region)
+    with c.store(settings) as store:
+        gone = asyncio.run(store.remove_do_not_call(checked))
+    click.echo(f"{gone} number(s) taken off the do-not-call list")
+
+
+@do_not_call.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def dnc_list(c: _Ctx, /, as_json: bool) -> None:
+    """Every number on the list, with why and where it came from."""
+    settings = c.settings()
+    with c.store(settings, reads_only=True) as store:
+        listed = store.do_not_call()
+    if as_json:
+        click.echo(json.dumps([vars(d) for d in listed], indent=2, ensure_ascii=False))
+        return
+    zone = settings.ui.zone()
+    for d in listed:
+        added = datetime.fromisoformat(d.added_at)
+        click.echo(f"{d.number:16}  {zone.of(added):%Y-%m-%d %H:%M} {zone.label(added)}  {d.source:20}  "
+                   f"{d.reason or ''}")
+    click.echo(f"{len(listed)} number(s) on the do-not-call list")

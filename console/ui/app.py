@@ -36,6 +36,7 @@ from console.ui.commands import ConsoleCommands
 from console.ui.messages import (
     CallsUpdated,
     Counters,
+    DoNotCallWanted,
     GatewayReady,
     MarkEndedWanted,
     ReceiverChanged,
@@ -426,6 +427,25 @@ class ConsoleApp(App[None]):
             now: CallRecord | None = await asyncio.to_thread(self.store.call, call.attempt_id)
             found.append(now or call)
         return found
+
+    @on(DoNotCallWanted)
+    def ask_do_not_call(self, message: DoNotCallWanted) -> None:
+        number = message.call.to_number or ""
+        if not number.startswith("+"):
+            self.notify(f"{number or 'this call'}: only phone numbers go on the do-not-call list", timeout=4)
+            return
+        question = f"Put {number} on the do-not-call list? Campaigns never dial it (vgconsole dnc remove undoes it)."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.add_do_not_call(number, message.call.attempt_id)
+
+        self.push_screen(Confirm(question, yes="Do not call"), answered)
+
+    @work(group="dnc", exit_on_error=False)
+    async def add_do_not_call(self, number: str, attempt_id: str) -> None:
+        new = await self.store.add_do_not_call([number], reason=f"from the call {attempt_id}", source="console")
+        self.notify(f"{number} is on the do-not-call list" + ("" if new else " (it was already)"), timeout=4)
 
     @on(CallLog.MarkEndedMarkedWanted)
     @work(group="ask", exit_on_error=False)

@@ -52,6 +52,13 @@ class ListsLoaded(Message):
 
 
 @dataclass
+class DoNotCallWanted(Message):
+    """An operator wants a call's number on the do-not-call list (from the log or the detail)."""
+
+    call: Any
+
+
+@dataclass
 class MarkEndedWanted(Message):
     """An operator wants to close a call by hand (from the log, the detail or the live calls view)."""
 

@@ -204,6 +204,34 @@ def test_campaign_plan_shows_who_is_called_when_and_refuses_a_list_with_a_bad_ro
     assert code == 2 and "calling hours '9-17': write them as 09:00-20:00" in err
 
 
+def test_the_do_not_call_list_is_kept_in_history_and_campaigns_leave_its_numbers_out(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.db")
+    code, out, _ = run("--db", db, "dnc", "add", "+1 212 555 0101", "(312) 555-0102", "--reason", "asked")
+    assert code == 0 and "2 number(s) added to the do-not-call list (0 already on it)" in out
+    assert "0 number(s) added to the do-not-call list (1 already on it)" in run("--db", db, "dnc", "add",
+                                                                                "12125550101")[1]
+    code, _, err = run("--db", db, "dnc", "add", "+1 212")
+    assert code == 2 and "+1 212: too short for US" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number\n+12125550103\nnope\n")
+    code, _, err = run("--db", db, "dnc", "import", str(bad))
+    assert code == 1 and "nothing was added" in err and "line 3: nope" in err
+    good = tmp_path / "dnc.tsv"
+    good.write_text("number\tname\n+12125550103\tCy\n")
+    assert "1 number(s) added" in run("--db", db, "dnc", "import", str(good))[1]
+    listed = json.loads(run("--db", db, "dnc", "list", "--json")[1])
+    assert [(d["number"], d["reason"], d["source"]) for d in listed] == [
+        ("+12125550101", "asked", "command line"), ("+13125550102", "asked", "command line"),
+        ("+12125550103", None, "file dnc.tsv")]
+    callees = tmp_path / "callees.csv"
+    callees.write_text("number\n+12125550101\n+12125550104\n+12125550103\n")
+    code, out, _ = run("--db", db, "--utc", "campaign", "plan", str(callees), "--start", "2026-12-04 15:00")
+    assert code == 0 and "1 callee(s), 2 on the do-not-call list left out" in out
+    assert "+12125550104" in out and "+12125550101 " not in out
+    assert "1 number(s) taken off" in run("--db", db, "dnc", "remove", "+1 212 555 0101")[1]
+    assert "2 number(s) on the do-not-call list" in run("--db", db, "dnc", "list")[1]
+
+
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_text("not sqlite at all" * 50)

@@ -397,6 +397,21 @@ async def test_the_footer_shows_whole_keys_only_at_any_width(live_store: Store) 
         assert wide[:len(narrow)] == narrow and len(wide) > len(narrow)  # back as the room comes back
 
 
+async def test_a_calls_number_goes_on_the_do_not_call_list_with_one_key_and_a_yes(live_store: Store) -> None:
+    from console.ui.screens.confirm import Confirm
+
+    await live_store.begin_attempt(profile="demo-cognigy", provider="cognigy", from_number=None,
+                                   to_number="+12125550103")
+    async with console(live_store) as (app, pilot):
+        await until(pilot, lambda: app.main.call_log.row_count == 1, "the call in the log")
+        await pilot.press("f4", "d")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        assert "Put +12125550103 on the do-not-call list?" in app.screen.question
+        await pilot.press("y")
+        await until(pilot, lambda: [d.number for d in live_store.do_not_call()] == ["+12125550103"], "listed")
+        assert live_store.do_not_call()[0].source == "console"
+
+
 async def test_esc_and_a_key_typed_together_leave_the_field_and_act_as_that_key(live_store: Store) -> None:
     """The terminal sends esc then q, typed within a few milliseconds, as the bytes of alt+q."""
     async with console(live_store) as (app, pilot):

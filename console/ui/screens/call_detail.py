@@ -21,7 +21,7 @@ from console.records import CallDetail, EventRecord
 from console.status import EventSource
 from console.ui.clipboard import copy
 from console.ui.formatting import clock_time, seconds, status_cell
-from console.ui.messages import MarkEndedWanted
+from console.ui.messages import DoNotCallWanted, MarkEndedWanted
 from console.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
@@ -42,6 +42,8 @@ class CallDetailScreen(Screen[None]):
         Binding("m", "mark_ended", "Mark ended", id="detail-mark-ended",
                 tooltip="Close this call by hand: history only, with your reason."),
         Binding("c", "copy", "Copy id", id="copy-id", tooltip="Copy the call id to the clipboard (OSC 52)."),
+        Binding("d", "do_not_call", "Do not call", id="detail-do-not-call", show=False,
+                tooltip="Put the number on the do-not-call list (campaigns never dial it), after a yes."),
         Binding("r", "reload", "Reload", id="detail-reload", tooltip="Read the call again from history."),
         Binding("1", "tab('timeline')", "Timeline", id="detail-timeline", tooltip="The call's events, as they came."),
         Binding("2", "tab('request')", "Request", id="detail-request", tooltip="The request as it was sent."),
@@ -166,6 +168,10 @@ class CallDetailScreen(Screen[None]):
     def action_mark_ended(self) -> None:
         if self.detail is not None:
             self.post_message(MarkEndedWanted(self.detail.call))
+
+    def action_do_not_call(self) -> None:
+        if self.detail is not None:
+            self.post_message(DoNotCallWanted(self.detail.call))
 
     def action_tab(self, which: str) -> None:
         """Show a tab and go into it (focus left in the other tab would bring that one back)."""

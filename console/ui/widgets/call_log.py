@@ -17,7 +17,7 @@ from textual.message import Message
 from console.clock import LOCAL, Zone
 from console.records import CallRecord
 from console.ui.formatting import amd_cell, clock_time, ring_seconds, seconds, status_cell, tags_summary, talk_seconds
-from console.ui.messages import MarkEndedWanted
+from console.ui.messages import DoNotCallWanted, MarkEndedWanted
 from console.ui.widgets.tables import ConsoleTable, SortText
 
 MAX_ROWS = 500
@@ -48,6 +48,8 @@ class CallLog(ConsoleTable):
         Binding("E", "export_marked('json')", "JSON of marked", show=False, id="export-marked-json",
                 tooltip="Write the marked calls to a JSON file in the exports folder."),
         Binding("u", "unmark_all", "Unmark all", show=False, id="unmark-all", tooltip="Drop every mark."),
+        Binding("d", "do_not_call", "Do not call", show=False, id="do-not-call",
+                tooltip="Put the number on the do-not-call list (campaigns never dial it), after a yes."),
     ]
 
     @dataclass
@@ -229,6 +231,10 @@ class CallLog(ConsoleTable):
     def action_hangup(self) -> None:
         if call := self.selected():
             self.post_message(self.HangupWanted(call))
+
+    def action_do_not_call(self) -> None:
+        if call := self.selected():
+            self.post_message(DoNotCallWanted(call))
 
     def action_mark_ended(self) -> None:
         if call := self.selected():
