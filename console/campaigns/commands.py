@@ -63,7 +63,7 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
         click.echo(f"vgconsole: {callees}: {len(found.problems)} row(s) cannot be used; nothing was planned:",
                    err=True)
         for problem in found.problems:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {printable(str(problem))}", err=True)
         raise SystemExit(1)
     with c.store(settings, reads_only=True) as store:  # checked again before every attempt, once dialling
         listed = {d.number for d in store.do_not_call([callee.number for callee in found.callees])}
@@ -102,6 +102,11 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
 @click.group("dnc")
 def do_not_call() -> None:
     """The do-not-call list: numbers campaigns never dial (kept in history)."""
+
+
+def printable(text: str) -> str:
+    """Text as a terminal should print it: a control character (an escape sequence's start) as '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _numbers(texts: tuple[str, ...], region: str) -> list[str]:
@@ -147,7 +152,7 @@ def dnc_import(c: _Ctx, /, path: Path, reason: str | None) -> None:
     if found.problems:
         click.echo(f"vgconsole: {path}: {len(found.problems)} row(s) cannot be used; nothing was added:", err=True)
         for problem in found.problems:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {printable(str(problem))}", err=True)
         raise SystemExit(1)
     with c.store(settings) as store:
         new = asyncio.run(store.add_do_not_call([x.number for x in found.callees], reason=reason,
@@ -183,6 +188,6 @@ def dnc_list(c: _Ctx, /, as_json: bool) -> None:
     zone = settings.ui.zone()
     for d in listed:
         added = datetime.fromisoformat(d.added_at)
-        click.echo(f"{d.number:16}  {zone.of(added):%Y-%m-%d %H:%M} {zone.label(added)}  {d.source:20}  "
-                   f"{d.reason or ''}")
+        click.echo(f"{d.number:16}  {zone.of(added):%Y-%m-%d %H:%M} {zone.label(added)}  {printable(d.source):20}  "
+                   f"{printable(d.reason or '')}")
     click.echo(f"{len(listed)} number(s) on the do-not-call list")
