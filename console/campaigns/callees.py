@@ -31,7 +31,7 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 @dataclass
@@ -49,14 +49,15 @@ def read_callees(data: bytes, region: str | None) -> CalleeList:
     """The callees of a CSV (commas) or TSV (tabs) file with a header; `region` reads numbers written
     without their country code."""
     if len(data) > MAX_BYTES:
-        return CalleeList([], [RowProblem(0, f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")])
+        return CalleeList([], [RowProblem(0, f"the file is over {MAX_BYTES:,} bytes: split the list")])
     try:
         text = data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not part of the first column
     except UnicodeDecodeError as exc:
         return CalleeList([], [RowProblem(text_line(data, exc.start), "not UTF-8 text: save the file as UTF-8 "
                                                                         "(CSV UTF-8 in a spreadsheet)")])
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if "\t" in first else ",")
+    # strict: a quote left open is an error, not the rest of the file read as one cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if "\t" in first else ",", strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -73,11 +74,15 @@ def read_callees(data: bytes, region: str | None) -> CalleeList:
     zone_at = next((lowered.index(c) for c in ZONE_COLUMNS if c in lowered), None)
     found = CalleeList([], [])
     seen: set[str] = set()
+    line = reader.line_num
     try:
         for row in reader:
-            line = reader.line_num
+            line, ended = reader.line_num - row_lines(row) + 1, reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # a blank line
+            if ended > line:
+                found.problems.append(RowProblem(line, f"a cell runs on to line {ended}: a quote left open?"))
+                continue
             if len(row) != len(names):
                 found.problems.append(RowProblem(line, f"{len(row)} cell(s) where the header has {len(names)}"))
                 continue
@@ -102,11 +107,16 @@ def read_callees(data: bytes, region: str | None) -> CalleeList:
             fields = {n: cell for i, (n, cell) in enumerate(zip(names, row, strict=True))
                       if i not in (number_at, zone_at)}
             found.callees.append(Callee(number, line, fields, zone))
-    except csv.Error as exc:
-        found.problems.append(RowProblem(reader.line_num, f"cannot be read as CSV: {exc}"))
+    except csv.Error as exc:  # where the row that could not be read began
+        found.problems.append(RowProblem(line + 1, f"cannot be read as CSV ({exc}): a quote left open?"))
     if not found.callees and not found.problems:
         found.problems.append(RowProblem(2, "no callees: the file has a header and no rows"))
     return found
+
+
+def row_lines(row: list[str]) -> int:
+    """How many lines of the file a row took (a quoted cell may hold line breaks)."""
+    return 1 + sum(cell.count("\n") for cell in row)
 
 
 def known_zone(name: str) -> bool:

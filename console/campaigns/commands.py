@@ -4,7 +4,8 @@ run) and the do-not-call list they honour."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -51,14 +52,19 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
         hours = CallingHours.parse(window, days)
     except HoursError as exc:
         raise click.UsageError(str(exc)) from None
+    if not math.isfinite(per_minute):
+        raise click.BadParameter("a number of calls a minute, such as 10", param_hint="--per-minute")
     now = datetime.now(UTC)
     try:
         start = parse_when(start_at, now, field="--start", zone=zone) if start_at else now
-    except FilterError as exc:
-        raise click.UsageError(str(exc)) from None
-    if region is None and settings.default_profile in settings.profiles:
-        region = settings.profile(settings.default_profile).region
-    found = read_callees(callees.read_bytes(), region or settings.default_region)
+    except (FilterError, ValueError, OverflowError) as exc:
+        raise click.BadParameter(f"{start_at!r} is not a time: write 2026-12-04 09:00 ({exc})",
+                                 param_hint="--start") from None
+    if start < now - timedelta(minutes=1) or start > now + timedelta(days=366):
+        raise click.BadParameter(f"{zone.of(start):%Y-%m-%d %H:%M} {zone.label(start)} is "
+                                 f"{'in the past' if start < now else 'more than a year away'}: a campaign starts "
+                                 "from now on, within a year", param_hint="--start")
+    found = read_callees(read_limited(callees), number_region(settings, region))
     if found.problems:
         click.echo(f"vgconsole: {callees}: {len(found.problems)} row(s) cannot be used; nothing was planned:",
                    err=True)
@@ -104,6 +110,32 @@ def do_not_call() -> None:
     """The do-not-call list: numbers campaigns never dial (kept in history)."""
 
 
+def number_region(settings: Any, region: str | None) -> str:
+    """The country a number written without +CC is read in: --region, else the default profile's, else
+    default_region. One rule for the callee lists and the do-not-call list, so the same digits are the same
+    number in both."""
+    from console.phone import check_region
+
+    if region is not None:
+        try:
+            return check_region(region)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--region") from None
+    profile = settings.profiles.get(settings.default_profile or "")
+    return str((profile.region if profile is not None else None) or settings.default_region)
+
+
+def read_limited(path: Path) -> bytes:
+    """The file, or as much of it as shows it is over the callee list's size limit (never all of /dev/zero)."""
+    from console.campaigns.callees import MAX_BYTES
+
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def printable(text: str) -> str:
     """Text as a terminal should print it: a control character (an escape sequence's start) as '?'."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
@@ -121,16 +153,29 @@ def _numbers(texts: tuple[str, ...], region: str) -> list[str]:
     return numbers
 
 
+REGION = click.option("--region", help="Country of numbers written without +CC (default: the default profile's, "
+                                      "or default_region: as campaign plan reads them).")
+REASON = click.option("--reason", callback=lambda _c, _p, v: _reason(v), help="Why (kept with each number; at "
+                                                                             "most 500 characters).")
+
+
+def _reason(text: str | None) -> str | None:
+    if text is not None and len(text) > 500:
+        raise click.BadParameter(f"{len(text):,} characters; at most 500", param_hint="--reason")
+    return text
+
+
 @do_not_call.command("add")
 @click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
-@click.option("--reason", help="Why (kept with each number).")
+@REASON
+@REGION
 @click.pass_obj
-def dnc_add(c: _Ctx, /, numbers: tuple[str, ...], reason: str | None) -> None:
+def dnc_add(c: _Ctx, /, numbers: tuple[str, ...], reason: str | None, region: str | None) -> None:
     """Put numbers on the list."""
     import asyncio
 
     settings = c.settings()
-    checked = _numbers(numbers, settings.default_region)
+    checked = list(dict.fromkeys(_numbers(numbers, number_region(settings, region))))  # the same one twice: once
     with c.store(settings) as store:
         new = asyncio.run(store.add_do_not_call(checked, reason=reason, source="command line"))
     click.echo(f"{new} number(s) added to the do-not-call list ({len(checked) - new} already on it)")
@@ -138,9 +183,10 @@ def dnc_add(c: _Ctx, /, numbers: tuple[str, ...], reason: str | None) -> None:
 
 @do_not_call.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE")
-@click.option("--reason", help="Why (kept with each number).")
+@REASON
+@REGION
 @click.pass_obj
-def dnc_import(c: _Ctx, /, path: Path, reason: str | None) -> None:
+def dnc_import(c: _Ctx, /, path: Path, reason: str | None, region: str | None) -> None:
     """Put every number of a CSV or TSV file (a header with a number column) on the list; a file with a
     bad row adds nothing."""
     import asyncio
@@ -148,7 +194,7 @@ def dnc_import(c: _Ctx, /, path: Path, reason: str | None) -> None:
     from console.campaigns.callees import read_callees
 
     settings = c.settings()
-    found = read_callees(path.read_bytes(), settings.default_region)
+    found = read_callees(read_limited(path), number_region(settings, region))
     if found.problems:
         click.echo(f"vgconsole: {path}: {len(found.problems)} row(s) cannot be used; nothing was added:", err=True)
         for problem in found.problems:
@@ -162,13 +208,14 @@ def dnc_import(c: _Ctx, /, path: Path, reason: str | None) -> None:
 
 @do_not_call.command("remove")
 @click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
+@REGION
 @click.pass_obj
-def dnc_remove(c: _Ctx, /, numbers: tuple[str, ...]) -> None:
+def dnc_remove(c: _Ctx, /, numbers: tuple[str, ...], region: str | None) -> None:
     """Take numbers off the list."""
     import asyncio
 
     settings = c.settings()
-    checked = _numbers(numbers, settings.default_region)
+    checked = _numbers(numbers, number_region(settings, region))
     with c.store(settings) as store:
         gone = asyncio.run(store.remove_do_not_call(checked))
     click.echo(f"{gone} number(s) taken off the do-not-call list")

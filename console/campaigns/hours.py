@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -41,8 +41,10 @@ class CallingHours:
         return cls(start, end, parse_days(days))
 
     def open_at(self, moment: datetime, zones: tuple[str, ...]) -> bool:
-        """The window is open at `moment` in every one of `zones`."""
-        return bool(zones) and all(self._open_in(moment.astimezone(ZoneInfo(z))) for z in zones)
+        """The window is open at `moment` in every one of `zones`. Through UTC: a moment already in one of
+        the zones would be taken as it reads, even a time that zone skips when its clocks go forward."""
+        instant = moment.astimezone(UTC)
+        return bool(zones) and all(self._open_in(instant.astimezone(ZoneInfo(z))) for z in zones)
 
     def _open_in(self, local: datetime) -> bool:
         return local.weekday() in self.days and self.start <= local.time() < self.end
@@ -60,7 +62,7 @@ class CallingHours:
             local = after.astimezone(tz)
             for day in range(LOOK_AHEAD_DAYS):
                 date = (local + timedelta(days=day)).date()
-                opening = datetime.combine(date, self.start, tz)
+                opening = datetime.combine(date, self.start, tz).astimezone(UTC)  # a skipped time: the next
                 if opening >= after:
                     candidates.append(opening)
         return next((c for c in sorted(candidates) if self.open_at(c, zones)), None)
@@ -74,12 +76,12 @@ class CallingHours:
 def parse_days(text: str) -> frozenset[int]:
     """`mon-fri`, `mon,wed,sat`, `sat-sun`, `all`."""
     words = text.strip().lower()
-    if words in ("all", "every day", "daily", ""):
+    if words in ("all", "every day", "daily"):
         return frozenset(range(7))
     days: set[int] = set()
     for part in words.replace(" ", "").split(","):
-        first, _, last = part.partition("-")
-        if first not in DAYS or (last and last not in DAYS):
+        first, dash, last = part.partition("-")
+        if first not in DAYS or (dash and last not in DAYS):
             raise HoursError(f"days {text!r}: write them as mon-fri, or mon,wed,sat (mon tue wed thu fri sat sun)")
         a, b = DAYS.index(first), DAYS.index(last or first)
         days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])  # fri-mon wraps

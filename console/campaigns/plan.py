@@ -40,7 +40,8 @@ def schedule(callees: list[Callee], hours: CallingHours, start: datetime, per_mi
     for opens, _, callee, zones in sorted(waiting, key=lambda w: (w[0], w[1])):
         at = hours.next_open(max(free, opens), zones)
         if at is None:  # pushed past its window by the pace, and no other opening within a week
-            never.append(Slot(callee, zones, None, "the pace leaves no room in its calling hours"))
+            never.append(Slot(callee, zones, None, "no time within a week when its calling hours are open in all "
+                                                   "its time zones"))
             continue
         slots.append(Slot(callee, zones, at))
         free = at + gap

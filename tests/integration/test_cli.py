@@ -202,6 +202,12 @@ def test_campaign_plan_shows_who_is_called_when_and_refuses_a_list_with_a_bad_ro
     assert "line 2: +1 212: too short for US" in err and "line 4: nope?[2J: " in err  # no escape reaches the terminal
     code, _, err = run("campaign", "plan", str(good), "--hours", "9-17")
     assert code == 2 and "calling hours '9-17': write them as 09:00-20:00" in err
+    for flag, value, said in (("--start", "2020-01-01", "is in the past"),
+                              ("--start", "9999-12-31", "more than a year"), ("--start", "0001-01-01", "is not a time"),
+                              ("--per-minute", "nan", "calls a minute"),
+                              ("--region", "XX", "'XX' is not a region code")):
+        code, _, err = run("campaign", "plan", str(good), flag, value)
+        assert code == 2 and said in err, (flag, value, err)
 
 
 def test_the_do_not_call_list_is_kept_in_history_and_campaigns_leave_its_numbers_out(tmp_path: Path) -> None:
@@ -229,7 +235,16 @@ def test_the_do_not_call_list_is_kept_in_history_and_campaigns_leave_its_numbers
     assert code == 0 and "1 callee(s), 2 on the do-not-call list left out" in out
     assert "+12125550104" in out and "+12125550101 " not in out
     assert "1 number(s) taken off" in run("--db", db, "dnc", "remove", "+1 212 555 0101")[1]
-    assert "2 number(s) on the do-not-call list" in run("--db", db, "dnc", "list")[1]
+    # numbers written without +CC are read in one country for both lists: the default profile's
+    india = tmp_path / "india.toml"
+    india.write_text('default_profile = "demo-mobtexting"\n')  # its region is IN
+    national = tmp_path / "national.csv"
+    national.write_text("number\n09876543201\n")
+    assert "1 number(s) added" in run("--config", str(india), "--db", db, "dnc", "import", str(national))[1]
+    code, out, _ = run("--config", str(india), "--db", db, "campaign", "plan", str(national), "--json")
+    assert code == 0 and json.loads(out.splitlines()[-1]) == {"number": "+919876543201",
+                                                               "skipped": "on the do-not-call list"}
+    assert "3 number(s) on the do-not-call list" in run("--db", db, "dnc", "list")[1]
 
 
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:

@@ -49,6 +49,9 @@ def test_duplicates_are_merged_however_the_number_is_written_and_columns_kept() 
     (b"number\n", "line 2: no callees"),
     (b"number,tz\n+12125550101,Mars/Base\n", "line 2: 'Mars/Base' is not a time zone name"),
     (b"number\n+1212555\xff0101\n", "line 2: not UTF-8 text"),
+    # a quote left open would otherwise take the rest of the file as one cell, and its callees with it
+    (b'number,note\n+12125550211,"opted out\n+12125550212,asked\n', "line 2: cannot be read as CSV"),
+    (b'number,note\n+12125550211,"two\nlines"\n+12125550212,ok\n', "line 2: a cell runs on to line 3"),
 ])
 def test_a_list_that_cannot_be_used_says_why(data: bytes, said: str) -> None:
     found = read_callees(data, "US")
@@ -73,6 +76,13 @@ def test_a_number_in_several_zones_is_open_only_when_every_one_of_them_is() -> N
     assert zones_for("+12125550101", "Asia/Tokyo") == ("Asia/Tokyo",)  # the list's own column wins
 
 
+def test_a_window_opening_at_a_time_the_clocks_skip_opens_the_next_day_it_exists() -> None:
+    hours = CallingHours.parse("02:00-03:00", "all")  # New York skips 02:00-03:00 on 2027-03-14
+    opens = hours.next_open(datetime(2027, 3, 14, 0, 0, tzinfo=UTC), ("America/New_York",))
+    assert opens == datetime(2027, 3, 15, 2, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert not hours.open_at(datetime(2027, 3, 14, 7, 0, tzinfo=UTC), ("America/New_York",))  # 03:00 EDT
+
+
 def test_windows_that_never_overlap_never_open() -> None:
     hours = CallingHours.parse("09:00-10:00", "all")
     assert hours.next_open(FRIDAY_8_UTC, ("Asia/Tokyo", "America/New_York")) is None
@@ -81,6 +91,7 @@ def test_windows_that_never_overlap_never_open() -> None:
 @pytest.mark.parametrize(("window", "days", "said"), [
     ("9-17", "mon-fri", "write them as 09:00-20:00"), ("20:00-09:00", "all", "must end after it starts"),
     ("09:00-25:00", "all", "not times of day"), ("09:00-17:00", "weekdays", "write them as mon-fri"),
+    ("09:00-17:00", "", "write them as mon-fri"), ("09:00-17:00", "mon-", "write them as mon-fri"),
 ])
 def test_calling_hours_that_cannot_be_understood_say_what_is_accepted(window: str, days: str, said: str) -> None:
     with pytest.raises(HoursError, match=said):
