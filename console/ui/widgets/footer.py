@@ -1,5 +1,6 @@
 """The footer: the keys of what is in front, whole. One that would be cut at the right edge is left out,
-with those after it (help, F1, lists every key); never shown half, as `f12 M` or `: Comman`."""
+with those after it (help, F1, lists every key); never shown half, as `f12 M` or `: Comman`.
+FooterKey is not exported by Textual: it is pinned exactly, and the footer's test fails if the class moves."""
 
 from __future__ import annotations
 
