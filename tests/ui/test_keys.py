@@ -424,6 +424,34 @@ async def test_esc_and_a_key_typed_together_leave_the_field_and_act_as_that_key(
         assert number.value == "+12125550101"  # no q typed into the number
 
 
+async def test_every_dialog_reads_what_was_typed_before_its_ctrl_g(live_store: Store) -> None:
+    """ctrl+g acts as it arrives; a dialog's fields are read only after the keys typed before it (found in
+    tmux: 'today' typed fast then ctrl+g in History's filter was read as 'toda')."""
+    from console.ui.screens.history_filter import FilterScreen
+    from console.ui.screens.pairs_editor import PairsEditor
+
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, FilterScreen), "the filter")
+        app.screen.query_one("#flt-since", Input).focus()
+        await pilot.pause()
+        burst(pilot, *"today", "ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the filter applied")
+        assert app.screen.filter.since is not None and "toda'" not in str(app._notifications)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the console")
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, PairsEditor), "the tags editor")
+        app.screen.query_one("#pair-name", Input).value = "campaign"
+        app.screen.query_one("#pair-value", Input).focus()
+        await pilot.pause()
+        burst(pilot, *"spring", "ctrl+g")
+        await until(pilot, lambda: app.screen is app.main, "the editor closed")
+        assert app.main.editors_for("demo-cognigy").tags == [("campaign", "spring")]
+
+
 async def test_the_next_number_typed_right_after_the_dial_key_is_kept_whole(live_store: Store) -> None:
     """Typed while the gateway is still answering the dial: the new number replaces the one dialled, and
     is never itself replaced when the answer comes."""

@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Input, Label
 
 from console.problems import problems_from
 from console.request_parts import AmdOptions
+from console.ui.keyorder import after_typed_keys
 from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tick import Tick
 
@@ -131,6 +132,7 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
         except AmdProblems as exc:
             self._say(exc.problems)
 
+    @after_typed_keys
     def action_save(self) -> None:
         """Refused while a value is wrong: the problem is said under it and the cursor goes there."""
         try:

@@ -23,6 +23,7 @@ from console.calls import DialRequest
 from console.dialform import Editors
 from console.gateways.errors import GatewayError
 from console.providers import declarations, room
+from console.ui.keyorder import after_typed_keys
 from console.ui.messages import CallPlaced, ListsLoaded, RedialAsked
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.confirm import Confirm
@@ -188,16 +189,8 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ dialling
 
+    @after_typed_keys
     def action_dial(self) -> None:
-        """The dial key acts as it arrives (priority), but reads the form only after the keys typed before
-        it: they are still in the focused field's queue, and a number typed fast must be dialled whole."""
-        focused = self.focused
-        if focused is not None:
-            focused.call_later(self._dial)
-        else:
-            self._dial()
-
-    def _dial(self) -> None:
         if self.console.read_only:
             self.notify("read-only: dialling is off", severity="warning")
             return
