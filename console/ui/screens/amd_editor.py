@@ -86,6 +86,9 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
             yield Label("", classes="error", id="amd-error")
         yield KeysFooter()
 
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#amd-on"))  # now: keys typed right after F6 land here
+
     def current(self) -> AmdOptions:
         """The options as typed over the ones it started with: what the editor does not show (an actionHook, the
         recognizer's label and vendor options) is kept. AmdProblems says what is wrong, by input."""

@@ -83,7 +83,7 @@ class CallDetailScreen(Screen[None]):
         for label, width in ((time, max(12, len(time))), ("from", 8), ("kind", 6), ("said", 22), ("sip", 4),
                              ("verified", 8)):
             table.add_column(label, width=width)
-        table.focus()  # up and down walk the events, each one's raw body below
+        self.set_focus(table)  # up and down walk the events, each one's raw body below
         self.action_reload()
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)

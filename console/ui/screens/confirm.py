@@ -31,7 +31,7 @@ class Confirm(ModalScreen[bool]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()  # the safe answer has the focus
+        self.set_focus(self.query_one("#no", Button))  # the safe answer has the focus
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -62,7 +62,7 @@ class FieldsEditor(ModalScreen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         self.query_one("#field-help", Static).update("tab moves · enter opens a group · ctrl+g keeps · esc leaves")
         # the first group's title, at once: keys typed right after F12 belong here, never to the form beneath
-        self.query_one(Collapsible).query_one("CollapsibleTitle").focus()
+        self.set_focus(self.query_one(Collapsible).query_one("CollapsibleTitle"))
 
     @on(Collapsible.Expanded)
     def opened(self, event: Collapsible.Expanded) -> None:

@@ -74,7 +74,7 @@ class LiveCallsScreen(Screen[None]):
         table = self.query_one("#live-table", DataTable)
         for label, width in (("call", 10), ("from", 13), ("to", 13), ("gateway", 12), ("ours", 10), ("secs", 5)):
             table.add_column(label, width=width)
-        table.focus()
+        self.set_focus(table)
         self.query_one("#live-title", Static).update(Text(f"live calls at {self.profile}: asking the gateway…"))
         self.poll()
 

@@ -92,7 +92,7 @@ class GatewayPagesScreen(Screen[None]):
         for label, width, key in self.columns:  # the gateway's times, shown in the console's zone, named
             label = f"{label} {self.zone.label(now)}" if key in TIMES else label
             table.add_column(label, width=max(width, len(label)))
-        table.focus()
+        self.set_focus(table)
         self.action_reload()
 
     @property

@@ -42,7 +42,7 @@ class HelpScreen(ModalScreen[None]):
                 section = where
                 table.add_row(Text(where, style="bold underline"), Text(""), Text(""))
             table.add_row(Text(keys, style="bold"), Text(what), Text(binding_id, style="dim"), height=None)
-        table.focus()
+        self.set_focus(table)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

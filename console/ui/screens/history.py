@@ -139,7 +139,7 @@ class HistoryScreen(Screen[None]):
         for label, width in ((f"created {zone}", 14), ("to", 16), ("status", 14), ("amd", 8), ("talk", 6),
                              ("profile", 14), ("from", 16)):
             table.add_column(label, width=width)
-        table.focus()
+        self.set_focus(table)
         self.refilter(self.filter)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

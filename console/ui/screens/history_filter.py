@@ -77,7 +77,7 @@ class FilterScreen(ModalScreen[CallFilter]):
             yield widget
 
     def on_mount(self) -> None:
-        self.query_one("#flt-profile").focus()
+        self.set_focus(self.query_one("#flt-profile"))
 
     def _choice(self, wid: str) -> str | None:
         value = self.query_one(wid, Select).value

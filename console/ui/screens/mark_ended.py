@@ -33,7 +33,7 @@ class MarkEnded(ModalScreen[str | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#mark-reason", Input).focus()
+        self.set_focus(self.query_one("#mark-reason", Input))
 
     @on(Input.Submitted, "#mark-reason")
     @on(Button.Pressed, "#mark-yes")

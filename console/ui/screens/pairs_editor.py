@@ -55,7 +55,7 @@ class PairsEditor(ModalScreen[Pairs | None]):
         table.add_column("name", width=24, key="name")
         table.add_column("value", width=40, key="value")
         self.redraw()
-        self.query_one("#pair-name", Input).focus()
+        self.set_focus(self.query_one("#pair-name", Input))  # now: keys typed right after F7 land here
 
     def redraw(self) -> None:
         table = self.query_one("#pairs", DataTable)
