@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import App, InvalidThemeError
 from textual.binding import Binding
@@ -33,6 +33,7 @@ from console.receiver_state import ReceiverState
 from console.records import CallRecord
 from console.status import EventSource
 from console.ui.commands import ConsoleCommands
+from console.ui.keyorder import KeyOrder
 from console.ui.messages import (
     CallsUpdated,
     Counters,
@@ -125,6 +126,7 @@ class ConsoleApp(App[None]):
         self._repeats: dict[str, int] = {}  # toast identity -> how many times its message came
         self._inbox: dict[str, CallRecord] = {}  # calls changed by webhooks since the last CallsUpdated
         self.main = MainScreen()
+        self.keys = KeyOrder(self, partial(App.on_event, self))
         self.state_path = state_path
         self.state, self._state_note = load_state(state_path) if state_path else (ConsoleState(), None)
         self._theme_given = theme_given
@@ -166,6 +168,12 @@ class ConsoleApp(App[None]):
 
     def get_default_screen(self) -> MainScreen:
         return self.main
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:  # as typed, not on its way back up
+            await self.keys.arrived(event)
+        else:
+            await super().on_event(event)
 
     def on_mount(self) -> None:
         themes, errors = file_themes()
@@ -740,14 +748,16 @@ class ConsoleApp(App[None]):
         if not carried and not (live and receiving):
             self.exit()
             return
-        said = []
+        # The count is history's, as the header's "live" is; the demo gateway's own count can differ for a
+        # moment (a call it has just ended whose webhook is on its way), so it is said apart.
+        said = [f"{live} call(s) still live" if live else "no call still live in history"]
         if carried:
-            said.append(f"{carried} of them run on this console's demo gateway, which ends them as it stops")
-        if receiving:
+            said.append(f"this console's demo gateway carries {carried} and ends them as it stops")
+        if live and receiving:
             said.append("this console receives their webhooks: until another vgconsole takes the port over, their "
                         "outcome comes later, from the gateway's own records")
-        self.push_screen(Confirm(f"{max(live, carried)} call(s) still live; {'; '.join(said)}. Leave anyway?",
-                                 yes="Leave"), lambda yes: self.exit() if yes else None)
+        self.push_screen(Confirm(f"{'; '.join(said)}. Leave anyway?", yes="Leave"),
+                         lambda yes: self.exit() if yes else None)
 
     # ------------------------------------------------------------ toasts
 

@@ -1,28 +1,78 @@
-"""Keys in the order they were typed. A priority binding (ctrl+g, the function keys) acts as its key
-arrives, ahead of the keys typed before it that are still queued at the focused field; an action that
-reads the fields must wait for them, or a number typed fast is dialled cut short and a date applied as
-'toda'."""
+"""Keys in the order they were typed, each acting where the focus was when it was typed.
+
+Textual hands a key the focused widget does not bind with priority to that widget's queue; the key then
+travels up, widget by widget, to the app, which looks up the non-priority bindings (space on a switch,
+enter on a button, j in a table) against the focus *at that moment*. A priority key typed after it (Tab,
+ctrl+g, the function keys) acts as soon as it arrives, so it overtook the first: F6, space, Tab, 5,
+ctrl+g saved the threshold but lost the space on the switch, and a number typed fast was dialled cut short.
+
+So the console takes one key at a time: a key handed to a widget is followed up its path by a marker, and
+the next key waits until the marker reaches the app (the key has been typed into its field, or its binding
+has run). A widget that holds its queue for long (a slow handler) is not waited for beyond HOLD_S.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from textual.screen import Screen
+from textual import events
+from textual.app import App
+from textual.dom import DOMNode
+from textual.message_pump import MessagePump
 
-S = TypeVar("S", bound=Screen[Any])
+HOLD_S = 0.5
 
 
-def after_typed_keys(action: Callable[[S], None]) -> Callable[[S], None]:
-    """Run a screen's action from the focused widget's queue, after the keys typed before it."""
+class KeyOrder:
+    def __init__(self, app: App[Any], handle: Callable[[events.Key], Awaitable[None]]) -> None:
+        """`handle`: Textual's own handling of a key as it arrives (priority bindings, else to the focus)."""
+        self.app = app
+        self._handle = handle
+        self._waiting: deque[events.Key] = deque()
+        self._travelling: int | None = None  # the turn of the key on its way up, if one is
+        self._turn = 0
 
-    @functools.wraps(action)
-    def run(screen: S) -> None:
-        focused = screen.focused
-        if focused is not None:
-            focused.call_later(action, screen)
-        else:
-            action(screen)
+    @property
+    def idle(self) -> bool:
+        return self._travelling is None and not self._waiting
 
-    return run
+    async def arrived(self, key: events.Key) -> None:
+        if self._travelling is not None:
+            self._waiting.append(key)
+            return
+        await self._take(key)
+
+    async def _take(self, key: events.Key) -> None:
+        await self._handle(key)
+        if not key.is_forwarded:  # a priority binding took it: done already
+            return
+        self._turn += 1
+        turn = self._turn
+        self._travelling = turn
+        start: DOMNode = self.app.focused or self.app.screen
+        path: list[MessagePump] = [start, *start.ancestors]  # ends at the app
+        self.app.set_timer(HOLD_S, lambda: self.app.call_later(self._next, turn))
+        self._follow(path, 0, turn)
+
+    def _follow(self, path: list[MessagePump], at: int, turn: int) -> None:
+        """Queue the marker behind the key at each widget it passes, up to the app."""
+        if self._travelling != turn:
+            return
+        while at < len(path):
+            node = path[at]
+            later: Callable[..., object] = self._next if node is self.app else self._follow
+            arguments = (turn,) if node is self.app else (path, at + 1, turn)
+            if node.call_later(later, *arguments):
+                return
+            at += 1  # closed: nothing left behind it to wait for
+        self.app.call_later(self._next, turn)
+
+    async def _next(self, turn: int) -> None:
+        """The key of `turn` has been handled (or waited for long enough): the keys typed after it go on."""
+        if self._travelling != turn:
+            return
+        self._travelling = None
+        while self._waiting and self._travelling is None:
+            await self._take(self._waiting.popleft())

@@ -63,6 +63,20 @@ async def test_keys_typed_right_after_an_editor_key_go_to_the_editor_never_the_f
             await until(pilot, lambda: app.screen is app.main, "the main screen again")
 
 
+async def test_a_key_a_widget_answers_itself_is_not_overtaken_by_a_tab_typed_after_it(live_store: Store) -> None:
+    """Space on a switch, enter on a button: their bindings are the focused widget's, looked up as the key comes
+    back up to the console; a Tab typed right after moves the focus as it arrives. Each key acts where the focus
+    was when it was typed, in the order typed."""
+    async with console(live_store) as (app, pilot):
+        app.query_one("#f-to", Input).focus()
+        assert app.main.form.values().get("amd") != "on"
+        burst(pilot, "f6", "space", "tab", "5", "ctrl+g")
+        await until(pilot, lambda: app.screen is app.main, "the AMD editor saved")
+        await pilot.pause(0.1)
+        assert app.main.form.values().get("amd") == "on", "the space typed on the switch was lost"
+        assert app.main.editors_for(app.profile_name).amd.threshold_word_count == 5
+
+
 async def test_a_character_no_phone_number_holds_is_its_command_and_stays_text_where_it_belongs(
         live_store: Store) -> None:
     async with console(live_store) as (app, pilot):
@@ -425,7 +439,7 @@ async def test_esc_and_a_key_typed_together_leave_the_field_and_act_as_that_key(
 
 
 async def test_every_dialog_reads_what_was_typed_before_its_ctrl_g(live_store: Store) -> None:
-    """ctrl+g acts as it arrives; a dialog's fields are read only after the keys typed before it (found in
+    """ctrl+g acts only after the keys typed before it have been handled (found in
     tmux: 'today' typed fast then ctrl+g in History's filter was read as 'toda')."""
     from console.ui.screens.history_filter import FilterScreen
 

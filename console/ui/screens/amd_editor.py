@@ -14,7 +14,6 @@ from textual.widgets import Checkbox, Input, Label
 
 from console.problems import problems_from
 from console.request_parts import AmdOptions
-from console.ui.keyorder import after_typed_keys
 from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tick import Tick
 
@@ -135,7 +134,6 @@ class AmdEditor(ModalScreen[tuple[bool, AmdOptions] | None]):
         except AmdProblems as exc:
             self._say(exc.problems)
 
-    @after_typed_keys
     def action_save(self) -> None:
         """Refused while a value is wrong: the problem is said under it and the cursor goes there."""
         try:

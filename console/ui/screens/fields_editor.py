@@ -16,7 +16,6 @@ from textual.widgets import Collapsible, Input, Label, Static
 from console.calls import DialRequest
 from console.dialform import more_fields
 from console.fields import GROUPS, Declarations, Declared, parse_value
-from console.ui.keyorder import after_typed_keys
 from console.ui.widgets.footer import KeysFooter
 
 
@@ -94,7 +93,6 @@ class FieldsEditor(ModalScreen[dict[str, Any] | None]):
         if d is not None:
             self.query_one("#field-help", Static).update(f"{d.path}: {d.describe()}")
 
-    @after_typed_keys
     def action_save(self) -> None:
         offered = {d.path for d in self._offered}
         kept = {path: value for path, value in self._values.items() if path not in offered}  # another target's

@@ -15,7 +15,6 @@ from textual.widgets import Input, Label, Select
 from console.callfilter import CallFilter, FilterError, build_filter
 from console.clock import LOCAL, Zone
 from console.status import AmdResult, CallStatus
-from console.ui.keyorder import after_typed_keys
 from console.ui.widgets.footer import KeysFooter
 
 ANY = "any"
@@ -83,7 +82,6 @@ class FilterScreen(ModalScreen[CallFilter]):
         value = self.query_one(wid, Select).value
         return None if value is Select.NULL else str(value)
 
-    @after_typed_keys
     def action_apply(self) -> None:
         try:
             chosen = build_filter(

@@ -23,7 +23,6 @@ from console.calls import DialRequest
 from console.dialform import Editors
 from console.gateways.errors import GatewayError
 from console.providers import declarations, room
-from console.ui.keyorder import after_typed_keys
 from console.ui.messages import CallPlaced, ListsLoaded, RedialAsked
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.confirm import Confirm
@@ -189,7 +188,6 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ dialling
 
-    @after_typed_keys
     def action_dial(self) -> None:
         if self.console.read_only:
             self.notify("read-only: dialling is off", severity="warning")

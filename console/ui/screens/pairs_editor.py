@@ -13,7 +13,6 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from console.request_parts import TAGS_MAX_BYTES, HeaderError, check_header, headers_from_pairs, tags_from_pairs
-from console.ui.keyorder import after_typed_keys
 from console.ui.widgets.footer import KeysFooter
 
 Pairs = list[tuple[str, str]]
@@ -146,7 +145,6 @@ class PairsEditor(ModalScreen[Pairs | None]):
             del self.pairs[table.cursor_row]
             self.redraw()
 
-    @after_typed_keys
     def action_save(self) -> None:
         """Keep the rows; what is still in the inputs counts, and nothing is dropped without a word: a row
         that cannot be kept leaves the editor open with the problem said and the cursor on it."""
