@@ -155,6 +155,15 @@ class ReconcileSettings(_Strict):
     give_up_s: int = Field(3600, ge=10, le=7 * 86_400)
 
 
+class CampaignSettings(_Strict):
+    """What every campaign shares."""
+
+    # Every request to one gateway in any minute, campaigns and reconciliation together (jambonz allows
+    # 600 per 5 minutes for the whole API server by default). Campaigns leave reconciliation its own
+    # requests_per_minute of it, so a lost webhook is still settled while a campaign dials.
+    gateway_requests_per_minute: int = Field(120, ge=2, le=6000)
+
+
 class SimulatorSettings(_Strict):
     """The embedded simulator (profiles whose base_url is "embedded")."""
 
@@ -190,6 +199,7 @@ class Settings(BaseSettings):
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
+    campaigns: CampaignSettings = Field(default_factory=CampaignSettings)
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.calls import DialRequest
+from console.campaigns import ledger
 from console.gateways import GatewayPool, Prepared
 from console.gateways.errors import GatewayBadResponse, GatewayError
 from console.records import CallRecord, new_attempt_id
@@ -21,6 +22,7 @@ class DialOutcome:
     call: CallRecord | None  # None when nothing was sent
     notes: list[str] = field(default_factory=list)
     error: GatewayError | None = None
+    withheld: str | None = None  # a campaign's attempt not made, and why
 
     @property
     def placed(self) -> bool:
@@ -37,14 +39,16 @@ class Dialer:
         gateway = await self.gateways.get(profile)
         return gateway.prepare(request, "preview")
 
-    async def place(self, profile: str, request: DialRequest) -> DialOutcome:
+    async def place(self, profile: str, request: DialRequest, *, campaign_callee: int | None = None) -> DialOutcome:
+        """`campaign_callee`: the attempt is a campaign's, claimed for that callee (not placed when the
+        campaign no longer dials it: `withheld` says why)."""
         gateway = await self.gateways.get(profile)
         attempt_id = new_attempt_id()
         try:
             prepared = gateway.prepare(request, attempt_id)
         except GatewayError as exc:
             return DialOutcome(None, error=exc)  # refused before sending: not an attempt
-        call = await self.store.begin_attempt(
+        row = self.store.attempt_row(
             profile=profile, provider=gateway.provider.value, from_number=request.from_,
             to_number=request.destination, target_type=request.to.type, tags=request.tags,
             # The wire request for the record, and the request as asked for, to redial with the same fields.
@@ -52,6 +56,13 @@ class Dialer:
                      "dial": request.model_dump(mode="json", exclude_none=True), "retries": prepared.retries},
             attempt_id=attempt_id,
         )
+        if campaign_callee is None:
+            call = await self.store.begin_row(row)
+        else:  # written only if the campaign still dials this callee, with its attempt number
+            claimed = await self.store.write(ledger.claim, campaign_callee, row)
+            if "not" in claimed:
+                return DialOutcome(None, withheld=claimed["not"])
+            call = claimed["call"]
         try:
             placed = await gateway.send(prepared)
         except GatewayError as exc:

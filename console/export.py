@@ -108,3 +108,23 @@ def export_to_folder(folder: Path, stem: str, calls: Iterable[CallRecord], fmt: 
         n += 1
         path = folder / f"{stem}-{n}.{fmt}"
     return path, export_file(path, calls, fmt, redact=redact)
+
+
+def write_rows(rows: Iterable[dict[str, Any]], columns: tuple[str, ...], fmt: Format, out: TextIO,
+               redact: Redact = _keep) -> int:
+    """Rows other than calls (a campaign's callees, say), with the same care: masked, no formulas in CSV."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            data = redact(row)
+            writer.writerow([_cell(data.get(col)) for col in columns])
+            count += 1
+        return count
+    out.write("[")
+    for row in rows:
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(redact(row), ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count

@@ -297,6 +297,11 @@ class HistoryReads:
         return listed
 
     @_reads
+    def read(self, query: Callable[..., T], *args: Any) -> T:
+        """Run a read of another module's (the campaigns', say) on this thread's read-only connection."""
+        return query(self._reader(), *args)
+
+    @_reads
     def live(self, limit: int = 10_000) -> list[CallRecord]:
         """Every call history still holds as going on, of every profile, oldest first."""
         rows = self._reader().query(f"SELECT * FROM calls WHERE {live_sql()} ORDER BY id LIMIT ?", [limit])

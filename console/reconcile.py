@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from console.budget import Both, Budget, Budgets, gateway_key
 from console.clock import iso, utc_now
 from console.config import ConfigError, ReconcileSettings, Settings
 from console.gateways import GatewayPool
@@ -31,45 +31,6 @@ from console.providers import Provider, room
 from console.records import CallRecord, Ingested
 from console.status import CallEvent, CallStatus, EventKind, EventSource
 from console.store import Store
-
-MAX_PAUSE_S = 300.0
-FIRST_PAUSE_S = 10.0
-
-
-class Budget:
-    """One gateway's allowance: at most `per_minute` requests in any 60 s, and none while paused."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
-        self.per_minute = per_minute
-        self._clock = clock
-        self._sent: deque[float] = deque()
-        self._paused_until = 0.0
-        self._pause_s = 0.0
-
-    def wait_s(self) -> float:
-        """How long until the next request may go (0: now)."""
-        now = self._clock()
-        while self._sent and self._sent[0] <= now - 60.0:
-            self._sent.popleft()
-        if self._paused_until > now:
-            return self._paused_until - now
-        if len(self._sent) < self.per_minute:
-            return 0.0
-        return self._sent[0] + 60.0 - now
-
-    def spend(self) -> None:
-        self._sent.append(self._clock())
-
-    def limited(self, retry_after: float | None) -> float:
-        """A 429: wait as long as the gateway says (at least a second), twice as long as last time if it
-        refuses again, and FIRST_PAUSE_S when it does not say; returns the pause."""
-        first = 1.0 if retry_after is not None else FIRST_PAUSE_S
-        self._pause_s = min(MAX_PAUSE_S, max(self._pause_s * 2 or first, retry_after or 0.0))
-        self._paused_until = self._clock() + self._pause_s
-        return self._pause_s
-
-    def succeeded(self) -> None:
-        self._pause_s = 0.0
 
 
 @dataclass
@@ -103,7 +64,9 @@ class Reconciler:
     on_event: Callable[[CallEvent, Ingested], object] | None = None  # what it stored, shown at once
     stats: ReconcileStats = field(default_factory=ReconcileStats)
     _watch: dict[int, _Watch] = field(default_factory=dict)
-    _budgets: dict[str, Budget] = field(default_factory=dict)
+    # One allowance per gateway, shared with whatever else asks it (a campaign's create requests).
+    budgets: Budgets = field(default_factory=Budgets)
+    _own: dict[str, Budget] = field(default_factory=dict)  # reconciliation's own rate, within the shared one
     _lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _busy: set[int] = field(default_factory=set)
 
@@ -184,19 +147,14 @@ class Reconciler:
         return seconds / self._scale(call.profile)
 
     def gateway_key(self, profile: str) -> str:
-        """Profiles on one gateway share its budget (its rate limit is the server's, not the profile's)."""
-        known = self.settings.profiles.get(profile)
-        if known is None:
-            return f"unconfigured:{profile}"
-        if known.embedded:  # the simulator serves each provider's API as its own
-            return f"embedded:{known.provider}"
-        return known.resolved_base_url or profile
+        return gateway_key(self.settings, profile)
 
     # ------------------------------------------------------------ asking
 
     async def _lane(self, key: str, calls: list[CallRecord]) -> None:
         """One gateway's calls, one request at a time."""
-        budget = self._budgets.setdefault(key, Budget(self.config.requests_per_minute, self.monotonic))
+        budget = Both(self._own.setdefault(key, Budget(self.config.requests_per_minute, self.monotonic)),
+                      self.budgets.get(key, self.settings.campaigns.gateway_requests_per_minute, self.monotonic))
         try:
             for call in calls:
                 try:
@@ -213,7 +171,7 @@ class Reconciler:
             for call in calls:
                 self._busy.discard(call.id)
 
-    async def _ask(self, budget: Budget, question: Callable[[str], Awaitable[CallLookup]], sid: str) -> CallLookup:
+    async def _ask(self, budget: Both, question: Callable[[str], Awaitable[CallLookup]], sid: str) -> CallLookup:
         while (wait := budget.wait_s()) > 0:
             await asyncio.sleep(min(wait, 1.0))  # looked at again each second: a budget can change meanwhile
         budget.spend()
@@ -227,7 +185,7 @@ class Reconciler:
         budget.succeeded()
         return answer
 
-    async def _settle(self, call: CallRecord, budget: Budget) -> None:
+    async def _settle(self, call: CallRecord, budget: Both) -> None:
         watch = self._watch.setdefault(call.id, _Watch(overdue_since=self.clock()))
         watch.tries += 1
         silent = _span(self.window(call).total_seconds() * self._scale(call.profile))

@@ -136,7 +136,26 @@ def _v6(db: Database) -> None:
                "added_at TEXT NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: Database) -> None:
+    # Campaigns: a list of callees dialled by `vgconsole campaign run`. A campaign's plan (hours, pace,
+    # retries, the request's fields) is JSON; each callee's state moves waiting -> calling -> waiting (a
+    # retry) or done/skipped, and each of its attempts is a call linked by (callee, attempt number): unique,
+    # so one attempt is never placed twice, whatever crashes in between.
+    db.execute("CREATE TABLE campaigns (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, profile TEXT NOT NULL, "
+               "state TEXT NOT NULL, plan TEXT NOT NULL, source TEXT, created_at TEXT NOT NULL, "
+               "updated_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE campaign_callees (id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL "
+               "REFERENCES campaigns(id), line INTEGER NOT NULL, number TEXT NOT NULL, zone TEXT, "
+               "fields TEXT NOT NULL, state TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, next_at TEXT, "
+               "outcome TEXT, note TEXT, updated_at TEXT NOT NULL, UNIQUE (campaign_id, number))")
+    db.execute("CREATE INDEX campaign_callees_state ON campaign_callees (campaign_id, state, next_at)")
+    db.execute("ALTER TABLE calls ADD COLUMN campaign_callee INTEGER")
+    db.execute("ALTER TABLE calls ADD COLUMN campaign_try INTEGER")
+    db.execute("CREATE UNIQUE INDEX calls_campaign_try ON calls (campaign_callee, campaign_try) "
+               "WHERE campaign_callee IS NOT NULL")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 VERSION = len(MIGRATIONS)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from console.budget import Budgets
 from console.clock import utc_now
 from console.config import Settings
 from console.dialer import Dialer
@@ -62,7 +63,8 @@ class Services:
         holder.append(receiver)
         gateways = GatewayPool(settings, embedded, hooks=lambda: receiver.hook_urls)
         services = cls(settings, store, receiver, embedded, gateways, Dialer(store, gateways), feed,
-                       Reconciler(settings, store, gateways, clock=clock, speed=speed, on_event=feed.hand_on))
+                       Reconciler(settings, store, gateways, clock=clock, speed=speed, on_event=feed.hand_on,
+                                  budgets=Budgets()))
         receiver.on_state = services._receiver_changed
         said: dict[str, list[str]] = {}  # one note per warning, naming its profiles
         for name, warning in profile_warnings(settings.profiles):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
@@ -29,6 +29,8 @@ from console.redact import Redactor
 from console.schema import connect, prepare_schema, private_file
 from console.status import CallEvent, CallStatus
 from console.writer_process import ProcessWriter
+
+T = TypeVar("T")
 
 
 class Store(HistoryReads):
@@ -104,8 +106,20 @@ class Store(HistoryReads):
         attempt_id: str | None = None,
     ) -> CallRecord:
         """Record an attempt before it is sent, so a crash mid-request still leaves a trace."""
+        row = self.attempt_row(profile=profile, provider=provider, from_number=from_number, to_number=to_number,
+                               target_type=target_type, tags=tags, request=request, attempt_id=attempt_id)
+        return await self.begin_row(row)
+
+    async def begin_row(self, row: dict[str, Any]) -> CallRecord:
+        """Record an attempt from its row (`attempt_row`)."""
+        return await self._writer.run(ingest.begin_attempt, row)
+
+    def attempt_row(self, *, profile: str, provider: str, from_number: str | None, to_number: str | None,
+                    target_type: str | None = None, tags: dict[str, Any] | None = None,
+                    request: dict[str, Any] | None = None, attempt_id: str | None = None) -> dict[str, Any]:
+        """An attempt's call row as history keeps it (secrets redacted), queued."""
         now = iso(self._clock())
-        row = {
+        return {
             "attempt_id": attempt_id or new_attempt_id(),
             "profile": profile,
             "provider": provider,
@@ -118,8 +132,6 @@ class Store(HistoryReads):
             "created_at": now,
             "updated_at": now,
         }
-
-        return await self._writer.run(ingest.begin_attempt, row)
 
     async def attempt_placed(
         self,
@@ -193,6 +205,11 @@ class Store(HistoryReads):
 
     async def remove_do_not_call(self, numbers: list[str]) -> int:
         return await self._writer.run(dnc.remove, numbers)
+
+    async def write(self, job: Callable[..., T], *args: Any) -> T:
+        """Run a job of another module's (the campaigns' ledger, say) on the history writer: one savepoint,
+        committed when this returns. `job(db, *args, now)`: it is handed the time of the write last."""
+        return await self._writer.run(job, *args, iso(self._clock()))
 
     async def check_writable(self) -> None:
         """Raise if history cannot be written now (a read-only file or folder, a database locked for long)."""

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
 if TYPE_CHECKING:
     from console.cli import _Ctx
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -104,6 +107,308 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
                    f"{zone.of(max(planned)):%Y-%m-%d %H:%M} {label}; {len(slots) - len(planned)} never")
 
 
+
+# ---------------------------------------------------------------- running campaigns
+
+PACE = [
+    click.option("--hours", "window", default="09:00-20:00", show_default=True,
+                 help="The daily calling window, in each callee's own time zone."),
+    click.option("--days", default="mon-fri", show_default=True, help="Days it applies: mon-fri, mon,wed,sat, all."),
+    click.option("--per-minute", type=click.FloatRange(min=0.1, max=600), default=10, show_default=True,
+                 help="Calls started per minute at most."),
+    click.option("--max-live", type=click.IntRange(1, 100), default=5, show_default=True,
+                 help="Calls going on at once, at most."),
+    click.option("--retry", "retries", multiple=True, metavar="OUTCOME=TRIES@WAIT",
+                 help="More tries after an outcome, and the wait before each: busy=2@10m, no_answer=2@30m, "
+                      "machine=1@1h, failed=0, refused=0, unknown=0 (the defaults). Repeatable."),
+]
+
+
+def _with(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
+
+
+@campaign.command("create")
+@click.argument("name")
+@click.argument("callees", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", help="Profile to dial through (default: the default profile).")
+@_with(PACE)
+@click.option("--from", "from_", help="Caller number (default: the profile's).")
+@click.option("--app", help="Application (default: the profile's).")
+@click.option("--timeout", type=click.IntRange(1, 600), help="Seconds to ring before giving up.")
+@click.option("--tag", "tags", multiple=True, help="key=value for every call (a callee's own columns are added "
+                                                   "as tags too); repeatable.")
+@click.option("--header", "headers", multiple=True, help="'Name: value' SIP header; repeatable.")
+@click.option("--amd", is_flag=True, help="Answering-machine detection (a machine is its own outcome).")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Any documented field, as `dial --set`.")
+@click.option("--region", help="Country of numbers written without +CC (default: the profile's).")
+@click.pass_obj
+def create(c: _Ctx, /, name: str, callees: Path, profile: str | None, window: str, days: str, per_minute: float,
+           max_live: int, retries: tuple[str, ...], from_: str | None, app: str | None, timeout: int | None,
+           tags: tuple[str, ...], headers: tuple[str, ...], amd: bool, sets: tuple[str, ...],
+           region: str | None) -> None:
+    """Create campaign NAME from the CSV or TSV file CALLEES (checked row by row: a file with a bad row
+    creates nothing). It dials once `vgconsole campaign run NAME` runs."""
+    import asyncio
+
+    from console.campaigns import ledger
+    from console.campaigns.callees import read_callees
+    from console.campaigns.hours import HoursError
+    from console.campaigns.policy import DEFAULT_RETRIES, Plan, PlanError, parse_retry
+    from console.cli import _assignments, _fail_config
+    from console.compose import compose, parse_header, parse_tag
+    from console.config import ConfigError
+    from console.problems import InvalidInput
+    from console.records import StoreError
+
+    settings = c.settings()
+    chosen_name = profile or settings.default_profile or next(iter(settings.profiles))
+    if not name.strip() or len(name) > 100 or not name.isprintable():
+        raise click.BadParameter("a name of 1 to 100 printable characters", param_hint="NAME")
+    try:
+        chosen = settings.profile(chosen_name)
+    except ConfigError as exc:
+        _fail_config(exc)
+    if chosen.read_only or settings.ui.read_only:
+        raise click.ClickException(f"profile {chosen_name} is read-only: dialling is off")
+    try:
+        plan = Plan(window=window, days=days, per_minute=per_minute, max_live=max_live,
+                    retries={**DEFAULT_RETRIES, **dict(parse_retry(r) for r in retries)}, from_=from_, app=app,
+                    timeout=timeout, amd=amd, tags=dict(parse_tag(t) for t in tags),
+                    headers=dict(parse_header(h) for h in headers), sets=_assignments(chosen.provider, sets))
+    except (PlanError, HoursError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    found = read_callees(read_limited(callees), region and number_region(settings, region) or chosen.region
+                         or settings.default_region)
+    if found.problems:
+        click.echo(f"vgconsole: {callees}: {len(found.problems)} row(s) cannot be used; nothing was created:", err=True)
+        for problem in found.problems:
+            click.echo(f"  {printable(str(problem))}", err=True)
+        raise SystemExit(1)
+    first = found.callees[0]
+    try:  # the request every callee gets, checked once now rather than refused at each call
+        compose(settings, chosen_name, to=first.number, from_=from_, app=app, tags={**plan.tags, **first.fields},
+                headers=plan.headers, amd=amd, timeout=timeout, sets=plan.sets)
+    except InvalidInput as exc:
+        raise click.UsageError("; ".join(str(p) for p in exc.problems)) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    rows = [(x.line, x.number, x.zone, ledger.fields_json(x.fields)) for x in found.callees]
+    with c.store(settings) as store:
+        try:
+            asyncio.run(store.write(ledger.create, {"name": name, "profile": chosen_name, "state": "active",
+                                                    "plan": json.dumps(plan.to_json()), "source": callees.name},
+                                    rows))
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    merged = f" ({found.merged} duplicate(s) merged)" if found.merged else ""
+    click.echo(f"campaign {name}: {len(rows)} callee(s){merged} on profile {chosen_name}; {plan.hours().describe()}; "
+               f"at most {per_minute:g} a minute, {max_live} at once. Dial it with: vgconsole campaign run {name}")
+
+
+def _campaign(store: Any, name: str) -> Any:
+    from console.campaigns import progress
+
+    found = store.read(progress.find, name)
+    if found is None:
+        known = ", ".join(x.name for x in store.read(progress.every)) or "none yet"
+        raise click.ClickException(f"no campaign named {name!r} (campaigns: {known})")
+    return found
+
+
+def _summary(counts: dict[str, int]) -> str:
+    from console.campaigns.policy import LEFT_OUT, OUTCOMES
+
+    done = counts.get("done", 0) + counts.get("skipped", 0)
+    parts = [f"{done}/{counts.get('callees', 0)} settled", f"{counts.get('calling', 0)} calling",
+             f"{counts.get('waiting', 0)} waiting" + (f" ({counts['window']} for their hours)" if counts.get("window")
+                                                     else "")]
+    outcomes = [f"{counts[f'outcome:{o}']} {o.replace('_', ' ')}" for o in (*OUTCOMES, *LEFT_OUT)
+                if counts.get(f"outcome:{o}")]
+    said = ", ".join(parts) + (f"; {', '.join(outcomes)}" if outcomes else "")
+    return f"{said}; {counts.get('attempts', 0)} call(s)"
+
+
+@campaign.command("run")
+@click.argument("name")
+@click.pass_obj
+def run(c: _Ctx, /, name: str) -> None:
+    """Dial campaign NAME until every callee is settled (or it is stopped): a progress line on a terminal,
+    one line per outcome otherwise. Safe to stop (ctrl+c) or kill at any moment and run again: it goes on
+    where it was, and an attempt already made is settled from the gateway before anyone is called again."""
+    import asyncio
+    import fcntl
+    import signal
+    import sys
+
+    from console import paths
+    from console.campaigns import progress
+    from console.campaigns.runner import CampaignRunner
+    from console.receiver import load_key
+    from console.services import Services
+
+    settings = c.settings()
+    store = c.store(settings)
+    try:
+        found = _campaign(store, name)
+        if found.state in ("done", "stopped"):
+            click.echo(f"campaign {name} is {found.state}: {_summary(store.read(progress.counts, found.id))}")
+            return
+        if found.profile not in settings.profiles:
+            raise click.ClickException(f"campaign {name} dials through profile {found.profile}, which is not "
+                                       "configured here")
+        lock_path = settings.storage.path.with_name(f"{settings.storage.path.name}.campaign-{found.id}.lock")
+        lock = lock_path.open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise click.ClickException(f"campaign {name} is already running (another vgconsole campaign run holds "
+                                       f"{lock_path})") from None
+        if settings.profiles[found.profile].embedded:  # its calls live in this process: any free port will do
+            settings.receiver = settings.receiver.model_copy(update={"port": 0})
+        tty = sys.stdout.isatty()
+
+        def say(line: str) -> None:
+            click.echo(("\r\x1b[K" if tty else "") + printable(line))
+
+        async def go() -> str:
+            services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), say))
+            await services.start()  # its calls' webhooks: this process's receiver, or the vgconsole owning the port
+            runner = CampaignRunner(store, services.dialer, settings, found, budgets=services.reconciler.budgets,
+                                    speed=settings.simulator.speed, say=say)
+            task = asyncio.current_task()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, task.cancel if task else (lambda: None))
+
+            async def show() -> None:
+                while True:
+                    counts = await asyncio.to_thread(store.read, progress.counts, found.id)
+                    line = f"{name}: {_summary(counts)}"
+                    if tty:
+                        click.echo("\r\x1b[K" + line, nl=False)
+                    await asyncio.sleep(0.5 if tty else 10)
+                    if not tty:
+                        click.echo(line)
+
+            shower = asyncio.create_task(show())
+            try:
+                return await runner.run()
+            finally:
+                shower.cancel()
+                await services.stop()
+
+        try:
+            ended = asyncio.run(go())
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            click.echo(f"\ncampaign {name} left as it is; run it again to go on")
+            return
+        click.echo(("\r\x1b[K" if tty else "") + f"campaign {name} {ended}: "
+                   f"{_summary(store.read(progress.counts, found.id))}")
+    finally:
+        store.close()
+
+
+@campaign.command("status")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(c: _Ctx, /, name: str | None, as_json: bool) -> None:
+    """Every campaign with its progress, or one in detail."""
+    from console.campaigns import progress
+
+    settings = c.settings()
+    with c.store(settings, reads_only=True) as store:
+        chosen = [_campaign(store, name)] if name else store.read(progress.every)
+        rows = [(x, store.read(progress.counts, x.id)) for x in chosen]
+    if as_json:
+        click.echo(json.dumps([{"name": x.name, "profile": x.profile, "state": x.state, "plan": x.plan.to_json(),
+                                "counts": counts} for x, counts in rows], indent=2))
+        return
+    for x, counts in rows:
+        click.echo(f"{printable(x.name)} [{x.state}] on {x.profile}: {_summary(counts)}")
+        if name:
+            plan = x.plan
+            click.echo(f"  {plan.hours().describe()}; at most {plan.per_minute:g} a minute, {plan.max_live} at once")
+            click.echo("  retries: " + ", ".join(f"{k}={n}@{s}s" for k, (n, s) in plan.retries.items()))
+    if not rows:
+        click.echo("no campaigns yet: vgconsole campaign create NAME FILE")
+
+
+def _set_state(c: _Ctx, name: str, state: str, said: str) -> None:
+    import asyncio
+
+    from console.campaigns import ledger
+
+    settings = c.settings()
+    with c.store(settings) as store:
+        found = _campaign(store, name)
+        now = asyncio.run(store.write(ledger.set_state, found.id, state))
+    click.echo(f"campaign {name} {said}" if now == state else f"campaign {name} is {now}: left as it is")
+
+
+@campaign.command("pause")
+@click.argument("name")
+@click.pass_obj
+def pause(c: _Ctx, /, name: str) -> None:
+    """Stop dialling new calls (those going on end as they will); `resume` goes on."""
+    _set_state(c, name, "paused", "paused: no new calls until it is resumed")
+
+
+@campaign.command("resume")
+@click.argument("name")
+@click.pass_obj
+def resume(c: _Ctx, /, name: str) -> None:
+    """Dial again after a pause."""
+    _set_state(c, name, "active", "resumed")
+
+
+@campaign.command("stop")
+@click.argument("name")
+@click.pass_obj
+def stop(c: _Ctx, /, name: str) -> None:
+    """End the campaign for good: nobody waiting is called (those being called end as they will)."""
+    _set_state(c, name, "stopped", "stopped: nobody else will be called")
+
+
+RESULT_COLUMNS = ("line", "number", "state", "outcome", "tries", "last_status", "last_sip", "last_amd",
+                  "last_attempt", "last_at", "note", "fields")
+
+
+@campaign.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@click.pass_obj
+def export(c: _Ctx, /, name: str, fmt: str, output: Path | None) -> None:
+    """The result per callee: where it stands, its outcome, tries and newest attempt (times in UTC)."""
+    import os
+    import sys
+    import tempfile
+
+    from console.campaigns import progress
+    from console.export import write_rows
+
+    settings = c.settings()
+    with c.store(settings, reads_only=True) as store:
+        rows = store.read(progress.results, _campaign(store, name).id)
+        if output is None:
+            write_rows(rows, RESULT_COLUMNS, fmt, sys.stdout, store.redact)  # type: ignore[arg-type]
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                count = write_rows(rows, RESULT_COLUMNS, fmt, fh, store.redact)  # type: ignore[arg-type]
+            os.replace(tmp, output)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"{count} callee(s) written to {output.resolve()}", err=True)
 
 @click.group("dnc")
 def do_not_call() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.reconcile import FIRST_PAUSE_S, MAX_PAUSE_S, Budget
+from console.budget import FIRST_PAUSE_S, MAX_PAUSE_S, Budget
 
 
 class Clock:
