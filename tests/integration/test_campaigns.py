@@ -46,11 +46,11 @@ CREATE_PATHS = ("/Calls", "startOutboundCall", "outgoing/send")
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, **settings: Any) -> AsyncIterator[Services]:
-    config = load_settings(receiver={"port": 0}, reconcile={"requests_per_minute": 600},
-                           campaigns={"gateway_requests_per_minute": 6000}, **settings)
+async def running(tmp_path: Path, speed: float = SPEED, **reconcile: Any) -> AsyncIterator[Services]:
+    config = load_settings(receiver={"port": 0}, reconcile={"requests_per_minute": 600, **reconcile},
+                           campaigns={"gateway_requests_per_minute": 6000})
     store = Store(tmp_path / "h.db")
-    services = Services.build(config, store, key=b"campaign", speed=SPEED)
+    services = Services.build(config, store, key=b"campaign", speed=speed)
     services.reconciler.tick_s = 0.05
     await services.start()
     try:
@@ -142,6 +142,29 @@ async def test_a_campaign_ends_every_callee_as_the_gateway_says_retries_and_skip
         assert min(b - a for a, b in zip(starts, starts[1:])) >= plan.gap_s * 0.8  # the pace, as the gateway saw it
         calls = store.page(limit=1000)
         assert len({(c.attempt_id) for c in calls}) == len(to)
+
+
+async def test_mobtextings_own_retries_count_as_tries_and_are_not_doubled(tmp_path: Path) -> None:
+    # MOBtexting's results carry times to the second: at 500 times real speed two attempts 5 minutes apart
+    # would send the very same body, which history rightly takes for one webhook sent twice
+    async with running(tmp_path, speed=100) as services:
+        store = services.store
+        busy, busy_then_answered = "+919876543202", "+919876543207"
+        plan = Plan(**ALL_DAY, per_minute=600, max_live=2, sets={"interval": 5},  # the gateway calls twice more
+                    retries={**DEFAULT_RETRIES, "busy": (2, 0)})
+        campaign = await create(store, "mob", "demo-mobtexting", [busy, busy_then_answered], plan,
+                                zones={busy: "UTC", busy_then_answered: "UTC"})
+        work = CampaignRunner(store, services.dialer, services.settings, campaign, budgets=services.reconciler.budgets,
+                              speed=100, tick_s=0.02)
+        async with asyncio.timeout(60):
+            assert await work.run() == "done"
+        results = {r["number"]: r for r in store.read(progress.results, campaign.id)}
+        # three tries by the gateway itself: as many as the campaign allows for busy, so it adds none
+        assert (results[busy]["outcome"], results[busy]["tries"]) == ("busy", 3)
+        assert (results[busy_then_answered]["outcome"], results[busy_then_answered]["tries"]) == ("answered", 2)
+        sends = [s for s in (await services.embedded.for_provider("mobtexting")).requests
+                 if s.path.endswith("outgoing/send")]
+        assert len(sends) == 2  # one request per callee: the retries were the gateway's
 
 
 async def test_calling_hours_are_kept_in_each_callees_zones_on_a_frozen_clock(tmp_path: Path) -> None:

@@ -247,6 +247,46 @@ def test_the_do_not_call_list_is_kept_in_history_and_campaigns_leave_its_numbers
     assert "3 number(s) on the do-not-call list" in run("--db", db, "dnc", "list")[1]
 
 
+def test_a_campaign_is_created_only_from_a_whole_list_and_paused_resumed_stopped_and_exported(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.db")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number,name\n+12125550101,Ann\n+1 212,Bob\n")
+    code, _, err = run("--db", db, "campaign", "create", "winter", str(bad))
+    assert code == 1 and "line 3: +1 212: too short for US" in err and "nothing was created" in err
+    good = tmp_path / "callees.csv"
+    good.write_text("number,name\n+12125550101,=HYPERLINK(\"x\")\n+12125550102,Bob\n+1 212 555 0102,Bob again\n")
+    for flag, value, said in (("--retry", "answered=3", "write OUTCOME=TRIES@WAIT"),
+                              ("--hours", "9-5", "write them as 09:00-20:00"),
+                              ("--max-live", "0", "0 is not in the range"),
+                              ("--set", "nosuchfield=1", "nosuchfield"),
+                              ("--profile", "nope", "nope")):
+        code, _, err = run("--db", db, "campaign", "create", "winter", str(good), flag, value)
+        assert code in (1, 2) and said in err, (flag, err)
+    assert "no campaigns yet" in run("--db", db, "campaign", "status")[1]  # nothing half-written by those
+    code, out, _ = run("--db", db, "campaign", "create", "winter", str(good), "--per-minute", "30", "--retry",
+                       "busy=1@5m")
+    assert code == 0 and "campaign winter: 2 callee(s) (1 duplicate(s) merged) on profile demo-cognigy" in out
+    code, _, err = run("--db", db, "campaign", "create", "winter", str(good))
+    assert code == 1 and "a campaign named 'winter' already exists" in err
+    assert "no campaign named 'summer' (campaigns: winter)" in run("--db", db, "campaign", "pause", "summer")[2]
+    assert "winter paused" in run("--db", db, "campaign", "pause", "winter")[1]
+    status = json.loads(run("--db", db, "campaign", "status", "winter", "--json")[1])[0]
+    assert (status["state"], status["counts"]["waiting"], status["plan"]["retries"]["busy"]) == ("paused", 2, [1, 300])
+    assert "winter resumed" in run("--db", db, "campaign", "resume", "winter")[1]
+    assert "nobody else will be called" in run("--db", db, "campaign", "stop", "winter")[1]
+    assert "is stopped: left as it is" in run("--db", db, "campaign", "resume", "winter")[1]
+    code, out, _ = run("--db", db, "campaign", "run", "winter")  # nothing left to dial: says so and exits
+    assert code == 0 and "campaign winter is stopped: 2/2 settled" in out and "2 stopped" in out
+    code, out, _ = run("--db", db, "campaign", "export", "winter")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["number"], r["state"], r["outcome"]) for r in rows] == [("+12125550101", "done", "stopped"),
+                                                                      ("+12125550102", "done", "stopped")]
+    assert json.loads(rows[0]["fields"]) == {"name": '=HYPERLINK("x")'}  # inside JSON: text, never a formula
+    exported = tmp_path / "winter.json"
+    code, _, err = run("--db", db, "campaign", "export", "winter", "--format", "json", "--output", str(exported))
+    assert code == 0 and "2 callee(s) written" in err and json.loads(exported.read_text())[1]["number"] == "+12125550102"
+
+
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_text("not sqlite at all" * 50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -116,3 +117,56 @@ def test_the_dry_run_keeps_the_pace_never_calls_outside_the_hours_and_lets_nobod
     # Sydney, India and Tokyo are open at 08:00 UTC: they go first, not after New York's 09:00
     first_three = {s.callee.number for s in sorted(planned, key=lambda s: s.at or FRIDAY_8_UTC)[:3]}
     assert first_three == {"+61412345678", "+919876543201", "+12125550103"}
+
+
+def test_retries_are_read_per_outcome_and_a_wrong_one_says_what_is_accepted() -> None:
+    from console.campaigns.policy import DEFAULT_RETRIES, Plan, PlanError, parse_retry
+
+    assert parse_retry("busy=2@10m") == ("busy", (2, 600))
+    assert parse_retry("no-answer=1@1h") == ("no_answer", (1, 3600))
+    assert parse_retry("machine=0") == ("machine", (0, 0))
+    assert parse_retry("failed=3@45") == ("failed", (3, 2700))  # minutes when no unit is given
+    for bad in ("answered=2", "busy", "busy=two", "busy=2@10d", "busy=999"):
+        with pytest.raises(PlanError, match="write OUTCOME=TRIES@WAIT"):
+            parse_retry(bad)
+    with pytest.raises(PlanError, match="between 0.1 and 600"):
+        Plan(per_minute=1000)
+    with pytest.raises(PlanError, match="between 1 and 100"):
+        Plan(max_live=0)
+    with pytest.raises(HoursError):
+        Plan(window="9-5")
+    plan = Plan(retries={**DEFAULT_RETRIES, "busy": (1, 60)}, tags={"campaign": "winter"}, sets={"interval": 5})
+    assert Plan.from_json(json.loads(json.dumps(plan.to_json()))) == plan  # as history keeps it
+
+
+def test_each_attempt_counts_as_an_outcome_and_a_person_who_answered_is_never_called_again() -> None:
+    from console.campaigns.policy import DEFAULT_RETRIES, Plan, decide, outcome_of
+    from console.records import CallRecord
+    from console.status import AmdResult, CallStatus
+
+    now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+
+    def call(status: CallStatus, **extra: object) -> CallRecord:
+        return CallRecord.model_validate({"id": 1, "attempt_id": "a", "profile": "p", "provider": "jambonz",
+                                          "status": status, "created_at": now, "updated_at": now,
+                                          "call_sid": "sid", "ended_at": now, **extra})
+
+    assert outcome_of(call(CallStatus.COMPLETED, answered_at=now)) == "answered"
+    assert outcome_of(call(CallStatus.COMPLETED, answered_at=now, amd_result=AmdResult.MACHINE)) == "machine"
+    assert outcome_of(call(CallStatus.BUSY)) == "busy"
+    assert outcome_of(call(CallStatus.NO_ANSWER)) == "no_answer"
+    assert outcome_of(call(CallStatus.UNKNOWN)) == "unknown"
+    assert outcome_of(call(CallStatus.FAILED, call_sid=None, error="400 bad request")) == "refused"
+    assert outcome_of(call(CallStatus.FAILED)) == "failed"
+    plan = Plan(retries={**DEFAULT_RETRIES, "busy": (2, 600)})
+    first = decide(plan, "busy", 0, call(CallStatus.BUSY), now)
+    assert (first.state, first.tries, first.next_at) == ("waiting", 1, now + timedelta(minutes=10))
+    assert decide(plan, "busy", 1, call(CallStatus.BUSY), now).state == "waiting"
+    assert decide(plan, "busy", 2, call(CallStatus.BUSY), now).state == "done"  # three tries in all
+    assert decide(plan, "answered", 0, call(CallStatus.COMPLETED, answered_at=now), now).state == "done"
+    assert decide(plan, "failed", 0, call(CallStatus.FAILED), now).state == "done"  # none by default
+    # MOBtexting called three times itself: as many tries as busy allows, so no more
+    gateway_tried = decide(plan, "busy", 0, call(CallStatus.BUSY, attempts=3), now)
+    assert (gateway_tried.state, gateway_tried.tries) == ("done", 3)
+    scaled = decide(plan, "busy", 0, call(CallStatus.BUSY), now, scale=100)
+    assert scaled.next_at == now + timedelta(seconds=6)  # the simulator's time
