@@ -284,7 +284,8 @@ def test_a_campaign_is_created_only_from_a_whole_list_and_paused_resumed_stopped
     assert json.loads(rows[0]["fields"]) == {"name": '=HYPERLINK("x")'}  # inside JSON: text, never a formula
     exported = tmp_path / "winter.json"
     code, _, err = run("--db", db, "campaign", "export", "winter", "--format", "json", "--output", str(exported))
-    assert code == 0 and "2 callee(s) written" in err and json.loads(exported.read_text())[1]["number"] == "+12125550102"
+    assert code == 0 and "2 callee(s) written" in err
+    assert json.loads(exported.read_text())[1]["number"] == "+12125550102"
 
 
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:
