@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from console.budget import Budgets
+from console.campaigns.runs import CampaignRuns
 from console.clock import utc_now
 from console.config import Settings
 from console.dialer import Dialer
@@ -42,6 +43,7 @@ class Services:
     dialer: Dialer
     feed: HistoryFeed
     reconciler: Reconciler
+    campaigns: CampaignRuns
     # Told when the receiver's state changes (it may take the port over at any time).
     on_state: Callable[[], object] | None = None
     notes: list[str] = field(default_factory=list)  # said to the operator once the console is up
@@ -62,9 +64,11 @@ class Services:
                             extra_secrets=lambda: [secret, *embedded.secrets()])
         holder.append(receiver)
         gateways = GatewayPool(settings, embedded, hooks=lambda: receiver.hook_urls)
-        services = cls(settings, store, receiver, embedded, gateways, Dialer(store, gateways), feed,
+        dialer, budgets = Dialer(store, gateways), Budgets()
+        services = cls(settings, store, receiver, embedded, gateways, dialer, feed,
                        Reconciler(settings, store, gateways, clock=clock, speed=speed, on_event=feed.hand_on,
-                                  budgets=Budgets()))
+                                  budgets=budgets),
+                       CampaignRuns(store, dialer, settings, budgets, speed=speed))
         receiver.on_state = services._receiver_changed
         said: dict[str, list[str]] = {}  # one note per warning, naming its profiles
         for name, warning in profile_warnings(settings.profiles):
@@ -116,6 +120,7 @@ class Services:
         self._tasks[name] = asyncio.get_running_loop().create_task(work, name=f"services-{name}")
 
     async def stop(self) -> None:
+        await self.campaigns.stop()
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():

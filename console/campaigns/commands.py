@@ -156,58 +156,39 @@ def create(c: _Ctx, /, name: str, callees: Path, profile: str | None, window: st
     import asyncio
 
     from console.campaigns import ledger
-    from console.campaigns.callees import read_callees
-    from console.campaigns.hours import HoursError
-    from console.campaigns.policy import DEFAULT_RETRIES, Plan, PlanError, parse_retry
-    from console.cli import _assignments, _fail_config
-    from console.compose import compose, parse_header, parse_tag
-    from console.config import ConfigError
-    from console.problems import InvalidInput
+    from console.campaigns.setup import SetupProblems, from_file, plan_from, retries_from
+    from console.cli import _assignments
+    from console.compose import parse_header, parse_tag
     from console.records import StoreError
 
     settings = c.settings()
     chosen_name = profile or settings.default_profile or next(iter(settings.profiles))
-    if not name.strip() or len(name) > 100 or not name.isprintable():
-        raise click.BadParameter("a name of 1 to 100 printable characters", param_hint="NAME")
+    chosen = settings.profiles.get(chosen_name)
     try:
-        chosen = settings.profile(chosen_name)
-    except ConfigError as exc:
-        _fail_config(exc)
-    if chosen.read_only or settings.ui.read_only:
-        raise click.ClickException(f"profile {chosen_name} is read-only: dialling is off")
-    try:
-        plan = Plan(window=window, days=days, per_minute=per_minute, max_live=max_live,
-                    retries={**DEFAULT_RETRIES, **dict(parse_retry(r) for r in retries)}, from_=from_, app=app,
-                    timeout=timeout, amd=amd, tags=dict(parse_tag(t) for t in tags),
-                    headers=dict(parse_header(h) for h in headers), sets=_assignments(chosen.provider, sets))
-    except (PlanError, HoursError, ValueError) as exc:
+        plan = plan_from(window=window, days=days, per_minute=per_minute, max_live=max_live,
+                         retries=retries_from(" ".join(retries)), from_=from_, app=app, timeout=timeout, amd=amd,
+                         tags=dict(parse_tag(t) for t in tags), headers=dict(parse_header(h) for h in headers),
+                         sets=_assignments(chosen.provider, sets) if chosen else {})
+        made = from_file(settings, name, chosen_name, read_limited(callees), plan, source=callees.name,
+                         region=number_region(settings, region) if region else None)
+    except SetupProblems as exc:
+        if exc.field != "file":
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"vgconsole: {callees}: {len(exc.problems)} row(s) cannot be used; nothing was created:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {printable(problem)}", err=True)
+        raise SystemExit(1) from None
+    except ValueError as exc:  # a tag or header the command line could not read
         raise click.UsageError(str(exc)) from None
-    found = read_callees(read_limited(callees), region and number_region(settings, region) or chosen.region
-                         or settings.default_region)
-    if found.problems:
-        click.echo(f"vgconsole: {callees}: {len(found.problems)} row(s) cannot be used; nothing was created:", err=True)
-        for problem in found.problems:
-            click.echo(f"  {printable(str(problem))}", err=True)
-        raise SystemExit(1)
-    first = found.callees[0]
-    try:  # the request every callee gets, checked once now rather than refused at each call
-        compose(settings, chosen_name, to=first.number, from_=from_, app=app, tags={**plan.tags, **first.fields},
-                headers=plan.headers, amd=amd, timeout=timeout, sets=plan.sets)
-    except InvalidInput as exc:
-        raise click.UsageError("; ".join(str(p) for p in exc.problems)) from None
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    rows = [(x.line, x.number, x.zone, ledger.fields_json(x.fields)) for x in found.callees]
     with c.store(settings) as store:
         try:
-            asyncio.run(store.write(ledger.create, {"name": name, "profile": chosen_name, "state": "active",
-                                                    "plan": json.dumps(plan.to_json()), "source": callees.name},
-                                    rows))
+            asyncio.run(store.write(ledger.create, made.campaign, made.rows))
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
-    merged = f" ({found.merged} duplicate(s) merged)" if found.merged else ""
-    click.echo(f"campaign {name}: {len(rows)} callee(s){merged} on profile {chosen_name}; {plan.hours().describe()}; "
-               f"at most {per_minute:g} a minute, {max_live} at once. Dial it with: vgconsole campaign run {name}")
+    merged = f" ({made.merged} duplicate(s) merged)" if made.merged else ""
+    click.echo(f"campaign {name}: {len(made.rows)} callee(s){merged} on profile {chosen_name}; "
+               f"{plan.hours().describe()}; at most {per_minute:g} a minute, {max_live} at once. Dial it with: "
+               f"vgconsole campaign run {name}")
 
 
 def _campaign(store: Any, name: str) -> Any:
@@ -241,13 +222,13 @@ def run(c: _Ctx, /, name: str) -> None:
     one line per outcome otherwise. Safe to stop (ctrl+c) or kill at any moment and run again: it goes on
     where it was, and an attempt already made is settled from the gateway before anyone is called again."""
     import asyncio
-    import fcntl
     import signal
     import sys
 
     from console import paths
     from console.campaigns import progress
     from console.campaigns.runner import CampaignRunner
+    from console.campaigns.runs import AlreadyRunning, take_lock
     from console.receiver import load_key
     from console.services import Services
 
@@ -261,13 +242,10 @@ def run(c: _Ctx, /, name: str) -> None:
         if found.profile not in settings.profiles:
             raise click.ClickException(f"campaign {name} dials through profile {found.profile}, which is not "
                                        "configured here")
-        lock_path = settings.storage.path.with_name(f"{settings.storage.path.name}.campaign-{found.id}.lock")
-        lock = lock_path.open("a")
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise click.ClickException(f"campaign {name} is already running (another vgconsole campaign run holds "
-                                       f"{lock_path})") from None
+            lock = take_lock(settings, found)
+        except AlreadyRunning as exc:
+            raise click.ClickException(str(exc)) from None
         if settings.profiles[found.profile].embedded:  # its calls live in this process: any free port will do
             settings.receiver = settings.receiver.model_copy(update={"port": 0})
         tty = sys.stdout.isatty()
@@ -307,6 +285,8 @@ def run(c: _Ctx, /, name: str) -> None:
         except (KeyboardInterrupt, asyncio.CancelledError):
             click.echo(f"\ncampaign {name} left as it is; run it again to go on")
             return
+        finally:
+            lock.close()
         click.echo(("\r\x1b[K" if tty else "") + f"campaign {name} {ended}: "
                    f"{_summary(store.read(progress.counts, found.id))}")
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
@@ -273,6 +274,10 @@ def test_a_campaign_is_created_only_from_a_whole_list_and_paused_resumed_stopped
     status = json.loads(run("--db", db, "campaign", "status", "winter", "--json")[1])[0]
     assert (status["state"], status["counts"]["waiting"], status["plan"]["retries"]["busy"]) == ("paused", 2, [1, 300])
     assert "winter resumed" in run("--db", db, "campaign", "resume", "winter")[1]
+    with (tmp_path / "h.db.campaign-1.lock").open("a") as held:  # as a `campaign run` elsewhere holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, err = run("--db", db, "campaign", "run", "winter")
+        assert code == 1 and "campaign winter is already being dialled by another vgconsole" in err
     assert "nobody else will be called" in run("--db", db, "campaign", "stop", "winter")[1]
     assert "is stopped: left as it is" in run("--db", db, "campaign", "resume", "winter")[1]
     code, out, _ = run("--db", db, "campaign", "run", "winter")  # nothing left to dial: says so and exits

@@ -1,0 +1,86 @@
+"""The campaigns this process is running: each in its own task, each holding a lock on its campaign so that
+no other process (a console, a `campaign run`) dials it at the same time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from console.budget import Budgets
+from console.campaigns.progress import Campaign
+from console.campaigns.runner import CampaignRunner
+from console.config import Settings
+from console.dialer import Dialer
+from console.store import Store
+
+
+class AlreadyRunning(Exception):
+    """Another process holds the campaign's lock; the message says which file."""
+
+
+def lock_path(settings: Settings, campaign_id: int) -> Path:
+    db = settings.storage.path
+    return db.with_name(f"{db.name}.campaign-{campaign_id}.lock")
+
+
+def take_lock(settings: Settings, campaign: Campaign) -> IO[str]:
+    """The campaign's lock, held until the returned file is closed (or the process ends, however it ends)."""
+    path = lock_path(settings, campaign.id)
+    held = path.open("a")
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        held.close()
+        raise AlreadyRunning(f"campaign {campaign.name} is already being dialled by another vgconsole (it holds "
+                             f"{path})") from None
+    return held
+
+
+@dataclass
+class _Run:
+    runner: CampaignRunner
+    task: asyncio.Task[str]
+    lock: IO[str]
+
+
+@dataclass
+class CampaignRuns:
+    store: Store
+    dialer: Dialer
+    settings: Settings
+    budgets: Budgets
+    speed: float = 1.0
+    say: Callable[[str], None] | None = None
+    _runs: dict[int, _Run] = field(default_factory=dict)
+
+    def running(self, campaign_id: int) -> CampaignRunner | None:
+        run = self._runs.get(campaign_id)
+        return run.runner if run is not None and not run.task.done() else None
+
+    def start(self, campaign: Campaign) -> CampaignRunner:
+        """Dial `campaign` in this process until it is done or stopped; AlreadyRunning if another process is."""
+        current = self.running(campaign.id)
+        if current is not None:
+            return current
+        lock = take_lock(self.settings, campaign)
+        runner = CampaignRunner(self.store, self.dialer, self.settings, campaign, budgets=self.budgets,
+                                speed=self.speed, say=self.say)
+        task = asyncio.get_running_loop().create_task(runner.run(), name=f"campaign-{campaign.id}")
+        task.add_done_callback(lambda _: lock.close())
+        self._runs[campaign.id] = _Run(runner, task, lock)
+        return runner
+
+    async def stop(self) -> None:
+        """Leave every campaign as it is (it goes on where it was when run again)."""
+        for run in self._runs.values():
+            run.task.cancel()
+        for run in self._runs.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await run.task
+            run.lock.close()
+        self._runs.clear()
