@@ -243,7 +243,7 @@ def run(c: _Ctx, /, name: str) -> None:
             raise click.ClickException(f"campaign {name} dials through profile {found.profile}, which is not "
                                        "configured here")
         try:
-            lock = take_lock(settings, found)
+            lock = take_lock(store.path, found)
         except AlreadyRunning as exc:
             raise click.ClickException(str(exc)) from None
         if settings.profiles[found.profile].embedded:  # its calls live in this process: any free port will do

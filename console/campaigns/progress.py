@@ -122,3 +122,10 @@ def results(db: Database, campaign_id: int) -> list[dict[str, Any]]:
                     "last_attempt": last[0]["attempt_id"] if last else None,
                     "last_at": last[0]["created_at"] if last else None})
     return out
+
+
+def started_since(db: Database, campaign_id: int, since: str) -> list[str]:
+    """When each of the campaign's attempts since `since` was written (ISO UTC), oldest first: the pace."""
+    rows = db.execute("SELECT c.created_at FROM calls c JOIN campaign_callees cc ON c.campaign_callee = cc.id WHERE "
+                      "cc.campaign_id = ? AND c.created_at >= ? ORDER BY c.created_at", [campaign_id, since])
+    return [row[0] for row in rows]

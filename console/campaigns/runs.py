@@ -20,18 +20,21 @@ from console.store import Store
 
 
 class AlreadyRunning(Exception):
-    """Another process holds the campaign's lock; the message says which file."""
+    """Another process holds the campaign's lock (or it cannot be taken); the message says which file."""
 
 
-def lock_path(settings: Settings, campaign_id: int) -> Path:
-    db = settings.storage.path
-    return db.with_name(f"{db.name}.campaign-{campaign_id}.lock")
+def lock_path(history: Path, campaign_id: int) -> Path:
+    """Beside the history file: every process on this history finds it."""
+    return history.with_name(f"{history.name}.campaign-{campaign_id}.lock")
 
 
-def take_lock(settings: Settings, campaign: Campaign) -> IO[str]:
+def take_lock(history: Path, campaign: Campaign) -> IO[str]:
     """The campaign's lock, held until the returned file is closed (or the process ends, however it ends)."""
-    path = lock_path(settings, campaign.id)
-    held = path.open("a")
+    path = lock_path(history, campaign.id)
+    try:
+        held = path.open("a")
+    except OSError as exc:
+        raise AlreadyRunning(f"cannot take campaign {campaign.name}'s lock {path}: {exc.strerror or exc}") from None
     try:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -67,7 +70,7 @@ class CampaignRuns:
         current = self.running(campaign.id)
         if current is not None:
             return current
-        lock = take_lock(self.settings, campaign)
+        lock = take_lock(self.store.path, campaign)
         runner = CampaignRunner(self.store, self.dialer, self.settings, campaign, budgets=self.budgets,
                                 speed=self.speed, say=self.say)
         task = asyncio.get_running_loop().create_task(runner.run(), name=f"campaign-{campaign.id}")

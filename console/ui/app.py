@@ -74,7 +74,7 @@ COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the l
 # gateway's word that the call ended usually follows within a second or two.
 ENDING_S = 15.0
 # Actions that need history or the gateways: off (not in the footer) for the moment the services load.
-NEEDS_SERVICES = frozenset({"history", "gateway_live", "gateway_alerts", "gateway_recent"})
+NEEDS_SERVICES = frozenset({"history", "gateway_live", "gateway_alerts", "gateway_recent", "campaigns"})
 
 
 class ConsoleApp(App[None]):
@@ -86,6 +86,8 @@ class ConsoleApp(App[None]):
         Binding("f1", "help", "Help", id="help-anywhere", tooltip="Every key and command."),
         Binding("f9", "gateway_live", "Live", id="gateway-live", tooltip="Live calls as the gateway lists them."),
         Binding("f10", "history", "History", id="history", tooltip="Every call: filter, export, redial."),
+        Binding("f11", "campaigns", "Campaigns", id="campaigns", show=False,
+                tooltip="Lists dialled at a safe pace (also :campaigns, where F11 is the terminal's)."),
         # Priority, so that the command opens before the keys typed after it arrive; a field that takes
         # the character as text gets it instead (SkipAction).
         Binding("colon", "typed_command('colon')", "Command", id="command", priority=True,
@@ -632,6 +634,24 @@ class ConsoleApp(App[None]):
                                        export_dir=self.settings.ui.export_dir or paths.exports_dir(), clock=self.clock,
                                        zone=self.zone, read_only=self.read_only, searches=self.state.searches))
 
+    @on(HistoryScreen.CampaignWanted)
+    def campaign_from_history(self, message: HistoryScreen.CampaignWanted) -> None:
+        """A campaign of some calls' numbers: made in the form, then dialled here and shown on its screen."""
+        from console.ui.screens.campaign_form import CampaignForm
+        from console.ui.screens.campaigns import CampaignsScreen
+
+        if not message.calls:
+            self.notify("no calls to make a campaign of", timeout=3)
+            return
+
+        def made(campaign: Any) -> None:
+            if campaign is not None:
+                screen = CampaignsScreen(self.services, read_only=self.read_only)
+                self.push_screen(screen)
+                screen.call_after_refresh(screen.made, campaign)
+
+        self.push_screen(CampaignForm(self.services, message.calls, message.described), made)
+
     @on(HistoryScreen.RedialWanted)
     async def redial(self, message: HistoryScreen.RedialWanted) -> None:
         """A past call's fields back in the dial form, on its profile; the operator checks and dials."""
@@ -661,6 +681,13 @@ class ConsoleApp(App[None]):
             return
         self.push_screen(LiveCallsScreen(self.services, self.profile_name, every_s=self.settings.ui.live_poll_s,
                                          read_only=self.read_only))
+
+    def action_campaigns(self) -> None:
+        from console.ui.screens.campaigns import CampaignsScreen
+
+        if isinstance(self.screen, CampaignsScreen) or self.still_starting():
+            return
+        self.push_screen(CampaignsScreen(self.services, read_only=self.read_only))
 
     def action_gateway_alerts(self) -> None:
         if self.still_starting():

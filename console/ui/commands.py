@@ -21,6 +21,7 @@ class ConsoleCommands(Provider):
             ("live", "live calls as the gateway lists them", app.action_gateway_live),
             ("alerts", "the gateway's alerts (webhook failures, no carrier)", app.action_gateway_alerts),
             ("recent", "the gateway's finished calls", app.action_gateway_recent),
+            ("campaigns", "lists of people dialled at a safe pace", app.action_campaigns),
             ("log", "the live call log", app.main.action_focus_log),
             ("amd", "answering-machine detection options", app.main.action_edit_amd),
             ("tags", "tags for the next calls", app.main.action_edit_tags),

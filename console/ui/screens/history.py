@@ -61,6 +61,8 @@ class HistoryScreen(Screen[None]):
                 tooltip="Write the marked calls (or, none marked, every call of the filter) to a CSV file."),
         Binding("E", "export('json')", "JSON", id="history-json",
                 tooltip="Write the marked calls (or, none marked, every call of the filter) to a JSON file."),
+        Binding("C", "campaign", "Campaign", id="history-campaign", show=False,
+                tooltip="A campaign of the marked calls' numbers (or, none marked, the filter's), as a new list."),
         Binding("space", "toggle_mark", "Mark", id="history-mark", show=False,
                 tooltip="Mark the call (●) for the export keys; again to unmark."),
         Binding("u", "unmark_all", "Unmark all", id="history-unmark", show=False, tooltip="Drop every mark."),
@@ -100,6 +102,13 @@ class HistoryScreen(Screen[None]):
     @dataclass
     class RedialWanted(Message):
         call: CallRecord
+
+    @dataclass
+    class CampaignWanted(Message):
+        """A campaign of these calls' numbers (`described`: which calls, for the campaign's source)."""
+
+        calls: list[CallRecord]
+        described: str
 
     def __init__(self, store: Store, *, profiles: list[str], export_dir: Path, clock: Callable[[], datetime],
                  zone: Zone = LOCAL, read_only: bool = False, filter: CallFilter | None = None,
@@ -305,6 +314,25 @@ class HistoryScreen(Screen[None]):
             self.notify(copy(self.app, text, f"the call to {call.to_number} as JSON"), timeout=6)
 
     # ------------------------------------------------------------ exports
+
+    def action_campaign(self) -> None:
+        if not self.read_only:
+            self.gather_campaign(self.filter, list(self.marked))
+
+    @work(thread=True, group="campaign", exit_on_error=False)
+    def gather_campaign(self, chosen: CallFilter, marked: list[str]) -> None:
+        """The marked calls, or every call of the filter (up to a campaign's limit), oldest first."""
+        from itertools import islice
+
+        from console.campaigns.callees import MAX_CALLEES
+
+        if marked:
+            calls = [c for c in map(self.store.call, marked) if c is not None]
+            described = f"{len(calls)} marked call(s)"
+        else:
+            calls = list(islice(self.store.iter_calls(filter=chosen), MAX_CALLEES))
+            described = chosen.describe(self.zone) if chosen != CallFilter() else "every call"
+        self.post_message(self.CampaignWanted(sorted(calls, key=lambda c: c.id), f"history: {described}"))
 
     def action_export(self, fmt: str) -> None:
         self.export(fmt, self.filter, list(self.marked))

@@ -1,0 +1,126 @@
+"""The campaigns screen: a campaign made from the form (its list checked row by row first), dialled from the
+console, paused, resumed, watched to the end; its callees and their calls; stopping it after a yes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+from textual.widgets import Input, Label
+
+from console.campaigns import progress
+from console.store import Store
+from console.ui.screens.call_detail import CallDetailScreen
+from console.ui.screens.campaign_callees import CampaignCallees
+from console.ui.screens.campaign_form import CampaignForm
+from console.ui.screens.campaigns import CampaignsScreen
+from console.ui.screens.confirm import Confirm
+from tests.ui.conftest import console, dial, until
+
+
+def fill(form: CampaignForm, **values: str) -> None:
+    for name, value in values.items():
+        form.query_one(f"#cf-{name}", Input).value = value
+
+
+async def test_a_campaign_made_from_the_form_is_dialled_paused_resumed_and_watched_to_the_end(
+        live_store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number\n+12125550101\n+1 212\nnope\n")
+    good = tmp_path / "good.csv"
+    good.write_text("number,name\n" + "".join(f"+1212555{n}01,n{n}\n" for n in range(10, 22)))
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
+        screen = app.screen
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
+        form = app.screen
+        assert isinstance(form, CampaignForm)
+        fill(form, name="winter", file=str(bad), hours="00:00-24:00", days="all", **{"per-minute": "300"})
+        await pilot.press("ctrl+g")
+        problems = form.query_one("#cf-problems", Label)
+        await until(pilot, lambda: "line 3" in str(problems.render()), "the bad rows said")
+        said = str(problems.render())
+        assert "2 row(s) cannot be used; nothing was created" in said and "line 4: nope" in said
+        assert app.focused is form.query_one("#cf-file")  # the cursor where the problem is
+        assert live_store.read(progress.every) == []  # nothing half-made
+        fill(form, file=str(good), retries="busy=0")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: app.screen is screen, "back on the campaigns")
+        campaign = live_store.read(progress.find, "winter")
+        assert campaign is not None and app.services.campaigns.running(campaign.id) is not None
+        await until(pilot, lambda: any(s.counts.get("attempts") for s in screen.seen), "the first calls")
+        for _ in range(2):  # typed faster than the screen rereads history: paused, then resumed
+            app.post_message(events.Key("p", "p"))
+        said = ("winter paused", "winter resumed", "left as it is")
+        await until(pilot, lambda: sum(any(w in n.message for w in said) for n in app._notifications) >= 2, "both")
+        assert live_store.read(progress.state, campaign.id) == "active"
+        await pilot.press("p")
+        await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "paused", "paused")
+        await pilot.pause(0.5)
+        placed = live_store.read(progress.counts, campaign.id)["attempts"]
+        await pilot.pause(0.5)  # a 300 a minute pace would have placed more
+        assert live_store.read(progress.counts, campaign.id)["attempts"] == placed < 12
+        await pilot.press("p")
+        await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "done", "done", timeout=30)
+        await until(pilot, lambda: screen.seen and screen.seen[0].campaign.state == "done", "shown done")
+        assert screen.seen[0].counts["outcome:answered"] == 12
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CampaignCallees), "the callees")
+        callees = app.screen
+        await until(pilot, lambda: len(callees.rows) == 12, "every callee")
+        assert {(r["state"], r["outcome"], r["tries"]) for r in callees.rows} == {("done", "answered", 1)}
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CallDetailScreen), "the callee's call")
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: app.screen is screen, "back on the campaigns")
+
+
+async def test_stopping_a_campaign_asks_first_and_leaves_nobody_waiting(live_store: Store, tmp_path: Path) -> None:
+    listed = tmp_path / "list.csv"
+    listed.write_text("number\n" + "".join(f"+1212555{n}01\n" for n in range(10, 40)))
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        await pilot.press("colon", *"campaigns", "enter")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
+        screen = app.screen
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
+        fill(app.screen, name="slow", file=str(listed), hours="00:00-24:00", days="all", **{"per-minute": "30"})
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: app.screen is screen and screen.seen, "the campaign shown")
+        await pilot.press("X")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "a question first")
+        assert "Stop campaign slow for good?" in app.screen.question
+        await pilot.press("n")  # the safe answer: nothing changes
+        campaign = live_store.read(progress.find, "slow")
+        assert campaign is not None and live_store.read(progress.state, campaign.id) == "active"
+        await pilot.press("X", "y")
+        await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "stopped", "stopped")
+        await until(pilot, lambda: app.services.campaigns.running(campaign.id) is None, "no longer dialling")
+        counts = live_store.read(progress.counts, campaign.id)
+        assert counts.get("waiting", 0) == 0 and counts.get("calling", 0) == 0
+        assert counts["outcome:stopped"] > 20  # at 30 a minute, most were never called
+
+
+async def test_a_campaign_of_the_calls_marked_in_history(live_store: Store) -> None:
+    from console.ui.screens.history import HistoryScreen
+
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        for number in ("+12125550103", "+12125550102", "+12125550103", "+12125550101"):
+            await dial(pilot, number)
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and len(app.screen.calls) == 4, "history")
+        await pilot.press("space", "j", "space", "j", "space")  # the newest three: 0101, 0103, 0102
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
+        form = app.screen
+        assert "the numbers of 3 call(s): history: 3 marked call(s)" in str(form.query_one("#cf-calls").render())
+        fill(form, name="again", hours="00:00-24:00", days="all", retries="busy=0 no_answer=0", **{"per-minute": "300"})
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
+        campaign = live_store.read(progress.find, "again")
+        assert campaign is not None and campaign.source == "history: 3 marked call(s)"
+        rows = live_store.read(progress.results, campaign.id)
+        assert sorted(r["number"] for r in rows) == ["+12125550101", "+12125550102", "+12125550103"]
+        await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "done", "dialled", timeout=30)
