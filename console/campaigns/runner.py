@@ -26,10 +26,12 @@ from console.config import Settings
 from console.dialer import Dialer
 from console.gateways.errors import (
     GatewayDropped,
+    GatewayError,
     GatewayRateLimited,
     GatewayTimeout,
     GatewayUnavailable,
     GatewayUnreachable,
+    NotSupported,
 )
 from console.problems import InvalidInput
 from console.records import CallRecord
@@ -37,6 +39,8 @@ from console.store import Store
 
 SLOW_DOWN = (GatewayRateLimited, GatewayUnavailable, GatewayUnreachable)  # not the callee's doing: not a try
 MAYBE_SENT = (GatewayTimeout, GatewayDropped)  # the request may have reached the gateway
+ERROR_PAUSE_S = 5.0
+COUNT_EVERY_S = 5.0  # the gateway's own count of live calls, asked at most this often (within the allowance)
 
 
 @dataclass
@@ -45,12 +49,16 @@ class RunStats:
     settled: int = 0
     slowed: int = 0  # 429, 480 or no answer from the gateway: the campaign paused, the callee waits
     last_slowdown: str = ""
+    errors: int = 0  # turns that failed (said, and tried again)
+    last_error: str = ""
 
 
 class CampaignRunner:
     def __init__(self, store: Store, dialer: Dialer, settings: Settings, campaign: Campaign, *, budgets: Budgets,
                  clock: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
-                 speed: float = 1.0, tick_s: float = 0.2, say: Callable[[str], None] | None = None):
+                 speed: float = 1.0, tick_s: float = 0.2, say: Callable[[str], None] | None = None,
+                 warn: Callable[[str], None] | None = None):
+        """`say`: a line per outcome; `warn`: what the operator must hear of (a turn that failed)."""
         self.store, self.dialer, self.settings, self.campaign = store, dialer, settings, campaign
         self.plan = campaign.plan
         self.hours = self.plan.hours()
@@ -58,7 +66,9 @@ class CampaignRunner:
         profile = settings.profiles.get(campaign.profile)
         self.scale = speed if profile is not None and profile.embedded else 1.0  # the simulator's time
         self.tick_s = tick_s
+        self.error_pause_s = ERROR_PAUSE_S
         self.say = say or (lambda line: None)
+        self.warn = warn or self.say
         self.budget = budgets.get(gateway_key(settings, campaign.profile),
                                   settings.campaigns.gateway_requests_per_minute, monotonic)
         shared = settings.campaigns.gateway_requests_per_minute
@@ -69,24 +79,47 @@ class CampaignRunner:
         self._slow_s = 0.0  # the pause after a 480 or no answer, doubling while they last
         self._slow_until = 0.0
         self._due: list[Callee] = []
+        self._counted_at = float("-inf")
+        self._gateway_live: int | None = None  # outbound calls at the gateway, by its last count (None: unknown)
+        self._countable = True  # False once the gateway has said it cannot count
+        self._ours_at_count = 0  # this campaign's live calls when the gateway last counted
 
     async def run(self) -> str:
-        """Until the campaign is done or stopped (every callee being called settled); returns which."""
+        """Until the campaign is done or stopped (every callee being called settled); returns which. A
+        surprise in one turn (history busy, a gateway answer no check foresaw) is said and the next turn
+        tries again: a campaign left to run overnight does not stop silently at its first hiccup."""
         while True:
-            state = str(await asyncio.to_thread(self.store.read, progress.state, self.campaign.id))
-            live = await self.settle_ended(stopped=state == "stopped")
-            if state == "active":
-                live = await self.dial_some(live)
-            if state == "stopped" and not live:
-                return state
-            if state in ("active", "paused") and not live and await self.store.write(ledger.finish, self.campaign.id):
-                return "done"
-            if state == "done":
-                return state
-            wait = self.tick_s
-            if state == "active" and live < self.plan.max_live:
-                wait = min(wait, max(0.0, self._next_start - self.monotonic()))
-            await asyncio.sleep(max(wait, 0.005))
+            try:
+                ended = await self._turn()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - said, and tried again after a pause
+                self.stats.errors += 1
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                self.warn(f"campaign {self.campaign.name}: {self.stats.last_error}; trying again in "
+                          f"{self.error_pause_s:g} s")
+                await asyncio.sleep(self.error_pause_s)
+                continue
+            if ended is not None:
+                return ended
+
+    async def _turn(self) -> str | None:
+        """Settle, dial, wait a little; the state it ended in, or None to go on."""
+        state = str(await asyncio.to_thread(self.store.read, progress.state, self.campaign.id))
+        live = await self.settle_ended(stopped=state == "stopped")
+        if state == "active":
+            live = await self.dial_some(live)
+        if state == "stopped" and not live:
+            return state
+        if state in ("active", "paused") and not live and await self.store.write(ledger.finish, self.campaign.id):
+            return "done"
+        if state == "done":
+            return state
+        wait = self.tick_s
+        if state == "active" and live < self.plan.max_live:
+            wait = min(wait, max(0.0, self._next_start - self.monotonic()))
+        await asyncio.sleep(max(wait, 0.005))
+        return None
 
     # ------------------------------------------------------------ settling
 
@@ -119,12 +152,38 @@ class CampaignRunner:
             mono = self.monotonic()
             if mono < self._next_start or mono < self._slow_until or self.budget.wait_s(self.keep) > 0:
                 return live
+            if await self._gateway_full(live):
+                return live
             callee = await self._next_callee()
             if callee is None:
                 return live
             if await self._dial(callee):
                 live += 1
         return live
+
+    async def _gateway_full(self, live: int) -> bool:
+        """The account's outbound calls placed by others (another console, another campaign), by the gateway's
+        own count (jambonz and Cognigy CallCount), and this campaign's `live` reach the live limit. Asked at
+        most every COUNT_EVERY_S, within the allowance; a gateway that cannot count leaves the campaign's own."""
+        if not self._countable:
+            return False
+        if self.monotonic() - self._counted_at >= COUNT_EVERY_S and self.budget.wait_s(self.keep) == 0:
+            self._counted_at = self.monotonic()
+            try:
+                gateway = await self.dialer.gateways.get(self.campaign.profile)
+                self.budget.spend()
+                self._gateway_live = (await gateway.call_count())["outbound"]
+                self._ours_at_count = live
+            except NotSupported:
+                self._countable, self._gateway_live = False, None
+            except GatewayRateLimited as exc:
+                self.budget.limited(exc.retry_after)
+            except GatewayError:
+                self._gateway_live = None  # not known this time: the campaign's own count holds
+        if self._gateway_live is None:
+            return False
+        others = max(0, self._gateway_live - self._ours_at_count)  # ours have come and gone since: not counted
+        return others + live >= self.plan.max_live
 
     async def _next_callee(self) -> Callee | None:
         """The next waiting callee whose hours are open now; those whose hours are closed are set aside
@@ -166,6 +225,9 @@ class CampaignRunner:
         outcome = await self.dialer.place(self.campaign.profile, request, campaign_callee=callee.id)
         if outcome.withheld is not None:  # nothing was sent: the pace is not spent
             self._next_start = paced
+            if outcome.withheld.startswith("the campaign is"):  # paused or stopped meanwhile: nobody else now
+                self._due.clear()
+                self._slow_until = self.monotonic() + self.tick_s
             return False
         call = outcome.call
         assert call is not None  # claimed: the attempt is in history

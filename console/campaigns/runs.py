@@ -59,6 +59,7 @@ class CampaignRuns:
     budgets: Budgets
     speed: float = 1.0
     say: Callable[[str], None] | None = None
+    warn: Callable[[str], None] | None = None  # a turn that failed, a run that ended on an error
     _runs: dict[int, _Run] = field(default_factory=dict)
 
     def running(self, campaign_id: int) -> CampaignRunner | None:
@@ -72,9 +73,15 @@ class CampaignRuns:
             return current
         lock = take_lock(self.store.path, campaign)
         runner = CampaignRunner(self.store, self.dialer, self.settings, campaign, budgets=self.budgets,
-                                speed=self.speed, say=self.say)
+                                speed=self.speed, say=self.say, warn=lambda text: self.warn and self.warn(text))
         task = asyncio.get_running_loop().create_task(runner.run(), name=f"campaign-{campaign.id}")
-        task.add_done_callback(lambda _: lock.close())
+
+        def ended(done: asyncio.Task[str]) -> None:
+            lock.close()
+            if not done.cancelled() and done.exception() is not None and self.warn is not None:
+                self.warn(f"campaign {campaign.name} stopped dialling here: {done.exception()}")
+
+        task.add_done_callback(ended)
         self._runs[campaign.id] = _Run(runner, task, lock)
         return runner
 

@@ -220,6 +220,7 @@ class ConsoleApp(App[None]):
         self._services = services
         services.on_event = self._stored
         services.on_state = lambda: self.post_message(ReceiverChanged())
+        services.campaigns.warn = lambda text: self.notify(text, title="campaign", severity="warning", timeout=10)
         for note in services.notes:
             self.notify(note, title="note", severity="warning", timeout=15)
         self.show_status()

@@ -46,9 +46,11 @@ CREATE_PATHS = ("/Calls", "startOutboundCall", "outgoing/send")
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, speed: float = SPEED, **reconcile: Any) -> AsyncIterator[Services]:
+async def running(tmp_path: Path, speed: float = SPEED, profiles: dict[str, Any] | None = None,
+                  **reconcile: Any) -> AsyncIterator[Services]:
+    extra = {"profiles": profiles} if profiles else {}
     config = load_settings(receiver={"port": 0}, reconcile={"requests_per_minute": 600, **reconcile},
-                           campaigns={"gateway_requests_per_minute": 6000})
+                           campaigns={"gateway_requests_per_minute": 6000}, **extra)
     store = Store(tmp_path / "h.db")
     services = Services.build(config, store, key=b"campaign", speed=speed)
     services.reconciler.tick_s = 0.05
@@ -114,15 +116,15 @@ async def test_a_campaign_ends_every_callee_as_the_gateway_says_retries_and_skip
         tmp_path: Path, provider: str) -> None:
     async with running(tmp_path) as services:
         store = services.store
-        callees = numbers(40)
+        callees = numbers(200 if provider == "cognigy" else 40)  # a few hundred on one, the others alike
         banned = [n for n in callees if n.endswith("01")][:3]
         await store.add_do_not_call(banned, reason="asked", source="test")
-        plan = Plan(**ALL_DAY, per_minute=300, max_live=3,
+        plan = Plan(**ALL_DAY, per_minute=600, max_live=3,
                     retries={**DEFAULT_RETRIES, "busy": (1, 0), "no_answer": (1, 0)})
         campaign = await create(store, "winter", f"demo-{provider}", callees, plan)
         late = callees[-1]  # put on the list after the campaign was created: checked before each attempt
         await store.add_do_not_call([late], reason="asked later", source="test")
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(100):
             assert await runner(services, campaign).run() == "done"
         results = {r["number"]: r for r in store.read(progress.results, campaign.id)}
         for number in callees:
@@ -233,6 +235,35 @@ async def test_a_429_storm_and_a_gateway_with_no_capacity_slow_a_campaign_and_fa
         assert sorted(n.lstrip("+") for n in dialled(sim)) == sorted(n.lstrip("+") for n in callees)
 
 
+async def test_calls_others_have_live_on_the_account_count_against_the_live_limit(tmp_path: Path) -> None:
+    from tests.integration.demo import request
+
+    async with running(tmp_path) as services:
+        store = services.store
+        others = [(await services.dialer.place("demo-cognigy", request("demo-cognigy", number))).call
+                  for number in ("+12125559006", "+12125559106")]  # answered, staying: another's, on the account
+        sim = await services.embedded.for_provider("cognigy")
+        async with asyncio.timeout(10):
+            while sum(1 for c in sim.engine.calls.values() if c.status == "in-progress") < 2:
+                await asyncio.sleep(0.02)
+        # the campaign's calls last 100 s (0.2 s here), so at its pace several would overlap
+        campaign = await create(store, "polite", "demo-cognigy", [f"+1212555{n}06" for n in range(10, 20)],
+                                Plan(**ALL_DAY, per_minute=600, max_live=3, sets={"timeLimit": 100}))
+        work = runner(services, campaign)
+        task = asyncio.create_task(work.run())
+        await asyncio.sleep(1.0)
+        assert len(creates(sim)) >= 4  # it dials meanwhile, one at a time
+        assert most_at_once(sim) == 3  # never more than the limit at the gateway, the others' two included
+        for call in others:
+            assert call is not None
+            await services.dialer.hangup(store.call(call.attempt_id) or call)
+        async with asyncio.timeout(30):
+            assert await task == "done"
+        assert most_at_once(sim) == 3
+        results = store.read(progress.results, campaign.id)
+        assert {(r["outcome"], r["tries"]) for r in results} == {("answered", 1)}
+
+
 async def test_pause_resume_and_stop_take_effect_between_calls(tmp_path: Path) -> None:
     async with running(tmp_path) as services:
         store = services.store
@@ -257,6 +288,29 @@ async def test_pause_resume_and_stop_take_effect_between_calls(tmp_path: Path) -
         assert counts.get("waiting", 0) == 0 and counts.get("calling", 0) == 0
         assert counts["outcome:stopped"] == 12 - counts["outcome:answered"]
         assert await store.write(ledger.set_state, campaign.id, "active") == "stopped"  # stopped for good
+
+
+async def test_a_turn_that_fails_is_said_and_tried_again_never_a_silent_stop(tmp_path: Path) -> None:
+    # a profile whose API key is not in this environment: every attempt fails before a request can leave
+    keyless = {"provider": "jambonz", "base_url": "http://127.0.0.1:9", "account_sid": DEMO_ACCOUNT_SID,
+               "api_key_env": "VGCONSOLE_TEST_NOT_SET",
+               "defaults": {"from": "+12125550100", "application": DEMO_APPLICATION_SID}}
+    async with running(tmp_path, profiles={"keyless": keyless}) as services:
+        store = services.store
+        campaign = await create(store, "nokey", "keyless", numbers(3), Plan(**ALL_DAY, per_minute=600))
+        warned: list[str] = []
+        work = runner(services, campaign, warn=warned.append)
+        work.error_pause_s = 0.05
+        task = asyncio.create_task(work.run())
+        async with asyncio.timeout(10):
+            while work.stats.errors < 3:
+                await asyncio.sleep(0.02)
+        assert not task.done()  # still there, trying
+        assert warned[0].startswith("campaign nokey: ") and "VGCONSOLE_TEST_NOT_SET" in warned[0]
+        assert "trying again" in warned[0]
+        await store.write(ledger.set_state, campaign.id, "stopped")
+        async with asyncio.timeout(10):
+            assert await task == "stopped"
 
 
 def vgconsole(*args: str, env: dict[str, str], **kw: Any) -> subprocess.Popen[str]:

@@ -3,12 +3,14 @@ console, paused, resumed, watched to the end; its callees and their calls; stopp
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from textual import events
 from textual.widgets import Input, Label
 
-from console.campaigns import progress
+from console.campaigns import ledger, progress
+from console.campaigns.policy import Plan
 from console.store import Store
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.campaign_callees import CampaignCallees
@@ -63,7 +65,15 @@ async def test_a_campaign_made_from_the_form_is_dialled_paused_resumed_and_watch
         await pilot.pause(0.5)  # a 300 a minute pace would have placed more
         assert live_store.read(progress.counts, campaign.id)["attempts"] == placed < 12
         await pilot.press("p")
-        await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "done", "done", timeout=30)
+        try:
+            await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "done", "done", timeout=30)
+        except AssertionError:
+            print("DIAG", live_store.read(progress.state, campaign.id), live_store.read(progress.counts, campaign.id))
+            for callee, call in live_store.read(progress.calling, campaign.id):
+                print("CALLING", callee, call and (call.status, call.call_sid, call.error, call.created_at))
+            run = app.services.campaigns.running(campaign.id)
+            print("RUNNER", run and run.stats, app.services.campaigns._runs)
+            raise
         await until(pilot, lambda: screen.seen and screen.seen[0].campaign.state == "done", "shown done")
         assert screen.seen[0].counts["outcome:answered"] == 12
         await pilot.press("enter")
@@ -81,6 +91,10 @@ async def test_stopping_a_campaign_asks_first_and_leaves_nobody_waiting(live_sto
     listed = tmp_path / "list.csv"
     listed.write_text("number\n" + "".join(f"+1212555{n}01\n" for n in range(10, 40)))
     async with console(live_store, size=(80, 24)) as (app, pilot):
+        # an earlier campaign, first in the list: the keys act on the one just made, where the cursor goes
+        await live_store.write(ledger.create, {"name": "earlier", "profile": "demo-cognigy", "state": "paused",
+                                               "plan": json.dumps(Plan().to_json()), "source": "test"},
+                               [(2, "+12125550101", None, "{}")])
         await pilot.press("colon", *"campaigns", "enter")
         await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
         screen = app.screen

@@ -54,7 +54,7 @@ class CampaignForm(ModalScreen[Campaign | None]):
             yield Label("New campaign  (ctrl+g create and dial, esc cancel)", classes="question")
             yield from self._row("Name", Input(placeholder="winter-renewals", id="cf-name", compact=True))
             if self.calls is None:
-                yield from self._row("List (CSV/TSV)", Input(placeholder="~/callees.csv: a number column, any others",
+                yield from self._row("List file", Input(placeholder="~/callees.csv (CSV/TSV: a number column)",
                                                              id="cf-file", compact=True))
             else:
                 yield from self._row("Callees", Label(f"the numbers of {len(self.calls)} call(s): {self.described}",
@@ -64,18 +64,18 @@ class CampaignForm(ModalScreen[Campaign | None]):
             yield from self._row("Hours", Input("09:00-20:00", id="cf-hours", compact=True))
             yield from self._row("Days", Input("mon-fri", placeholder="mon-fri, mon,wed,sat, all", id="cf-days",
                                                compact=True))
-            yield from self._row("Calls a minute", Input("10", id="cf-per-minute", type="number", compact=True))
-            yield from self._row("At once, at most", Input("5", id="cf-max-live", type="integer", compact=True))
-            yield from self._row("Retries", Input(placeholder="busy=2@10m no_answer=2@30m machine=1@1h (defaults)",
+            yield from self._row("Per minute", Input("10", id="cf-per-minute", type="number", compact=True))
+            yield from self._row("At once", Input("5", id="cf-max-live", type="integer", compact=True))
+            yield from self._row("Retries", Input(placeholder="busy=2@10m no_answer=2@30m (defaults)",
                                                   id="cf-retries", compact=True))
-            yield Tick("Detect answering machines (a machine is its own outcome)", id="cf-amd", compact=True)
+            yield Tick("AMD: a machine is its own outcome", id="cf-amd", compact=True)
             with VerticalScroll(id="cf-problems-box"):
                 yield Label("", classes="error", id="cf-problems")
         yield KeysFooter()
 
     def _row(self, label: str, widget: Any) -> ComposeResult:
         with Horizontal(classes="field"):
-            yield Label(label, classes="label wide")
+            yield Label(label, classes="label")
             yield widget
 
     def on_mount(self) -> None:

@@ -46,6 +46,7 @@ class Seen:
     per_minute: list[int]  # attempts started in each of the last SPARK_MINUTES minutes, oldest first
     running_here: bool
     pace: float  # attempts a minute over the last PACE_MINUTES (or since the first of them)
+    problem: str = ""  # the last turn that failed, when it runs here
 
     @property
     def total(self) -> int:
@@ -87,6 +88,7 @@ class CampaignsScreen(Screen[None]):
         self.read_only = read_only
         self.seen: list[Seen] = []
         self._changing = asyncio.Lock()
+        self._select: int | None = None  # a campaign just made: the cursor goes to it once it is read
 
     def compose(self) -> ComposeResult:
         yield Static("campaigns", id="campaigns-title")
@@ -129,8 +131,9 @@ class CampaignsScreen(Screen[None]):
             recent = [at for at in map(datetime.fromisoformat, starts) if at >= now - timedelta(minutes=PACE_MINUTES)]
             span = (now - recent[0]).total_seconds() / 60 if recent else 0.0
             pace = len(recent) / max(span, 0.5) if recent and campaign.state == "active" else 0.0
-            seen.append(Seen(campaign, store.read(progress.counts, campaign.id), per_minute,
-                             self.services.campaigns.running(campaign.id) is not None, pace))
+            runner = self.services.campaigns.running(campaign.id)
+            seen.append(Seen(campaign, store.read(progress.counts, campaign.id), per_minute, runner is not None, pace,
+                             runner.stats.last_error if runner is not None else ""))
         self.post_message(self.Read(seen))
 
     @on(Read)
@@ -148,7 +151,10 @@ class CampaignsScreen(Screen[None]):
                           f"{waiting}" + (f" ({window}h)" if window else ""), f"{s.pace:.1f}", s.eta(),
                           key=str(s.campaign.id))
         if self.seen:
-            table.move_cursor(row=min(keep, len(self.seen) - 1))
+            made = next((i for i, s in enumerate(self.seen) if s.campaign.id == self._select), None)
+            if made is not None:
+                self._select = None
+            table.move_cursor(row=made if made is not None else min(keep, len(self.seen) - 1))
         here = sum(s.running_here for s in self.seen)
         self.query_one("#campaigns-title", Static).update(Text.assemble(
             ("campaigns ", "bold"), f"{len(self.seen)} in history", f", {here} running here (*)" if here else "",
@@ -176,7 +182,8 @@ class CampaignsScreen(Screen[None]):
         plan = s.campaign.plan
         line.update(Text.assemble((s.campaign.name, "bold"), f" on {s.campaign.profile}: {plan.hours().describe()}; "
                                   f"at most {plan.per_minute:g}/min, {plan.max_live} at once; now {s.pace:.1f}/min, "
-                                  f"eta {s.eta()}", overflow="fold"))
+                                  f"eta {s.eta()}", (f"  last problem: {s.problem}" if s.problem else "", "red"),
+                                  overflow="fold"))
         bar = self.query_one("#campaign-progress", ProgressBar)
         bar.update(total=max(1, s.total), progress=s.settled)
         self.query_one("#campaign-spark", Sparkline).data = s.per_minute
@@ -210,6 +217,7 @@ class CampaignsScreen(Screen[None]):
         self._run(s.campaign)
 
     def _run(self, campaign: Campaign) -> None:
+        self._select = campaign.id
         try:
             self.services.campaigns.start(campaign)
         except AlreadyRunning as exc:
