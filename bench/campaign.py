@@ -1,9 +1,11 @@
 """A large campaign against the embedded simulator (fast calls), with a real history in a temp folder:
 how close the achieved pace comes to the configured one, and what must never happen.
 
-The callees: numbers whose last digits pick the simulator's outcome (mostly answered, a tenth busy and tried
-once more), a twentieth on the do-not-call list, and a tenth with a time-zone column naming a zone whose day
-is not today (the campaign's days are today's only): those must wait, never be dialled.
+The simulator's server-wide rate limit (jambonz's 600 requests in 5 minutes) is off: what is measured is
+the campaign's own pace. The callees: numbers whose last digits pick the simulator's outcome (mostly
+answered, a tenth busy and tried once more), a twentieth on the do-not-call list, and a tenth with a
+time-zone column naming a zone whose day is not today (the campaign's days are today's only): those must
+wait, never be dialled.
 
 Achieved pace: the simulator's create requests over the time from the first to the last, per minute.
 Checked from the simulator's own record: attempts per callee against the campaign's tries (duplicates),
@@ -73,6 +75,9 @@ async def main(callees: int, per_minute: float, max_live: int) -> None:
                                               "plan": json.dumps(plan.to_json()), "source": "bench"}, rows)
             campaign = store.read(progress.find, "bench")
             assert campaign is not None
+            # the simulator limits the API as jambonz does (600 requests in 5 minutes for the whole server): off
+            # here, where the pace measured is the campaign's own (tests cover a gateway that limits it)
+            (await services.embedded.for_provider("cognigy")).jambonz.rate_limit = None
             runner = CampaignRunner(store, services.dialer, settings, campaign, budgets=services.reconciler.budgets,
                                     speed=SPEED, tick_s=0.05)
             began = time.monotonic()

@@ -86,12 +86,17 @@ def export_file(
     redact: Redact = _keep,
 ) -> int:
     """Write to a temporary file beside `path`, then rename: a failed export leaves no half file."""
+    return write_whole(path, lambda fh: export(calls, fmt, fh, events, redact))
+
+
+def write_whole(path: Path, write: Callable[[TextIO], int]) -> int:
+    """`write` into a temporary file beside `path`, then rename it there: all of it or nothing."""
     path = path.expanduser()
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            count = export(calls, fmt, fh, events, redact)
+            count = write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

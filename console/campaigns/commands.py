@@ -367,12 +367,10 @@ RESULT_COLUMNS = ("line", "number", "state", "outcome", "tries", "last_status", 
 @click.pass_obj
 def export(c: _Ctx, /, name: str, fmt: str, output: Path | None) -> None:
     """The result per callee: where it stands, its outcome, tries and newest attempt (times in UTC)."""
-    import os
     import sys
-    import tempfile
 
     from console.campaigns import progress
-    from console.export import write_rows
+    from console.export import write_rows, write_whole
 
     settings = c.settings()
     with c.store(settings, reads_only=True) as store:
@@ -380,13 +378,10 @@ def export(c: _Ctx, /, name: str, fmt: str, output: Path | None) -> None:
         if output is None:
             write_rows(rows, RESULT_COLUMNS, fmt, sys.stdout, store.redact)  # type: ignore[arg-type]
             return
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                count = write_rows(rows, RESULT_COLUMNS, fmt, fh, store.redact)  # type: ignore[arg-type]
-            os.replace(tmp, output)
+            count = write_whole(output, lambda fh: write_rows(rows, RESULT_COLUMNS, fmt, fh,  # type: ignore[arg-type]
+                                                              store.redact))
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"{count} callee(s) written to {output.resolve()}", err=True)
 
