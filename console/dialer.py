@@ -6,14 +6,19 @@ finished as placed or failed; a failed create keeps the operator's sentence as i
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from console.calls import DialRequest
 from console.campaigns import ledger
+from console.clock import iso, utc_now
 from console.gateways import GatewayPool, Prepared
 from console.gateways.errors import GatewayBadResponse, GatewayError
-from console.records import CallRecord, new_attempt_id
-from console.status import CallStatus
+from console.providers import Provider
+from console.records import CallRecord, Ingested, new_attempt_id
+from console.status import CallEvent, CallStatus, EventKind, EventSource
 from console.store import Store
 
 
@@ -30,9 +35,14 @@ class DialOutcome:
 
 
 class Dialer:
-    def __init__(self, store: Store, gateways: GatewayPool):
+    def __init__(self, store: Store, gateways: GatewayPool,
+                 on_event: Callable[[CallEvent, Ingested], object] | None = None,
+                 clock: Callable[[], datetime] = utc_now):
+        """`on_event`: told of what the dialer stores itself (an operator's hang-up), to show it at once."""
         self.store = store
         self.gateways = gateways
+        self.on_event = on_event
+        self.clock = clock
 
     async def preview(self, profile: str, request: DialRequest) -> Prepared:
         """The request as it would be sent, with the notes to show before sending."""
@@ -83,7 +93,26 @@ class Dialer:
             raise GatewayError("the gateway never gave this attempt a call id, so there is nothing to hang up")
         if call.status.final:
             raise GatewayError(f"the call has already ended ({call.status.value})")
-        await self.hangup_sid(call.profile, call.call_sid, answered=call.status is CallStatus.ANSWERED)
+        answered = call.status is CallStatus.ANSWERED
+        # In the call's timeline before the request leaves, so it comes before the gateway's word on it: a
+        # cancelled call then reads "cancel asked by the operator" above jambonz's own "no-answer 487".
+        await self._note(call, f"{'hang-up' if answered else 'cancel'} asked by the operator")
+        try:
+            await self.hangup_sid(call.profile, call.call_sid, answered=answered)
+        except GatewayError as exc:
+            await self._note(call, f"the gateway did not take the {'hang-up' if answered else 'cancel'}: {exc}")
+            raise
+
+    async def _note(self, call: CallRecord, why: str) -> None:
+        """An operator's word in the call's timeline; it changes nothing of where the call stands."""
+        now = self.clock()
+        event = CallEvent(profile=call.profile, provider=Provider(call.provider), kind=EventKind.STATUS,
+                          call_sid=call.call_sid, token=call.attempt_id, received_at=now, verified=True,
+                          raw=json.dumps({"why": why, "at": iso(now)}), details={"why": why},
+                          source=EventSource.OPERATOR)
+        ingested = await self.store.ingest(event)
+        if self.on_event is not None:
+            self.on_event(event, ingested)
 
     async def hangup_sid(self, profile: str, call_sid: str, *, answered: bool) -> None:
         """End a call the gateway lists, ours or not (the live calls view)."""

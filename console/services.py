@@ -64,7 +64,7 @@ class Services:
                             extra_secrets=lambda: [secret, *embedded.secrets()])
         holder.append(receiver)
         gateways = GatewayPool(settings, embedded, hooks=lambda: receiver.hook_urls)
-        dialer, budgets = Dialer(store, gateways), Budgets()
+        dialer, budgets = Dialer(store, gateways, on_event=feed.hand_on, clock=clock), Budgets()
         services = cls(settings, store, receiver, embedded, gateways, dialer, feed,
                        Reconciler(settings, store, gateways, clock=clock, speed=speed, on_event=feed.hand_on,
                                   budgets=budgets),

@@ -107,6 +107,12 @@ def most_at_once(sim: Simulator) -> int:
     return peak
 
 
+def most_in_window(starts: list[float], window: float) -> int:
+    """The most requests the gateway saw within any `window` seconds. Ten gaps' worth, not one: a request
+    held up on a busy machine arrives just before the next, but the pace over ten of them still shows."""
+    return max(sum(1 for t in starts[i:] if t < first + window) for i, first in enumerate(starts))
+
+
 def dialled(sim: Simulator) -> list[str]:
     return [call.to for call in carried(sim)]
 
@@ -141,7 +147,7 @@ async def test_a_campaign_ends_every_callee_as_the_gateway_says_retries_and_skip
         assert most_at_once(sim) <= plan.max_live
         starts = creates(sim)
         assert len(starts) == len(to)
-        assert min(b - a for a, b in zip(starts, starts[1:])) >= plan.gap_s * 0.8  # the pace, as the gateway saw it
+        assert most_in_window(starts, 10 * plan.gap_s) <= 10 + 1  # the pace, as the gateway saw it
         calls = store.page(limit=1000)
         assert len({(c.attempt_id) for c in calls}) == len(to)
 

@@ -14,6 +14,7 @@ from console.receiver_state import ReceiverState
 from console.services import Services
 from console.status import AmdResult, CallStatus, EventSource
 from console.store import Store
+from console.ui.screens.call_detail import timeline_words
 from tests.integration.demo import request
 
 
@@ -124,3 +125,31 @@ async def test_one_redaction_rule_for_every_column_and_export(tmp_path: Path) ->
     for secret in secrets:
         assert secret.encode() not in stored, secret
         assert all(secret not in sink.getvalue() for sink in out.values()), secret
+
+
+async def test_a_cancel_is_in_the_calls_timeline_before_the_gateways_no_answer(tmp_path: Path) -> None:
+    """jambonz reports a cancelled call as no-answer 487, as it does a ring timeout: the operator's cancel,
+    written before the request leaves, says which it was."""
+    settings = load_settings(receiver={"port": 0})
+    with Store(tmp_path / "h.db") as store:
+        services = Services.build(settings, store, key=b"cancel", speed=20)  # 3 s of ringing
+        await services.start()
+        heard: list[str] = []
+        services.on_event = lambda event, _: heard.append(event.details.get("why", ""))
+        try:
+            placed = await services.dialer.place("demo-jambonz", request("demo-jambonz", "+12125550103"))
+            async with asyncio.timeout(10):
+                while store.call(placed.call.attempt_id).status is not CallStatus.RINGING:
+                    await asyncio.sleep(0.02)
+            await services.dialer.hangup(store.call(placed.call.attempt_id))
+            call = await settled(store, placed.call.attempt_id)
+            assert (call.status, call.sip_status) == (CallStatus.NO_ANSWER, 487)  # the gateway's own word
+            events = store.events(call.id)
+            asked = [e for e in events if e.source is EventSource.OPERATOR]
+            assert [e.details["why"] for e in asked] == ["cancel asked by the operator"] and asked[0].status is None
+            assert events.index(asked[0]) < events.index(next(e for e in events if e.status is CallStatus.NO_ANSWER))
+            assert "cancel asked by the operator" in heard  # shown at once, not at the next look at history
+            words = timeline_words(events, "jambonz")
+            assert words[events.index(asked[0])] == "cancel asked by the operator"  # a word, not "unknown: ..."
+        finally:
+            await services.stop()

@@ -197,8 +197,9 @@ def timeline_words(events: list[EventRecord], provider: str) -> list[str]:
             word = "refused" if event.status and event.status.value == "failed" else "accepted"
             http = event.details.get("http_status")
             words.append(f"{word}, HTTP {http}" if http else word)
-        elif event.source in (EventSource.OPERATOR, EventSource.DEADLINE):
-            words.append(f"unknown: {event.details.get('why', '')}")
+        elif event.source in (EventSource.OPERATOR, EventSource.DEADLINE):  # with no status: a word, not an end
+            why = event.details.get("why", "")
+            words.append(f"unknown: {why}" if event.status else why)
         elif by_attempt and event.source is EventSource.WEBHOOK and event.status:
             attempt += 1
             words.append(f"{event.provider_status or event.status.value} (attempt {attempt})")
