@@ -67,13 +67,11 @@ async def test_a_campaign_made_from_the_form_is_dialled_paused_resumed_and_watch
         await pilot.press("p")
         try:
             await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "done", "done", timeout=30)
-        except AssertionError:
-            print("DIAG", live_store.read(progress.state, campaign.id), live_store.read(progress.counts, campaign.id))
-            for callee, call in live_store.read(progress.calling, campaign.id):
-                print("CALLING", callee, call and (call.status, call.call_sid, call.error, call.created_at))
-            run = app.services.campaigns.running(campaign.id)
-            print("RUNNER", run and run.stats, app.services.campaigns._runs)
-            raise
+        except AssertionError as exc:  # where it stands, to tell a slow machine from a stuck campaign
+            runner = app.services.campaigns.running(campaign.id)
+            calling = [(c.number, call and call.status) for c, call in live_store.read(progress.calling, campaign.id)]
+            raise AssertionError(f"{exc}: {live_store.read(progress.counts, campaign.id)}, calling {calling}, "
+                                 f"runner {runner and runner.stats}") from None
         await until(pilot, lambda: screen.seen and screen.seen[0].campaign.state == "done", "shown done")
         assert screen.seen[0].counts["outcome:answered"] == 12
         await pilot.press("enter")
