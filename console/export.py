@@ -90,8 +90,17 @@ def export_file(
 
 
 def write_whole(path: Path, write: Callable[[TextIO], int]) -> int:
-    """`write` into a temporary file beside `path`, then rename it there: all of it or nothing."""
+    """`write` into a temporary file beside `path`, then rename it there: all of it or nothing. A link is
+    followed (its target gets the export, the link stays); a device or a pipe (/dev/stdout) is written into
+    as it is, never replaced by a file."""
     path = path.expanduser()
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise IsADirectoryError(21, "a folder, not a file", str(path))
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            return write(fh)
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:

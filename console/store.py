@@ -196,7 +196,13 @@ class Store(HistoryReads):
                 if not future.done():
                     future.set_exception(exc)
             return
-        job.add_done_callback(lambda done: loop.call_soon_threadsafe(resolve, done))
+        def handed_back(done: Future[list[Ingested | BaseException]]) -> None:
+            try:
+                loop.call_soon_threadsafe(resolve, done)
+            except RuntimeError:  # the loop has closed (ctrl+c): nobody is waiting for these any more
+                pass
+
+        job.add_done_callback(handed_back)
 
     async def add_do_not_call(self, numbers: list[str], *, reason: str | None, source: str) -> int:
         """Put E.164 numbers on the do-not-call list (one transaction); how many were not on it before."""

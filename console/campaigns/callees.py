@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from console.phone import PhoneNumberError, to_e164
@@ -112,6 +113,23 @@ def read_callees(data: bytes, region: str | None) -> CalleeList:
     if not found.callees and not found.problems:
         found.problems.append(RowProblem(2, "no callees: the file has a header and no rows"))
     return found
+
+
+def read_list(path: Path) -> bytes:
+    """A list file, or as much of it as shows it is over the size limit (never all of /dev/zero). Only a
+    regular file: a named pipe would wait for a writer for ever, a device has no end."""
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file (a pipe or a device)" if path.exists() else \
+            "no such file"
+        raise OSError(0, f"{what}: give a CSV or TSV file")
+    with path.open("rb") as fh:
+        return fh.read(MAX_BYTES + 1)
+
+
+def printable(text: str) -> str:
+    """Text as a terminal should print it: a control character (an escape sequence's start) as '?'. A list's
+    cells are anyone's text, and its problems quote them."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def row_lines(row: list[str]) -> int:

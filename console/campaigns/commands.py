@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from console.campaigns.callees import printable
+
 if TYPE_CHECKING:
     from console.cli import _Ctx
 
@@ -154,6 +156,7 @@ def create(c: _Ctx, /, name: str, callees: Path, profile: str | None, window: st
     """Create campaign NAME from the CSV or TSV file CALLEES (checked row by row: a file with a bad row
     creates nothing). It dials once `vgconsole campaign run NAME` runs."""
     import asyncio
+    import shlex
 
     from console.campaigns import ledger
     from console.campaigns.setup import SetupProblems, from_file, plan_from, retries_from
@@ -164,23 +167,24 @@ def create(c: _Ctx, /, name: str, callees: Path, profile: str | None, window: st
     settings = c.settings()
     chosen_name = profile or settings.default_profile or next(iter(settings.profiles))
     chosen = settings.profiles.get(chosen_name)
-    try:
-        plan = plan_from(window=window, days=days, per_minute=per_minute, max_live=max_live,
-                         retries=retries_from(" ".join(retries)), from_=from_, app=app, timeout=timeout, amd=amd,
-                         tags=dict(parse_tag(t) for t in tags), headers=dict(parse_header(h) for h in headers),
-                         sets=_assignments(chosen.provider, sets) if chosen else {})
-        made = from_file(settings, name, chosen_name, read_limited(callees), plan, source=callees.name,
-                         region=number_region(settings, region) if region else None)
-    except SetupProblems as exc:
-        if exc.field != "file":
-            raise click.UsageError(str(exc)) from None
-        click.echo(f"vgconsole: {callees}: {len(exc.problems)} row(s) cannot be used; nothing was created:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {printable(problem)}", err=True)
-        raise SystemExit(1) from None
-    except ValueError as exc:  # a tag or header the command line could not read
-        raise click.UsageError(str(exc)) from None
     with c.store(settings) as store:
+        try:
+            plan = plan_from(window=window, days=days, per_minute=per_minute, max_live=max_live,
+                             retries=retries_from(" ".join(retries)), from_=from_, app=app, timeout=timeout, amd=amd,
+                             tags=dict(parse_tag(t) for t in tags), headers=dict(parse_header(h) for h in headers),
+                             sets=_assignments(chosen.provider, sets) if chosen else {})
+            made = from_file(settings, name, chosen_name, read_limited(callees), plan, source=callees.name,
+                             region=number_region(settings, region) if region else None, redact=store.redact)
+        except SetupProblems as exc:
+            if exc.field != "file":
+                raise click.UsageError(printable(str(exc))) from None
+            click.echo(f"vgconsole: {callees}: {len(exc.problems)} row(s) cannot be used; nothing was created:",
+                       err=True)
+            for problem in exc.problems:
+                click.echo(f"  {printable(problem)}", err=True)
+            raise SystemExit(1) from None
+        except ValueError as exc:  # a tag or header the command line could not read
+            raise click.UsageError(str(exc)) from None
         try:
             asyncio.run(store.write(ledger.create, made.campaign, made.rows))
         except StoreError as exc:
@@ -188,13 +192,15 @@ def create(c: _Ctx, /, name: str, callees: Path, profile: str | None, window: st
     merged = f" ({made.merged} duplicate(s) merged)" if made.merged else ""
     click.echo(f"campaign {name}: {len(made.rows)} callee(s){merged} on profile {chosen_name}; "
                f"{plan.hours().describe()}; at most {per_minute:g} a minute, {max_live} at once. Dial it with: "
-               f"vgconsole campaign run {name}")
+               f"vgconsole campaign run {shlex.quote(made.campaign['name'])}")
 
 
 def _campaign(store: Any, name: str) -> Any:
+    import unicodedata
+
     from console.campaigns import progress
 
-    found = store.read(progress.find, name)
+    found = store.read(progress.find, unicodedata.normalize("NFC", name))  # as names are kept
     if found is None:
         known = ", ".join(x.name for x in store.read(progress.every)) or "none yet"
         raise click.ClickException(f"no campaign named {name!r} (campaigns: {known})")
@@ -236,8 +242,10 @@ def run(c: _Ctx, /, name: str) -> None:
     store = c.store(settings)
     try:
         found = _campaign(store, name)
-        if found.state in ("done", "stopped"):
-            click.echo(f"campaign {name} is {found.state}: {_summary(store.read(progress.counts, found.id))}")
+        counts = store.read(progress.counts, found.id)
+        # stopped with calls still going (a run left before they ended): run settles them, and dials nobody
+        if found.state == "done" or (found.state == "stopped" and not counts.get("calling")):
+            click.echo(f"campaign {name} is {found.state}: {_summary(counts)}")
             return
         if found.profile not in settings.profiles:
             raise click.ClickException(f"campaign {name} dials through profile {found.profile}, which is not "
@@ -265,13 +273,9 @@ def run(c: _Ctx, /, name: str) -> None:
 
             async def show() -> None:
                 while True:
-                    counts = await asyncio.to_thread(store.read, progress.counts, found.id)
-                    line = f"{name}: {_summary(counts)}"
-                    if tty:
-                        click.echo("\r\x1b[K" + line, nl=False)
                     await asyncio.sleep(0.5 if tty else 10)
-                    if not tty:
-                        click.echo(line)
+                    line = f"{name}: {_summary(await asyncio.to_thread(store.read, progress.counts, found.id))}"
+                    click.echo(("\r\x1b[K" + line) if tty else line, nl=not tty)
 
             shower = asyncio.create_task(show())
             try:
@@ -407,18 +411,14 @@ def number_region(settings: Any, region: str | None) -> str:
 
 def read_limited(path: Path) -> bytes:
     """The file, or as much of it as shows it is over the callee list's size limit (never all of /dev/zero)."""
-    from console.campaigns.callees import MAX_BYTES
+    from console.campaigns.callees import read_list
 
     try:
-        with path.open("rb") as fh:
-            return fh.read(MAX_BYTES + 1)
+        return read_list(path)
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def printable(text: str) -> str:
-    """Text as a terminal should print it: a control character (an escape sequence's start) as '?'."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _numbers(texts: tuple[str, ...], region: str) -> list[str]:

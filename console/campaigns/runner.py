@@ -79,6 +79,7 @@ class CampaignRunner:
         self._slow_s = 0.0  # the pause after a 480 or no answer, doubling while they last
         self._slow_until = 0.0
         self._due: list[Callee] = []
+        self._said_stopping = False
         self._counted_at = float("-inf")
         self._gateway_live: int | None = None  # outbound calls at the gateway, by its last count (None: unknown)
         self._countable = True  # False once the gateway has said it cannot count
@@ -111,6 +112,10 @@ class CampaignRunner:
             live = await self.dial_some(live)
         if state == "stopped" and not live:
             return state
+        if state == "stopped" and not self._said_stopping:
+            self._said_stopping = True
+            self.say(f"campaign {self.campaign.name} stopped: nobody else is called; waiting for the {live} call(s) "
+                     "going on to end")
         if state in ("active", "paused") and not live and await self.store.write(ledger.finish, self.campaign.id):
             return "done"
         if state == "done":

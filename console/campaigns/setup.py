@@ -4,6 +4,8 @@ one place for the command line and the console's form. Nothing is written until 
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +55,35 @@ def plan_from(**fields: Any) -> Plan:
         raise SetupProblems([str(exc)], "plan") from None
 
 
+def checked_name(name: str) -> str:
+    """The name as it is kept (NFC: two spellings of `café` are one name), or SetupProblems."""
+    name = unicodedata.normalize("NFC", name)
+    if not name or len(name) > NAME_LIMIT or not name.isprintable() or name != name.strip() or name[0] == "-":
+        raise SetupProblems([f"a name of 1 to {NAME_LIMIT} printable characters, not starting with a space or '-' "
+                             "(commands take it as an argument)"], "name")
+    return name
+
+
+def secrets_in(plan: Plan, callees: list[Callee], redact: Callable[[Any], Any]) -> list[str]:
+    """What of the plan or the list history's redaction would mask. A campaign keeps its fields in history to
+    call every callee with them, after any restart; history never holds a secret, so none may be there."""
+    found = []
+    for where, values in (("tag", plan.tags), ("header", plan.headers), ("field", plan.sets)):
+        found += [f"{where} {key}" for key, value in values.items() if redact({key: value}) != {key: value}]
+    columns = sorted({key for callee in callees for key, value in callee.fields.items()
+                      if redact({key: value}) != {key: value}})
+    found += [f"column {column}" for column in columns]
+    return found
+
+
 def make(settings: Settings, name: str, profile: str, callees: list[Callee], plan: Plan, *, source: str,
-         merged: int = 0) -> Made:
-    if not name.strip() or len(name) > NAME_LIMIT or not name.isprintable():
-        raise SetupProblems([f"a name of 1 to {NAME_LIMIT} printable characters"], "name")
+         merged: int = 0, redact: Callable[[Any], Any] = lambda value: value) -> Made:
+    """`redact`: history's rule; what it would mask is refused (see secrets_in)."""
+    name = checked_name(name)
+    if secret := secrets_in(plan, callees, redact):
+        raise SetupProblems([f"{', '.join(secret)}: looks like a secret, and a campaign keeps its fields in history, "
+                             "where secrets never go: put it in the profile's defaults in the config (kept there, "
+                             "masked wherever shown), or leave it out"], "request")
     try:
         chosen = settings.profile(profile)
     except ConfigError as exc:
@@ -74,23 +101,23 @@ def make(settings: Settings, name: str, profile: str, callees: list[Callee], pla
     except ValueError as exc:
         raise SetupProblems([str(exc)], "request") from None
     rows = [(x.line, x.number, x.zone, ledger.fields_json(x.fields)) for x in callees]
-    campaign = {"name": name.strip(), "profile": profile, "state": "active", "plan": json.dumps(plan.to_json()),
+    campaign = {"name": name, "profile": profile, "state": "active", "plan": json.dumps(plan.to_json()),
                 "source": source}
     return Made(campaign, rows, merged, plan)
 
 
 def from_file(settings: Settings, name: str, profile: str, data: bytes, plan: Plan, *, source: str,
-              region: str | None = None) -> Made:
+              region: str | None = None, redact: Callable[[Any], Any] = lambda value: value) -> Made:
     """A campaign from a CSV or TSV list: every bad row reported with its line, none taken if one is bad."""
     chosen = settings.profiles.get(profile)
     found = read_callees(data, region or (chosen.region if chosen else None) or settings.default_region)
     if found.problems:
         raise SetupProblems([str(p) for p in found.problems], "file")
-    return make(settings, name, profile, found.callees, plan, source=source, merged=found.merged)
+    return make(settings, name, profile, found.callees, plan, source=source, merged=found.merged, redact=redact)
 
 
 def from_calls(settings: Settings, name: str, profile: str, calls: list[CallRecord], plan: Plan, *,
-               source: str) -> Made:
+               source: str, redact: Callable[[Any], Any] = lambda value: value) -> Made:
     """A campaign of the numbers of some calls from history (each once, in the order given); what is not a
     phone number (a SIP address, a Teams user) is left out."""
     seen: dict[str, Callee] = {}
@@ -101,4 +128,4 @@ def from_calls(settings: Settings, name: str, profile: str, calls: list[CallReco
     if not seen:
         raise SetupProblems(["none of these calls was to a phone number"], "file")
     return make(settings, name, profile, list(seen.values()), plan, source=source,
-                merged=len(calls) - len(seen))
+                merged=len(calls) - len(seen), redact=redact)

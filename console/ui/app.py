@@ -791,8 +791,9 @@ class ConsoleApp(App[None]):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Toasts are plain text: they quote config keys ([ui]), numbers and gateway words, never markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Toasts are plain text: they quote config keys ([ui]), numbers, gateway words and names the operator
+        gave (a campaign called `[/x]`), never markup, whoever asks (a screen's notify passes markup=True)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _on_notify(self, event: Notify) -> None:
         """Toasts coalesce instead of stacking: the same message again says how many times it came, and the

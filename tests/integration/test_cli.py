@@ -293,6 +293,66 @@ def test_a_campaign_is_created_only_from_a_whole_list_and_paused_resumed_stopped
     assert json.loads(exported.read_text())[1]["number"] == "+12125550102"
 
 
+def test_a_campaign_keeps_no_secret_and_its_name_and_list_are_refused_when_they_would_mislead(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.db")
+    good = tmp_path / "callees.csv"
+    good.write_text("number\n+12125550101\n")
+    for args, said in ((["--header", "X-Api-Key: SUPERSECRET123456"], "header X-Api-Key: looks like a secret"),
+                       (["--tag", "password=hunter2hunter2"], "tag password: looks like a secret")):
+        code, _, err = run("--db", db, "campaign", "create", "leaky", str(good), *args)
+        assert code == 2 and said in err and "SUPERSECRET" not in err and "hunter2" not in err
+    secret_column = tmp_path / "tokens.csv"
+    secret_column.write_text("number,api_token\n+12125550101,sekrit-token-123456\n")
+    code, _, err = run("--db", db, "campaign", "create", "leaky", str(secret_column))
+    assert code == 2 and "column api_token: looks like a secret" in err
+    for name in (" lead", "-dash", "tab\there"):
+        code, _, err = run("--db", db, "campaign", "create", "--", name, str(good))
+        assert code == 2 and "not starting with a space or '-'" in err, name
+    assert "no campaigns yet" in run("--db", db, "campaign", "status")[1]  # none of those was made
+    assert run("--db", db, "campaign", "create", "caf\u00e9", str(good))[0] == 0
+    code, _, err = run("--db", db, "campaign", "create", "cafe\u0301", str(good))  # the same name, spelt apart
+    assert code == 1 and "already exists" in err
+    assert "caf" in run("--db", db, "campaign", "pause", "cafe\u0301")[1]  # found however it is spelt
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    code, _, err = run("--db", db, "campaign", "plan", str(fifo))  # would wait for a writer for ever
+    assert code == 1 and "not a regular file (a pipe or a device)" in err
+    target = tmp_path / "target.csv"
+    target.write_text("")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    code, _, err = run("--db", db, "campaign", "export", "caf\u00e9", "--output", str(link))
+    assert code == 0 and link.is_symlink() and "+12125550101" in target.read_text()  # the link stays a link
+    if Path("/dev/full").exists():
+        code, _, err = run("--db", db, "campaign", "export", "caf\u00e9", "--output", "/dev/full")
+        assert code == 1 and "No space left on device" in err and Path("/dev/full").is_char_device()
+
+
+def test_a_campaign_stopped_while_a_call_went_on_is_settled_by_the_next_run(tmp_path: Path) -> None:
+    """A run left (ctrl+c) after `stop` but before its last call ended: the callee stayed "calling". The next
+    run settles it and dials nobody."""
+    import asyncio
+
+    from console.campaigns import ledger, progress
+    from console.store import Store
+
+    db = tmp_path / "h.db"
+    listed = tmp_path / "callees.csv"
+    listed.write_text("number\n+12125550101\n+12125550102\n")
+    assert run("--db", str(db), "campaign", "create", "halted", str(listed))[0] == 0
+    with Store(db) as store:
+        campaign = store.read(progress.find, "halted")
+        callee = store.read(progress.due, campaign.id, "9999", 1)[0]
+        row = store.attempt_row(profile="demo-cognigy", provider="cognigy", from_number=None, to_number=callee.number)
+        claimed = asyncio.run(store.write(ledger.claim, callee.id, row))
+        asyncio.run(store.attempt_failed(claimed["call"].attempt_id, "the gateway refused it"))
+        asyncio.run(store.write(ledger.set_state, campaign.id, "stopped"))
+        assert store.read(progress.counts, campaign.id)["calling"] == 1
+    code, out, _ = run("--db", str(db), "campaign", "run", "halted")
+    assert code == 0 and "campaign halted stopped: 2/2 settled, 0 calling" in out
+    assert "1 refused, 1 stopped; 1 call(s)" in out  # the other was never called
+
+
 def test_history_on_a_database_that_is_not_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_text("not sqlite at all" * 50)

@@ -136,3 +136,52 @@ async def test_a_campaign_of_the_calls_marked_in_history(live_store: Store) -> N
         rows = live_store.read(progress.results, campaign.id)
         assert sorted(r["number"] for r in rows) == ["+12125550101", "+12125550102", "+12125550103"]
         await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "done", "dialled", timeout=30)
+
+
+async def test_names_and_cells_are_shown_as_written_never_as_markup_or_terminal_codes(
+        live_store: Store, tmp_path: Path) -> None:
+    await live_store.write(ledger.create, {"name": "[/x]", "profile": "demo-cognigy", "state": "paused",
+                                           "plan": json.dumps(Plan().to_json()), "source": "test"},
+                           [(2, "+12125550101", None, "{}")])
+    escaped = tmp_path / "esc.csv"
+    escaped.write_text("number\n\x1b[2J+12125550102\n")
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen) and app.screen.seen, "the campaigns")
+        screen = app.screen
+        await pilot.press("X")  # the question quotes the name: it crashed the console as markup
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        assert "Stop campaign [/x] for good?" in str(app.screen.query_one(Label).render())
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is screen, "back")
+        await pilot.press("p")  # a toast naming it
+        await until(pilot, lambda: any("[/x]" in n.message for n in app._notifications), "the toast")
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
+        form = app.screen
+        fill(form, name="esc", file=str(escaped), hours="00:00-24:00", days="all")
+        await pilot.press("ctrl+g")
+        problems = form.query_one("#cf-problems", Label)
+        await until(pilot, lambda: "line 2" in str(problems.render()), "the bad row said")
+        assert "?[2J+12125550102" in str(problems.render()) and "\x1b" not in str(problems.render())
+
+
+async def test_the_keys_act_on_the_campaign_under_the_cursor_after_a_sort_and_a_refresh(live_store: Store) -> None:
+    for name in ("b-campaign", "a-campaign"):
+        await live_store.write(ledger.create, {"name": name, "profile": "demo-cognigy", "state": "paused",
+                                               "plan": json.dumps(Plan().to_json()), "source": "test"},
+                               [(2, "+12125550101", None, "{}")])
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen) and len(app.screen.seen) == 2, "both")
+        screen = app.screen
+        assert screen.chosen is not None and screen.chosen.campaign.name == "b-campaign"  # the first made
+        await pilot.press("s")  # by name: a-campaign first; the cursor stays with b-campaign
+        await pilot.pause(1.5)  # the screen rereads history each second
+        assert screen.chosen is not None and screen.chosen.campaign.name == "b-campaign"
+        await pilot.press("p")
+        b = live_store.read(progress.find, "b-campaign")
+        assert b is not None
+        await until(pilot, lambda: live_store.read(progress.state, b.id) == "active", "b resumed, a left alone")
+        a = live_store.read(progress.find, "a-campaign")
+        assert a is not None and live_store.read(progress.state, a.id) == "paused"

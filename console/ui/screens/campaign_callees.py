@@ -16,7 +16,7 @@ from console.campaigns.progress import Campaign
 from console.store import Store
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.widgets.footer import KeysFooter
-from console.ui.widgets.tables import VimTable
+from console.ui.widgets.tables import VimTable, number_cell
 
 _STATE_STYLE = {"calling": "yellow", "waiting": "", "done": "bold", "skipped": "dim"}
 
@@ -61,15 +61,21 @@ class CampaignCallees(Screen[None]):
         self.rows = message.rows
         table = self.query_one("#callees-table", VimTable)
         keep = table.cursor_row
+        chosen = table.coordinate_to_cell_key(Coordinate(keep, 0)).row_key.value if table.row_count and keep >= 0 \
+            else None
         table.clear()
         for row in self.rows:
             state = str(row["state"])
             last = " ".join(str(x) for x in (row["last_status"], row["last_sip"]) if x).replace("_", " ")
-            table.add_row(str(row["line"]), Text(str(row["number"])), Text(state, style=_STATE_STYLE.get(state, "")),
-                          str(row["outcome"] or "").replace("_", " "), str(row["tries"]), last,
+            table.add_row(number_cell(int(str(row["line"]))), Text(str(row["number"])),
+                          Text(state, style=_STATE_STYLE.get(state, "")),
+                          str(row["outcome"] or "").replace("_", " "),
+                          number_cell(int(str(row["tries"]))), last,
                           Text(str(row["note"] or ""), style="dim"), key=str(row["number"]))
+        table.apply_sort()  # the operator's column, if one was chosen
         if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
+            numbers = {str(r["number"]) for r in self.rows}
+            table.move_cursor(row=table.get_row_index(chosen) if chosen in numbers else min(keep, len(self.rows) - 1))
         self.query_one("#callees-title", Static).update(Text.assemble(
             ("callees of ", "bold"), (self.campaign.name, "bold"), f"  {len(self.rows)}"))
 

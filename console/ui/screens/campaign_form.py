@@ -5,9 +5,11 @@ when all of it is right, then dialled from this console."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
 from console.campaigns import ledger, progress
-from console.campaigns.callees import MAX_BYTES
+from console.campaigns.callees import printable, read_list
 from console.campaigns.progress import Campaign
 from console.campaigns.setup import SetupProblems, from_calls, from_file, plan_from, retries_from
 from console.records import CallRecord, StoreError
@@ -57,8 +59,8 @@ class CampaignForm(ModalScreen[Campaign | None]):
                 yield from self._row("List file", Input(placeholder="~/callees.csv (CSV/TSV: a number column)",
                                                              id="cf-file", compact=True))
             else:
-                yield from self._row("Callees", Label(f"the numbers of {len(self.calls)} call(s): {self.described}",
-                                                      id="cf-calls"))
+                yield from self._row("Callees", Label(Text(f"the numbers of {len(self.calls)} call(s): "
+                                                           f"{printable(self.described)}"), id="cf-calls"))
             yield from self._row("Profile", Select([(p, p) for p in settings.profiles], value=profile,
                                                    allow_blank=False, id="cf-profile", compact=True))
             yield from self._row("Hours", Input("09:00-20:00", id="cf-hours", compact=True))
@@ -88,8 +90,9 @@ class CampaignForm(ModalScreen[Campaign | None]):
         shown = problems[:SHOWN_PROBLEMS]
         more = len(problems) - len(shown)
         label = self.query_one("#cf-problems", Label)
-        label.update("\n".join(shown) + (f"\n… and {more} more: `vgconsole campaign plan FILE` lists them all"
-                                         if more else ""))
+        # plain and printable: the problems quote the list's cells, which may hold markup or escape sequences
+        label.update(Text("\n".join(printable(p) for p in shown)
+                          + (f"\n… and {more} more: `vgconsole campaign plan FILE` lists them all" if more else "")))
         label.set_class(bool(problems), "shown")
         if field in FOCUS and self.query(FOCUS[field]):
             self.query_one(FOCUS[field]).focus()
@@ -127,12 +130,13 @@ class CampaignForm(ModalScreen[Campaign | None]):
                              per_minute=per_minute, max_live=max_live, retries=retries_from(self._value("#cf-retries")),
                              amd=self.query_one("#cf-amd", Tick).value)
             if self.calls is not None:
-                made = await asyncio.to_thread(from_calls, settings, name, profile, self.calls, plan,
-                                               source=self.described)
+                made = await asyncio.to_thread(partial(from_calls, settings, name, profile, self.calls, plan,
+                                                       source=self.described, redact=self.services.store.redact))
             else:
                 path = Path(path_text)
                 data = await asyncio.to_thread(_read, path)
-                made = await asyncio.to_thread(from_file, settings, name, profile, data, plan, source=path.name)
+                made = await asyncio.to_thread(partial(from_file, settings, name, profile, data, plan, source=path.name,
+                                                       redact=self.services.store.redact))
             store = self.services.store
             await store.write(ledger.create, made.campaign, made.rows)
             found = await asyncio.to_thread(store.read, progress.find, made.campaign["name"])
@@ -158,7 +162,6 @@ class CampaignForm(ModalScreen[Campaign | None]):
 
 def _read(path: Path) -> bytes:
     try:
-        with path.expanduser().open("rb") as fh:
-            return fh.read(MAX_BYTES + 1)
+        return read_list(path.expanduser())
     except OSError as exc:
         raise SetupProblems([f"cannot read {path}: {exc.strerror or exc}"], "path") from None

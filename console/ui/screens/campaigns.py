@@ -27,7 +27,7 @@ from console.campaigns.runs import AlreadyRunning
 from console.clock import iso
 from console.ui.screens.confirm import Confirm
 from console.ui.widgets.footer import KeysFooter
-from console.ui.widgets.tables import VimTable
+from console.ui.widgets.tables import VimTable, number_cell
 
 if TYPE_CHECKING:
     from console.services import Services
@@ -141,20 +141,24 @@ class CampaignsScreen(Screen[None]):
         self.seen = message.seen
         table = self.query_one("#campaigns-table", VimTable)
         keep = table.cursor_row
+        chosen = self.chosen  # by key: the operator's sort puts rows elsewhere
         table.clear()
         for s in self.seen:
             state = s.campaign.state + ("*" if s.running_here else "")
             waiting = s.counts.get("waiting", 0)
             window = s.counts.get("window", 0)
             table.add_row(Text(s.campaign.name), Text(state, style=_STATE_STYLE.get(s.campaign.state, "")),
-                          f"{s.settled}/{s.total}", str(s.counts.get("outcome:answered", 0)),
+                          number_cell(s.settled / max(1, s.total), f"{s.settled}/{s.total}"),
+                          number_cell(s.counts.get("outcome:answered", 0)),
                           f"{waiting}" + (f" ({window}h)" if window else ""), f"{s.pace:.1f}", s.eta(),
                           key=str(s.campaign.id))
+        table.apply_sort()  # the operator's column, if one was chosen
         if self.seen:
-            made = next((i for i, s in enumerate(self.seen) if s.campaign.id == self._select), None)
-            if made is not None:
-                self._select = None
-            table.move_cursor(row=made if made is not None else min(keep, len(self.seen) - 1))
+            wanted = self._select if self._select is not None else chosen.campaign.id if chosen else None
+            self._select = None
+            rows = {str(s.campaign.id) for s in self.seen}
+            table.move_cursor(row=table.get_row_index(str(wanted)) if str(wanted) in rows
+                              else min(keep, len(self.seen) - 1))
         here = sum(s.running_here for s in self.seen)
         self.query_one("#campaigns-title", Static).update(Text.assemble(
             ("campaigns ", "bold"), f"{len(self.seen)} in history", f", {here} running here (*)" if here else "",
@@ -164,7 +168,7 @@ class CampaignsScreen(Screen[None]):
     @property
     def chosen(self) -> Seen | None:
         table = self.query_one("#campaigns-table", VimTable)
-        if not self.seen or table.cursor_row < 0:
+        if not self.seen or table.cursor_row < 0 or not table.row_count:
             return None
         key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((s for s in self.seen if str(s.campaign.id) == key), None)
@@ -211,7 +215,7 @@ class CampaignsScreen(Screen[None]):
         s = self.chosen
         if s is None:
             return
-        if s.campaign.state in ("done", "stopped"):
+        if s.campaign.state == "done" or (s.campaign.state == "stopped" and not s.counts.get("calling")):
             self.notify(f"campaign {s.campaign.name} is {s.campaign.state}: nothing left to dial", timeout=4)
             return
         self._run(s.campaign)

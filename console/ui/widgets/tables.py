@@ -23,6 +23,11 @@ class SortText(Text):
         self.sort_key = sort_key
 
 
+def number_cell(value: int | float, shown: str | None = None) -> SortText:
+    """A count (or `shown` for it) that sorts as a number, not as text (2 before 10)."""
+    return SortText(str(value) if shown is None else shown, (0, value, ""))
+
+
 _DURATION = re.compile(r"^(?:(\d+)m)?(\d+)s$")
 
 
