@@ -732,13 +732,19 @@ class ConsoleApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
+        from console.ui.screens.campaign_callees import CampaignCallees
+        from console.ui.screens.campaign_form import CampaignForm
+        from console.ui.screens.campaigns import CampaignsScreen
+
         sections: list[tuple[str, list[Any]]] = [
             ("anywhere", self.BINDINGS), ("main screen", MainScreen.BINDINGS),
             ("every table", VimTable.BINDINGS), ("call log", CallLog.BINDINGS + ConsoleTable.BINDINGS),
             ("lists", Picker.BINDINGS), ("call detail", CallDetailScreen.BINDINGS), ("history", HistoryScreen.BINDINGS),
             ("history filter", FilterScreen.BINDINGS), ("live calls", LiveCallsScreen.BINDINGS),
             ("alerts, recent calls", GatewayPagesScreen.BINDINGS),
-            ("editors", PairsEditor.BINDINGS), ("confirm", Confirm.BINDINGS),
+            ("editors", PairsEditor.BINDINGS), ("campaigns", CampaignsScreen.BINDINGS),
+            ("new campaign", CampaignForm.BINDINGS), ("campaign callees", CampaignCallees.BINDINGS),
+            ("confirm", Confirm.BINDINGS),
         ]
         keymap = self._keymap
 
@@ -757,6 +763,7 @@ class ConsoleApp(App[None]):
             ("live", "the gateway's live calls"),
             ("alerts", "the gateway's alerts"),
             ("recent", "the gateway's finished calls"),
+            ("campaigns", "lists dialled at a safe pace"),
             ("theme NAME", ""),
             ("help", ""),
             ("q", "quit"),
