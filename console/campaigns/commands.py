@@ -1,5 +1,5 @@
-"""`vgconsole campaign ...` and `vgconsole dnc ...`: campaigns from a terminal (so far: `plan`, the dry
-run) and the do-not-call list they honour."""
+"""`vgconsole campaign ...` and `vgconsole dnc ...`: campaigns from a terminal (plan, create, run, status,
+pause, resume, stop, export) and the do-not-call list they honour."""
 
 from __future__ import annotations
 
