@@ -347,3 +347,22 @@ async def test_alerts_show_a_webhook_the_gateway_could_not_deliver(live_store: S
         assert str(table.get_row_at(0)[1]) == "webhook-connection-failure"
         await pilot.press("enter")
         assert "failed to connect" in str(alerts.query_one("#pages-raw", Static).render())
+
+
+async def test_the_live_view_asks_within_the_allowance_campaigns_and_reconciliation_share(live_store: Store) -> None:
+    from console.budget import gateway_key
+
+    async with console(live_store, campaigns={"gateway_requests_per_minute": 4}) as (app, pilot):
+        settings = app.settings
+        budget = app.services.reconciler.budgets.get(gateway_key(settings, "demo-cognigy"), 4)
+        await pilot.press("f9")
+        live = app.screen
+        assert isinstance(live, LiveCallsScreen)
+        await until(pilot, lambda: live.polls > 0, "a first look")
+        assert budget.wait_s() == 0  # two of its four requests a minute spent: the list and the count
+        live.action_poll_now()
+        await until(pilot, lambda: live.polls > 1, "a second look")
+        assert budget.wait_s() > 0  # all four spent: the next look waits for the minute, said on screen
+        live.action_poll_now()
+        await until(pilot, lambda: live.polls > 2, "a third look")
+        assert "request allowance is spent" in str(live.query_one("#live-note", Static).render())

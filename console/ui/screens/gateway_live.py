@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from console.budget import gateway_key
 from console.clock import LOCAL, Zone
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
 from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
@@ -99,14 +100,25 @@ class LiveCallsScreen(Screen[None]):
     async def _ask(self) -> Polled:
         store = self.services.store
         listed, counts, note, error = None, None, "", None
+        # the gateway's one allowance, shared with reconciliation and campaigns: the view waits its turn
+        settings = self.services.settings
+        budget = self.services.reconciler.budgets.get(gateway_key(settings, self.profile),
+                                                      settings.campaigns.gateway_requests_per_minute)
         try:
+            if (wait := budget.wait_s()) > 0:
+                raise GatewayRateLimited("the gateway's request allowance is spent for now (campaigns and "
+                                         "reconciliation share it)", retry_after=wait, status=None)
             gateway = await self.services.gateways.get(self.profile)
+            budget.spend()
             listed = await gateway.live_calls()
+            budget.spend()
             counts = await gateway.call_count()
             self.pacer.succeeded()
         except NotSupported as exc:
             note = f"{exc}: these are the calls history still holds as live"
         except GatewayRateLimited as exc:
+            if exc.status == 429:  # the gateway said so: everyone asking it slows down
+                budget.limited(exc.retry_after)
             error = f"{exc}; asking again in {self.pacer.limited(exc.retry_after):.0f} s"
         except GatewayError as exc:
             error = str(exc)
