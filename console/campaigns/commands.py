@@ -233,8 +233,7 @@ def run(c: _Ctx, /, name: str) -> None:
 
     from console import paths
     from console.campaigns import progress
-    from console.campaigns.runner import CampaignRunner
-    from console.campaigns.runs import AlreadyRunning, take_lock
+    from console.campaigns.runs import AlreadyRunning
     from console.receiver import load_key
     from console.services import Services
 
@@ -250,10 +249,6 @@ def run(c: _Ctx, /, name: str) -> None:
         if found.profile not in settings.profiles:
             raise click.ClickException(f"campaign {name} dials through profile {found.profile}, which is not "
                                        "configured here")
-        try:
-            lock = take_lock(store.path, found)
-        except AlreadyRunning as exc:
-            raise click.ClickException(str(exc)) from None
         if settings.profiles[found.profile].embedded:  # its calls live in this process: any free port will do
             settings.receiver = settings.receiver.model_copy(update={"port": 0})
         tty = sys.stdout.isatty()
@@ -263,9 +258,13 @@ def run(c: _Ctx, /, name: str) -> None:
 
         async def go() -> str:
             services = Services.build(settings, store, key=load_key(paths.receiver_key_file(), say))
+            services.campaigns.say = services.campaigns.warn = say
             await services.start()  # its calls' webhooks: this process's receiver, or the vgconsole owning the port
-            runner = CampaignRunner(store, services.dialer, settings, found, budgets=services.reconciler.budgets,
-                                    speed=settings.simulator.speed, say=say)
+            try:
+                services.campaigns.start(found)  # under the campaign's lock, as the console runs one
+            except AlreadyRunning as exc:
+                await services.stop()
+                raise click.ClickException(str(exc)) from None
             task = asyncio.current_task()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -279,7 +278,7 @@ def run(c: _Ctx, /, name: str) -> None:
 
             shower = asyncio.create_task(show())
             try:
-                return await runner.run()
+                return await services.campaigns.finished(found.id)
             finally:
                 shower.cancel()
                 await services.stop()
@@ -289,8 +288,6 @@ def run(c: _Ctx, /, name: str) -> None:
         except (KeyboardInterrupt, asyncio.CancelledError):
             click.echo(f"\ncampaign {name} left as it is; run it again to go on")
             return
-        finally:
-            lock.close()
         click.echo(("\r\x1b[K" if tty else "") + f"campaign {name} {ended}: "
                    f"{_summary(store.read(progress.counts, found.id))}")
     finally:

@@ -85,6 +85,10 @@ class CampaignRuns:
         self._runs[campaign.id] = _Run(runner, task, lock)
         return runner
 
+    async def finished(self, campaign_id: int) -> str:
+        """Wait for a campaign started here to be done or stopped; which."""
+        return await self._runs[campaign_id].task
+
     async def stop(self) -> None:
         """Leave every campaign as it is (it goes on where it was when run again)."""
         for run in self._runs.values():
