@@ -18,6 +18,7 @@ from console import ingest
 from console.records import StoreError
 
 STATES = ("active", "paused", "stopped", "done")
+HOURS_NOTE = "calling hours: opens"  # how a callee waiting for its window is noted (and counted: progress.counts)
 
 
 def create(db: Database, campaign: dict[str, Any], callees: list[tuple[int, str, str | None, str]], now: str) -> int:

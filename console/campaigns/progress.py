@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from console.campaigns.ledger import HOURS_NOTE
 from console.campaigns.policy import Plan
 from console.records import CallRecord
 
@@ -74,7 +75,7 @@ def counts(db: Database, campaign_id: int) -> dict[str, int]:
                              "NOT NULL AND state IN ('done', 'skipped') GROUP BY outcome", [campaign_id]):
         found[f"outcome:{key}"] = n
     found["window"] = db.execute("SELECT count(*) FROM campaign_callees WHERE campaign_id = ? AND state = 'waiting' "
-                                 "AND note LIKE 'calling hours%'", [campaign_id]).fetchone()[0]
+                                 "AND substr(note, 1, ?) = ?", [campaign_id, len(HOURS_NOTE), HOURS_NOTE]).fetchone()[0]
     found["attempts"] = db.execute("SELECT count(*) FROM calls c JOIN campaign_callees cc ON c.campaign_callee = "
                                    "cc.id WHERE cc.campaign_id = ?", [campaign_id]).fetchone()[0]
     found["callees"] = sum(found.get(s, 0) for s in ("waiting", "calling", "done", "skipped"))

@@ -210,7 +210,7 @@ class CampaignRunner:
                 await self.store.write(ledger.skip, callee.id, "no_window", why)
                 self.say(f"{callee.number}: left out: {why}")
                 continue
-            await self.store.write(ledger.defer, [(callee.id, iso(opens), f"calling hours: opens {iso(opens)} "
+            await self.store.write(ledger.defer, [(callee.id, iso(opens), f"{ledger.HOURS_NOTE} {iso(opens)} "
                                                                            f"({', '.join(zones[:3])})")])
 
     async def _dial(self, callee: Callee) -> bool:
