@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from textual._compositor import Compositor
 from textual.widgets import DataTable, Input, Static
 
 from console.store import Store
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.pairs_editor import PairsEditor
-from tests.ui.conftest import console, dial, final_row, until
+from console.ui.widgets.dial_form import VALIDATE_AFTER_S
+from tests.ui.conftest import console, dial, final_row, type_into, until
 
 SURVEY_BOT = "Survey bot"
 
@@ -181,3 +184,29 @@ async def test_more_fields_by_their_documented_names_reach_the_call(live_store: 
         call = await dial(pilot, "+12125550101")
         body = live_store.call(call.attempt_id).request["body"]
         assert body["listen"] == {"url": "wss://media.example.com/l"} and body["speech_synthesis_vendor"] == "google"
+
+
+async def test_keys_typed_in_a_field_lay_nothing_out_and_a_long_value_still_scrolls(live_store: Store) -> None:
+    """A key typed in a form field changes nothing's size: the screen is not laid out again for it (a
+    layout holds every key typed meanwhile, with the call log on screen). The field still scrolls to keep
+    the cursor in sight."""
+    reflows: list[int] = []
+    reflow = Compositor.reflow
+
+    def counted(self: Compositor, *args: Any, **kw: Any) -> Any:
+        reflows.append(1)
+        return reflow(self, *args, **kw)
+
+    async with console(live_store, size=(60, 20)) as (app, pilot):
+        await type_into(pilot, "to", "+4420794600")
+        await pilot.pause(VALIDATE_AFTER_S + 0.2)  # its problem shown, if it has one
+        Compositor.reflow = counted  # type: ignore[method-assign]
+        try:
+            await pilot.press(*"12345678901234567890123456789012345678901234567890")
+            await pilot.pause()
+        finally:
+            Compositor.reflow = reflow  # type: ignore[method-assign]
+        assert len(reflows) <= 2, len(reflows)  # a problem shown or cleared by the check after the last key
+        box = app.query_one("#f-to", Input)
+        assert box.value.endswith("4567890") and len(box.value) == 61
+        assert box.scroll_offset.x > 0 and "4567890" in box.render_line(0).text

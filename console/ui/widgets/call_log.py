@@ -1,10 +1,12 @@
 """The live call log: one row per attempt, updated in place as events arrive.
 
-Updates are collected and applied every FLUSH_S, so a burst of webhooks costs one repaint, not one
-per event; the log keeps the newest MAX_ROWS calls (the rest are in history)."""
+Updates are collected and applied together (within FLUSH_S, or BUSY_FLUSH_S while calls pour in), so
+a burst of webhooks costs one repaint, not one per event; the log keeps the newest MAX_ROWS calls (the
+rest are in history)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,10 +23,14 @@ from console.ui.messages import DoNotCallWanted, MarkEndedWanted
 from console.ui.widgets.tables import ConsoleTable, SortText
 
 MAX_ROWS = 500
-# Each flush re-renders the visible rows (the table's cache keys on its update count). At 500
-# webhooks/s, 0.2 s halved the median keypress latency of 0.1 s (bench/ui_latency.py) and a
-# status still shows well within a second.
+# A status shows within FLUSH_S of its webhook. Each flush that adds calls redraws every row on screen
+# (the new ones push the rest down), and the drawing holds the keys typed meanwhile; so while calls
+# pour in faster than anyone reads them (more than BUSY_ROWS row changes at a flush), the log redraws
+# every BUSY_FLUSH_S instead (bench/ui_latency.py: the console's CPU and keypress latency at 500/s).
 FLUSH_S = 0.2
+BUSY_FLUSH_S = 0.5
+BUSY_ROWS = 20
+LOOK_S = 0.1  # how often the log looks for updates
 # Most telling first: at 80 columns the log shows time to talk and scrolls sideways for the rest.
 COLUMNS = (("time", "time", 8), ("to", "to", 16), ("status", "status", 14), ("amd", "amd", 8),
            ("ring", "ring", 5), ("talk", "talk", 6), ("from", "from", 16), ("profile", "profile", 12),
@@ -81,13 +87,14 @@ class CallLog(ConsoleTable):
         self._pending: dict[str, CallRecord] = {}
         self.marked: set[str] = set()  # attempt ids the operator marked (space) for an action on all of them
         self.applied = 0  # row updates put on screen (the UI latency benchmark reads it)
+        self._due = 0.0  # monotonic time before which the next flush waits
 
     def on_mount(self) -> None:
         zone = self.zone.label(self.clock())  # the header says which zone the times are in
         for label, key, width in COLUMNS:
             label = f"time {zone}" if key == "time" else label
             self.add_column(label, key=key, width=max(width, len(label)))
-        self.set_interval(FLUSH_S, self.flush)
+        self.set_interval(LOOK_S, self._look)
         self.set_interval(1.0, self.tick)
 
     # ------------------------------------------------------------ data in
@@ -101,10 +108,15 @@ class CallLog(ConsoleTable):
             self._pending[call.attempt_id] = call
         self.flush()
 
+    def _look(self) -> None:
+        if self._pending and time.monotonic() >= self._due:
+            self.flush()
+
     def flush(self) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, {}
+        self._due = time.monotonic() + (BUSY_FLUSH_S if len(batch) > BUSY_ROWS else FLUSH_S)
         # New rows go on top. While the operator works in the log the cursor stays with its call, not
         # its line; otherwise it rests on the newest call, so F4 lands on the call just placed.
         chosen = self.selected() if self.has_focus else None

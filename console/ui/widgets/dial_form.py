@@ -7,7 +7,9 @@ from typing import Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -42,6 +44,9 @@ class FieldInput(Input):
     into it but act as the keys they are bound to (`:` the command line, `?` help)."""
 
     commands: frozenset[str] = frozenset()
+    # One line as wide as its row whatever it holds: a key typed changes only the width it scrolls over,
+    # which Input would follow with a layout of the whole screen at every key (the call log's included).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         if character is not None and character in self.commands:
@@ -271,7 +276,8 @@ class DialForm(VerticalScroll):
         for name in order:
             message = by_field.get(name, "") if name in self._touched else ""
             label = self.query_one(f"#error-{name}", Label)
-            label.update(message)
+            if label.content != message:  # an update lays the screen out again, changed or not
+                label.update(message)
             label.set_class(bool(message), "shown")
             if message and first is None:
                 first = name

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
@@ -44,6 +47,21 @@ def sort_value(cell: Any) -> Any:
     return (1, 0, text.lower())
 
 
+_PLAIN = Style()
+_BY_IDENTITY = "identity"
+
+
+def _looks(value: object) -> tuple[Any, ...]:
+    """What a cell's drawing depends on: text by its characters and styles (equal cells in any row draw
+    alike), plain values by value, anything else by identity (DataTable replaces a cell, never edits it)."""
+    if isinstance(value, Text):
+        return ("text", value.plain, tuple(value.spans), value.style, value.justify, value.overflow,
+                value.no_wrap, value.end, value.tab_size)
+    if value is None or isinstance(value, (str, int, float)):
+        return ("value", type(value), value)
+    return (_BY_IDENTITY, id(value))
+
+
 class VimTable(DataTable):
     """A table of rows with the same keys everywhere: j k g G beside the arrows and page keys, and
     sorting by any column (s: the next column, S: the other way, or a click on its header)."""
@@ -60,10 +78,45 @@ class VimTable(DataTable):
     def __init__(self, **kw: Any):
         kw.setdefault("cursor_type", "row")
         kw.setdefault("zebra_stripes", True)
+        # Cell drawings by what they show: DataTable keys its own on a count that any change to any row
+        # moves on, so a live log drew every visible cell again at each update, though most cells read
+        # as others already drawn (a status, a profile, a second on the clock). Kept without the row's
+        # stripe and place, which change as new rows push it down.
+        self._drawn: LRUCache[tuple[Any, ...], tuple[Any, list[list[Segment]]]] = LRUCache(10_000)
         super().__init__(**kw)
         self.sort_by: ColumnKey | None = None  # None: the table's own order
         self.sort_reverse = False
         self._labels: dict[ColumnKey, Text] = {}
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        if row_index < self.fixed_rows or column_index < self.fixed_columns:  # the header, labels, fixed cells
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        value = self._data.get(row_key, {}).get(column_key)
+        row = self.rows.get(row_key)
+        looks = _looks(value)
+        key = (looks, width, cursor, hover, self.show_cursor, self._show_hover_cursor,
+               self._pseudo_class_state, row.height if row else None)
+        kept = self._drawn.get(key)
+        if kept is None or (kept[0] is not None and kept[0] is not value):
+            drawn = super()._render_cell(row_index, column_index, _PLAIN, width, cursor, hover)
+            kept = (value if looks[0] == _BY_IDENTITY else None, drawn)
+            self._drawn[key] = kept
+        # The stripe under it, and where a click lands (the place in the drawing kept is overridden).
+        place = Style.from_meta({"row": row_index, "column": column_index})
+        return [list(Segment.apply_style(line, base_style, place)) for line in kept[1]]
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._drawn.clear()
+
+    def notify_style_update(self) -> None:
+        self._drawn.clear()
+        super().notify_style_update()
 
     def action_sort_next(self) -> None:
         keys = list(self.columns)
