@@ -78,6 +78,7 @@ class MainScreen(Screen[None]):
         self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
         self._from_form = False  # the dial key was pressed in a field of the form
         self._dialled_text = ""  # the number field as it was dialled
+        self._resumed = False
 
     @property
     def console(self) -> ConsoleApp:
@@ -109,6 +110,13 @@ class MainScreen(Screen[None]):
                     yield FilterBox(Picker("application", (("name", 22), ("kind", 11), ("id", 38)), id="apps"))
         yield FilterBox(CallLog(app.clock, app.zone, id="log"), id="log-box")
         yield KeysFooter()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # The first resume follows the mount, which has just styled every widget: Textual would style
+        # the whole screen once more before its first frame (about 30 ms of start-up).
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow: the form takes two thirds, so a whole E.164 number shows beside its label

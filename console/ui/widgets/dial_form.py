@@ -30,6 +30,7 @@ from console.problems import InvalidInput, Problem
 from console.providers import room
 from console.request_parts import tags_from_pairs
 from console.ui.formatting import tags_summary
+from console.ui.widgets.compact import compact
 from console.ui.widgets.tick import Tick
 
 VALIDATE_AFTER_S = 0.3
@@ -134,10 +135,10 @@ class DialForm(VerticalScroll):
         # scrolling; the rarer fields (trunk, caller name, timeouts) follow.
         yield from self._rows([spec for spec in self.fields if spec.name in PRIMARY])
         with Horizontal(classes="field", id="row-editors"):
-            yield Button("AMD… F6", id="open-amd", compact=True)
-            yield Button("Tags… F7", id="open-tags", compact=True)
-            yield Button("Headers… F8", id="open-headers", compact=True)
-            yield Button("More… F12", id="open-fields", compact=True)
+            yield compact(Button("AMD… F6", id="open-amd"))
+            yield compact(Button("Tags… F7", id="open-tags"))
+            yield compact(Button("Headers… F8", id="open-headers"))
+            yield compact(Button("More… F12", id="open-fields"))
         yield Static("", id="editors-summary")
         yield Label("", classes="error", id="error-more")
         yield Label("", classes="error", id="error-tags")
@@ -156,13 +157,10 @@ class DialForm(VerticalScroll):
         if spec.kind == "select":
             options = spec.options
             shown = [(o or "none", o) for o in options]
-            return Select(
-                shown, value=value if value in options else options[0], allow_blank=False, compact=True, id=wid
-            )
+            return compact(Select(shown, value=value if value in options else options[0], allow_blank=False, id=wid))
         if spec.kind == "switch":
-            return Tick(SWITCH_LABEL.get(spec.name, ""), value=value == "on", compact=True, id=wid)
-        box = FieldInput(value=value, placeholder=spec.placeholder, password=spec.kind == "secret", compact=True,
-                         id=wid)
+            return compact(Tick(SWITCH_LABEL.get(spec.name, ""), value=value == "on", id=wid))
+        box = compact(FieldInput(value=value, placeholder=spec.placeholder, password=spec.kind == "secret", id=wid))
         if spec.declared is not None and spec.declared.kind == "int":
             box.commands = COMMAND_CHARACTERS
         return box
