@@ -61,7 +61,27 @@ def _fail_config(exc: ConfigError) -> NoReturn:
     sys.exit(2)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands, some kept in modules of their own that load only when named (or help lists them):
+    the console itself starts without them."""
+
+    LATER = {"campaign": ("console.campaigns.commands", "campaign"),
+             "dnc": ("console.campaigns.commands", "do_not_call")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LATER])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LATER:
+            import importlib
+
+            module, name = self.LATER[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config",
@@ -811,13 +831,3 @@ def simulator(host: str, port: int, speed: float, mode: str, rate_limit: int, no
 
 def main() -> None:
     cli()
-
-
-def _add_campaigns() -> None:
-    from console.campaigns.commands import campaign, do_not_call
-
-    cli.add_command(campaign)
-    cli.add_command(do_not_call)
-
-
-_add_campaigns()

@@ -36,22 +36,20 @@ from console.ui.commands import ConsoleCommands
 from console.ui.keyorder import KeyOrder
 from console.ui.messages import (
     CallsUpdated,
+    CallWanted,
+    CampaignWanted,
     Counters,
+    DetailHangupWanted,
     DoNotCallWanted,
     GatewayReady,
     MarkEndedWanted,
     ReceiverChanged,
+    RedialWanted,
+    SearchRun,
     ServicesLoaded,
 )
-from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.screens.confirm import Confirm
-from console.ui.screens.gateway_live import LiveCallsScreen
-from console.ui.screens.gateway_pages import GatewayPagesScreen
-from console.ui.screens.help import HelpScreen
-from console.ui.screens.history import HistoryScreen
-from console.ui.screens.history_filter import FilterScreen
 from console.ui.screens.main import MainScreen
-from console.ui.screens.mark_ended import MarkEnded
 from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.themes import file_themes
 from console.ui.widgets.call_log import CallLog
@@ -282,8 +280,8 @@ class ConsoleApp(App[None]):
         self.state.remember(history, text)
         self.remember()
 
-    @on(HistoryScreen.Searched)
-    def searched(self, message: HistoryScreen.Searched) -> None:
+    @on(SearchRun)
+    def searched(self, message: SearchRun) -> None:
         self.remember_entry("searches", message.text)
 
     # ------------------------------------------------------------ services
@@ -391,15 +389,19 @@ class ConsoleApp(App[None]):
         log = self.main.call_log
         for call in calls.values():
             log.upsert(call)
+        from console.ui.screens.call_detail import CallDetailScreen
+        from console.ui.screens.gateway_live import LiveCallsScreen
+
         if isinstance(self.screen, CallDetailScreen) and self.screen.attempt_id in calls:
             self.screen.action_reload()
         elif isinstance(self.screen, LiveCallsScreen):
             self.screen.calls_changed(calls)
 
     @on(CallLog.Opened)
-    @on(HistoryScreen.Opened)
-    @on(LiveCallsScreen.Opened)
-    def open_call(self, message: CallLog.Opened | HistoryScreen.Opened | LiveCallsScreen.Opened) -> None:
+    @on(CallWanted)
+    def open_call(self, message: CallLog.Opened | CallWanted) -> None:
+        from console.ui.screens.call_detail import CallDetailScreen
+
         self.push_screen(CallDetailScreen(self.store, message.call.attempt_id))
 
     # ------------------------------------------------------------ hang-up
@@ -417,6 +419,8 @@ class ConsoleApp(App[None]):
             return
         question = (f"Mark the call to {latest.to_number} ({latest.status.value}) as ended? Nothing is sent to the "
                     "gateway: history records it as unknown, with your reason.")
+        from console.ui.screens.mark_ended import MarkEnded
+
         self.push_screen(MarkEnded(question), partial(self._mark_ended, latest))
 
     def _mark_ended(self, call: CallRecord, reason: str | None) -> None:
@@ -479,6 +483,8 @@ class ConsoleApp(App[None]):
         def answered(reason: str | None) -> None:
             if reason:
                 self.mark_all_ended(going, reason)
+
+        from console.ui.screens.mark_ended import MarkEnded
 
         self.push_screen(MarkEnded(question), answered)
 
@@ -559,8 +565,8 @@ class ConsoleApp(App[None]):
         else:
             self.notify(f"hang-up sent for {sent} call(s)", timeout=4)
 
-    @on(CallDetailScreen.HangupWanted)
-    def hangup_from_detail(self, message: CallDetailScreen.HangupWanted) -> None:
+    @on(DetailHangupWanted)
+    def hangup_from_detail(self, message: DetailHangupWanted) -> None:
         self.ask_hangup(message.detail.call)
 
     @work(group="ask", exit_on_error=False)
@@ -629,14 +635,16 @@ class ConsoleApp(App[None]):
         return not self.ready
 
     def action_history(self) -> None:
+        from console.ui.screens.history import HistoryScreen
+
         if isinstance(self.screen, HistoryScreen) or self.still_starting():
             return
         self.push_screen(HistoryScreen(self.store, profiles=list(self.settings.profiles),
                                        export_dir=self.settings.ui.export_dir or paths.exports_dir(), clock=self.clock,
                                        zone=self.zone, read_only=self.read_only, searches=self.state.searches))
 
-    @on(HistoryScreen.CampaignWanted)
-    def campaign_from_history(self, message: HistoryScreen.CampaignWanted) -> None:
+    @on(CampaignWanted)
+    def campaign_from_history(self, message: CampaignWanted) -> None:
         """A campaign of some calls' numbers: made in the form, then dialled here and shown on its screen."""
         from console.ui.screens.campaign_form import CampaignForm
         from console.ui.screens.campaigns import CampaignsScreen
@@ -653,8 +661,8 @@ class ConsoleApp(App[None]):
 
         self.push_screen(CampaignForm(self.services, message.calls, message.described), made)
 
-    @on(HistoryScreen.RedialWanted)
-    async def redial(self, message: HistoryScreen.RedialWanted) -> None:
+    @on(RedialWanted)
+    async def redial(self, message: RedialWanted) -> None:
         """A past call's fields back in the dial form, on its profile; the operator checks and dials."""
         call = message.call
         if call.profile not in self.settings.profiles:
@@ -678,6 +686,8 @@ class ConsoleApp(App[None]):
         self.notify(f"the call to {call.to_number} is in the form: check it and dial{masked}", timeout=6)
 
     def action_gateway_live(self) -> None:
+        from console.ui.screens.gateway_live import LiveCallsScreen
+
         if isinstance(self.screen, LiveCallsScreen) or self.still_starting():
             return
         self.push_screen(LiveCallsScreen(self.services, self.profile_name, every_s=self.settings.ui.live_poll_s,
@@ -691,11 +701,15 @@ class ConsoleApp(App[None]):
         self.push_screen(CampaignsScreen(self.services, read_only=self.read_only))
 
     def action_gateway_alerts(self) -> None:
+        from console.ui.screens.gateway_pages import GatewayPagesScreen
+
         if self.still_starting():
             return
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "alerts", self.zone))
 
     def action_gateway_recent(self) -> None:
+        from console.ui.screens.gateway_pages import GatewayPagesScreen
+
         if self.still_starting():
             return
         self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent", self.zone))
@@ -730,6 +744,13 @@ class ConsoleApp(App[None]):
         self.push_screen(CommandPalette(providers=[ConsoleCommands], placeholder=":"))
 
     def action_help(self) -> None:
+        from console.ui.screens.call_detail import CallDetailScreen
+        from console.ui.screens.gateway_live import LiveCallsScreen
+        from console.ui.screens.gateway_pages import GatewayPagesScreen
+        from console.ui.screens.help import HelpScreen
+        from console.ui.screens.history import HistoryScreen
+        from console.ui.screens.history_filter import FilterScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         from console.ui.screens.campaign_callees import CampaignCallees

@@ -72,3 +72,44 @@ class RedialAsked(Message):
     profile: str
     request: Any
     recent: Any
+
+
+# Posted by screens the app opens only when asked (history, the live view, a call's detail): here, so the
+# app can hear them without loading those screens before its first frame.
+
+
+@dataclass
+class CallWanted(Message):
+    """A call's detail is wanted (a row chosen in history or the live view)."""
+
+    call: Any
+
+
+@dataclass
+class SearchRun(Message):
+    """A search was run in history: the app keeps it for next time."""
+
+    text: str
+
+
+@dataclass
+class RedialWanted(Message):
+    """A past call's fields back in the dial form."""
+
+    call: Any
+
+
+@dataclass
+class CampaignWanted(Message):
+    """A campaign of these calls' numbers (`described`: which calls, for the campaign's source)."""
+
+    calls: list[Any]
+    described: str
+
+
+class DetailHangupWanted(Message):
+    """Hang up or cancel the call a detail screen shows."""
+
+    def __init__(self, detail: Any):
+        super().__init__()
+        self.detail = detail

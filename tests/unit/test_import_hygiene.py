@@ -38,7 +38,11 @@ def test_the_first_screen_loads_no_web_server_http_client_history_or_simulator()
     """What the console needs to draw its first screen: the CLI, the config and the UI; the services and
     their libraries load afterwards, in a thread (bench/startup.py measures what this buys)."""
     heavy = ("aiohttp", "httpx", "sqlite_utils", "multiprocessing", "console.simulator", "console.services",
-             "console.store", "console.receiver", "console.gateways.base", "console.reconcile", "console.dialer")
+             "console.store", "console.receiver", "console.gateways.base", "console.reconcile", "console.dialer",
+             # screens opened by a key, and the campaign commands
+             "console.ui.screens.call_detail", "console.ui.screens.history", "console.ui.screens.gateway_live",
+             "console.ui.screens.gateway_pages", "console.ui.screens.help", "console.ui.screens.history_filter",
+             "console.ui.screens.mark_ended", "console.ui.screens.campaigns", "console.campaigns.commands")
     code = ("import sys, console.cli, console.ui.app\n"
             f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r})))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -21,7 +21,7 @@ from console.records import CallDetail, EventRecord
 from console.status import EventSource
 from console.ui.clipboard import copy
 from console.ui.formatting import clock_time, seconds, status_cell
-from console.ui.messages import DoNotCallWanted, MarkEndedWanted
+from console.ui.messages import DetailHangupWanted, DoNotCallWanted, MarkEndedWanted
 from console.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
@@ -54,10 +54,7 @@ class CallDetailScreen(Screen[None]):
             super().__init__()
             self.detail = detail
 
-    class HangupWanted(Message):
-        def __init__(self, detail: CallDetail):
-            super().__init__()
-            self.detail = detail
+    HangupWanted = DetailHangupWanted  # heard by the app without loading this screen first
 
     def __init__(self, store: Store, attempt_id: str):
         super().__init__()

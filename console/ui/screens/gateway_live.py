@@ -4,7 +4,6 @@ with what the receiver has recorded; polled slowly, and a supervisor can hang on
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupport
 from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
 from console.records import CallRecord
 from console.ui.formatting import STATUS_STYLE, clock_time, seconds
-from console.ui.messages import MarkEndedWanted
+from console.ui.messages import CallWanted, MarkEndedWanted
 from console.ui.screens.confirm import Confirm
 from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tables import VimTable
@@ -50,9 +49,7 @@ class LiveCallsScreen(Screen[None]):
             self.rows, self.ended, self.counts, self.note, self.error = rows, ended, counts, note, error
             self.next_s = next_s
 
-    @dataclass
-    class Opened(Message):
-        call: CallRecord
+    Opened = CallWanted  # heard by the app without loading this screen first
 
     def __init__(self, services: Services, profile: str, *, every_s: float, read_only: bool):
         super().__init__()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from console.callfilter import CallFilter
 from console.clock import LOCAL, Zone
 from console.export import CSV_COLUMNS, export_to_folder
 from console.records import CallRecord, Cancelled, Summary
+from console.ui import messages
 from console.ui.clipboard import copy
 from console.ui.formatting import amd_cell, seconds, status_cell, talk_seconds
 from console.ui.widgets.footer import KeysFooter
@@ -89,26 +89,11 @@ class HistoryScreen(Screen[None]):
             super().__init__()
             self.path, self.count, self.error = path, count, error
 
-    @dataclass
-    class Opened(Message):
-        call: CallRecord
-
-    @dataclass
-    class Searched(Message):
-        """A search was run: the app keeps it for next time."""
-
-        text: str
-
-    @dataclass
-    class RedialWanted(Message):
-        call: CallRecord
-
-    @dataclass
-    class CampaignWanted(Message):
-        """A campaign of these calls' numbers (`described`: which calls, for the campaign's source)."""
-
-        calls: list[CallRecord]
-        described: str
+    # The app hears these without loading this screen first (console/ui/messages.py).
+    Opened = messages.CallWanted
+    Searched = messages.SearchRun
+    RedialWanted = messages.RedialWanted
+    CampaignWanted = messages.CampaignWanted
 
     def __init__(self, store: Store, *, profiles: list[str], export_dir: Path, clock: Callable[[], datetime],
                  zone: Zone = LOCAL, read_only: bool = False, filter: CallFilter | None = None,
