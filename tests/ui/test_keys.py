@@ -486,3 +486,18 @@ async def test_a_number_typed_fast_and_dialled_at_once_is_dialled_whole(live_sto
         burst(pilot, *"+12125550101", "ctrl+g", "9")  # the dial key right behind the last digit, a key after it
         await until(pilot, lambda: live_store.count() == 1, "the call")
         assert live_store.page()[0].to_number == "+12125550101"
+
+
+async def test_a_marked_call_sorts_by_its_number_not_by_its_mark(live_store: Store) -> None:
+    from tests.ui.conftest import row
+
+    async with console(live_store) as (app, pilot):
+        log = app.main.call_log
+        placed = [await dial(pilot, number) for number in ("+12125550104", "+12125550101", "+12125550102")]
+        await until(pilot, lambda: all(c.attempt_id in log.rows for c in placed), "three rows")
+        await pilot.press("f4", "g", "space")  # the newest: +12125550102
+        assert row(app, placed[2].attempt_id)["to"] == "● +12125550102"
+        await pilot.press("s", "s")  # by time, then by the number
+        await pilot.pause()
+        order = [str(log.get_row_at(i)[1]).lstrip("● ") for i in range(log.row_count)]
+        assert order == ["+12125550101", "+12125550102", "+12125550104"]

@@ -20,7 +20,7 @@ from console.clock import LOCAL, Zone
 from console.records import CallRecord
 from console.ui.formatting import amd_cell, clock_time, ring_seconds, seconds, status_cell, tags_summary, talk_seconds
 from console.ui.messages import DoNotCallWanted, MarkEndedWanted
-from console.ui.widgets.tables import ConsoleTable, SortText
+from console.ui.widgets.tables import ConsoleTable, SortText, sort_value
 
 MAX_ROWS = 500
 # A status shows within FLUSH_S of its webhook. Each flush that adds calls redraws every row on screen
@@ -177,9 +177,13 @@ class CallLog(ConsoleTable):
                 Text(call.profile), Text(tags_summary(call.tags))]
 
     def _to_cell(self, call: CallRecord) -> Text:
-        if call.attempt_id in self.marked:
-            return Text.assemble(("● ", "bold yellow"), call.to_number or "")
-        return Text(call.to_number or "")
+        number = call.to_number or ""
+        if call.attempt_id in self.marked:  # sorted by its number, as if the mark were not there
+            cell = SortText("", sort_value(Text(number)))
+            cell.append("● ", "bold yellow")
+            cell.append(number)
+            return cell
+        return Text(number)
 
     def _update(self, call: CallRecord) -> None:
         now = self.clock()
