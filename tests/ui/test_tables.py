@@ -76,3 +76,20 @@ async def test_a_click_lands_on_the_row_drawn_there_after_new_rows_pushed_it_dow
         await pilot.pause()
         assert table.cursor_row == 5
         assert table.get_row_at(table.cursor_row)[0].plain == "27"
+
+
+async def test_the_sorted_column_shows_its_arrow_even_when_its_label_fills_it() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(VimTable)
+        table.columns[table.ordered_columns[0].key].label = Text("n UTC")  # as wide as its column would allow
+        table.ordered_columns[0].width = 5
+        await pilot.pause()
+        await pilot.press("s")  # by the first column
+        await pilot.pause()
+        assert "n UTC ▲" in table.render_line(0).text
+        await pilot.press("s")  # by the next: the first is as narrow as it was, the second shows its arrow
+        await pilot.pause()
+        header = table.render_line(0).text
+        assert "status ▲" in header and "▲" not in header.split("status")[0]
+        assert table.ordered_columns[0].width == 5

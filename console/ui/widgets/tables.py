@@ -87,6 +87,7 @@ class VimTable(DataTable):
         self.sort_by: ColumnKey | None = None  # None: the table's own order
         self.sort_reverse = False
         self._labels: dict[ColumnKey, Text] = {}
+        self._widths: dict[ColumnKey, int] = {}  # each column's own width, before an arrow widened it
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
@@ -139,6 +140,9 @@ class VimTable(DataTable):
         for key, col in self.columns.items():  # the sorted column's header says so, and which way
             plain = self._labels.setdefault(key, col.label.copy())
             col.label = Text.assemble(plain, (" ▼" if reverse else " ▲") if key == column else "")
+            if not col.auto_width:  # a label that fills its column keeps room for the arrow while sorted
+                col.width = max(self._widths.setdefault(key, col.width), col.label.cell_len)
+        self._require_update_dimensions = True  # the columns' widths may have changed
         self.apply_sort()
         self.refresh()
 
