@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # the services load after the first screen is drawn (their we
     from console.store import Store
 
 RECENT_CALLS = 200
+INBOX_S = 0.05  # webhooks' calls gathered this long before the screens hear of them (the log redraws at 0.2 s)
 COALESCED = {"dialling", "receiver"}  # toast titles whose newest replaces the last
 
 
@@ -372,13 +373,13 @@ class ConsoleApp(App[None]):
         self.call_from_thread(self.main.call_log.load, calls)
 
     def _stored(self, event: Any, ingested: Any) -> None:
-        """The receiver, on this loop, after each webhook's commit. One message per burst, not per
+        """The receiver, on this loop, after each webhook's commit. One message per INBOX_S, not per
         webhook: at hundreds a second the messages would cost more than the webhooks."""
         call = ingested.call
         if call is None:
             return  # not (yet) one of our calls: it joins its call when the attempt is known
         if not self._inbox:
-            self.post_message(CallsUpdated())
+            asyncio.get_running_loop().call_later(INBOX_S, self.post_message, CallsUpdated())
         self._inbox[call.attempt_id] = call
 
     @on(CallsUpdated)
