@@ -210,3 +210,15 @@ async def test_keys_typed_in_a_field_lay_nothing_out_and_a_long_value_still_scro
         box = app.query_one("#f-to", Input)
         assert box.value.endswith("4567890") and len(box.value) == 61
         assert box.scroll_offset.x > 0 and "4567890" in box.render_line(0).text
+
+
+async def test_a_long_number_keeps_its_end_in_sight_when_the_window_narrows(live_store: Store) -> None:
+    async with console(live_store, size=(120, 30)) as (app, pilot):
+        box = app.query_one("#f-to", Input)
+        box.focus()
+        await pilot.press(*"+44207946001234567890123")
+        await pilot.pause()
+        assert "4567890123" in box.render_line(0).text
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause(0.2)
+        assert "4567890123" in box.render_line(0).text, box.render_line(0).text

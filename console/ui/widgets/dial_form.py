@@ -7,7 +7,7 @@ from typing import Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.widget import Widget
@@ -48,6 +48,11 @@ class FieldInput(Input):
     # One line as wide as its row whatever it holds: a key typed changes only the width it scrolls over,
     # which Input would follow with a layout of the whole screen at every key (the call log's included).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def on_resize(self) -> None:
+        # Narrowed with a long value in it: the cursor stays in sight, as it does while typing.
+        self.call_after_refresh(self.scroll_to_region, Region(self._cursor_offset, 0, width=1, height=1),
+                                force=True, animate=False)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         if character is not None and character in self.commands:
