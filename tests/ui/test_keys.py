@@ -501,3 +501,21 @@ async def test_a_marked_call_sorts_by_its_number_not_by_its_mark(live_store: Sto
         await pilot.pause()
         order = [str(log.get_row_at(i)[1]).lstrip("● ") for i in range(log.row_count)]
         assert order == ["+12125550101", "+12125550102", "+12125550104"]
+
+
+async def test_text_typed_right_behind_the_slash_goes_into_the_filter_and_the_search(live_store: Store) -> None:
+    """`/` opens a filter line (the log) or the search box (history); the keys typed in the same breath land
+    in it, the first one too."""
+    async with console(live_store) as (app, pilot):
+        await dial(pilot, "+12125550101")
+        log = app.main.call_log
+        log.focus()
+        await pilot.pause()
+        burst(pilot, "slash", *"0101")
+        await until(pilot, lambda: log.filter_text == "0101", "the filter", timeout=5)
+        burst(pilot, "escape", "f10")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
+        await pilot.pause()
+        burst(pilot, "slash", *"5550101", "enter")
+        search = app.screen.query_one("#history-search", Input)
+        await until(pilot, lambda: search.value == "5550101", "the search", timeout=5)

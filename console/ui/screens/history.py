@@ -219,7 +219,7 @@ class HistoryScreen(Screen[None]):
             self.load()
 
     def action_search(self) -> None:
-        self.query_one("#history-search", Input).focus()
+        self.set_focus(self.query_one("#history-search", Input))  # at once: the keys typed behind `/` go there
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#history-search", Input):

@@ -31,19 +31,21 @@ def number_cell(value: int | float, shown: str | None = None) -> SortText:
     return SortText(str(value) if shown is None else shown, (0, value, ""))
 
 
-_DURATION = re.compile(r"^(?:(\d+)m)?(\d+)s$")
+_DURATION = re.compile(r"^(?:(\d+)m)?(\d+)s$|^(\d+)h(\d+)m$")
 
 
 def sort_value(cell: Any) -> Any:
-    """How a cell sorts: by its own key when it has one, a duration (4s, 1m02s) by its seconds, text
+    """How a cell sorts: by its own key when it has one, a duration (4s, 1m02s, 1h58m) by its seconds, text
     without regard to case; the empty first."""
     key = getattr(cell, "sort_key", None)
     if key is not None:
         return key
     text = str(cell).strip()
     found = _DURATION.match(text)
-    if found:
+    if found and found.group(2) is not None:
         return (0, int(found.group(1) or 0) * 60 + int(found.group(2)), "")
+    if found:
+        return (0, int(found.group(3)) * 3600 + int(found.group(4)) * 60, "")
     return (1, 0, text.lower())
 
 
@@ -170,7 +172,10 @@ class ConsoleTable(VimTable):
         self.filter_text = ""
 
     def action_filter(self) -> None:
-        self.post_message(self.FilterRequested())
+        if isinstance(self.parent, FilterBox):  # at once: the keys typed right behind `/` belong in the filter
+            self.parent.open_filter()
+        else:
+            self.post_message(self.FilterRequested())
 
     def apply_filter(self, text: str) -> None:
         """Show only rows containing `text` (case-insensitive); subclasses rebuild their rows."""
@@ -203,11 +208,16 @@ class FilterBox(Vertical):
         yield Input(placeholder="filter (esc clears)", classes="filter", compact=True)
 
     @on(ConsoleTable.FilterRequested)
-    def open_filter(self, event: ConsoleTable.FilterRequested) -> None:
+    def filter_requested(self, event: ConsoleTable.FilterRequested) -> None:
         event.stop()
+        self.open_filter()
+
+    def open_filter(self) -> None:
         box = self.query_one("Input.filter", Input)
         box.add_class("shown")
-        box.focus()
+        # Focused now, not when the app next gets to it (`focus()`): the console lets the key after `/` go
+        # once `/` has been handled, and it goes where the focus is.
+        self.screen.set_focus(box)
 
     @on(Input.Changed, ".filter")
     def filter_changed(self, event: Input.Changed) -> None:
