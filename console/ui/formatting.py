@@ -20,10 +20,15 @@ STATUS_STYLE = {
 
 
 def seconds(value: float | None) -> str:
+    """42s, 4m05s, and from 100 minutes 1h58m: at most 6 characters, the width of the tables' columns."""
     if value is None:
         return ""
     value = max(0, int(value))
-    return f"{value}s" if value < 60 else f"{value // 60}m{value % 60:02d}s"
+    if value < 60:
+        return f"{value}s"
+    if value < 6000:
+        return f"{value // 60}m{value % 60:02d}s"
+    return f"{value // 3600}h{value % 3600 // 60:02d}m"
 
 
 def ring_seconds(call: CallRecord, now: datetime) -> float | None:

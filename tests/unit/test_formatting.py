@@ -24,3 +24,12 @@ def test_a_call_nobody_answered_has_no_talk_time_even_when_the_gateway_reports_z
     assert seconds(talk_seconds(answered, NOW)) == "42s"
     live = call(status=CallStatus.ANSWERED, answered_at=NOW - timedelta(seconds=7))
     assert seconds(talk_seconds(live, NOW)) == "7s"
+
+
+def test_durations_fit_the_tables_six_columns_and_sort_by_how_long_they_are() -> None:
+    from console.ui.widgets.tables import sort_value
+
+    shown = [seconds(s) for s in (5, 65, 5999, 6000, 7094, 36300)]
+    assert shown == ["5s", "1m05s", "99m59s", "1h40m", "1h58m", "10h05m"]  # a 118-minute call was cut to 118m14
+    assert max(len(s) for s in shown) <= 6
+    assert sorted(reversed(shown), key=sort_value) == shown
