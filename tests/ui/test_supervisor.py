@@ -327,6 +327,13 @@ async def test_live_calls_on_a_gateway_without_the_api_show_what_history_holds(l
         await until(pilot, lambda: live.polls > 0, "a first look")
         assert "ibm has no API listing live calls" in str(live.query_one("#live-note", Static).render())
         assert [r.call.attempt_id for r in live.rows if r.call] == [call.attempt_id]
+        # The gateway lists nothing, so it cannot be said to have ended the call: h goes on to the true reason.
+        assert "not listed" not in str(live.query_one("#live-table", DataTable).get_row_at(0))
+        await pilot.press("h")
+        assert not any("no longer lists" in n for n in notes(app)), notes(app)
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: any("ibm has no API to hang up" in n for n in notes(app)), "the reason")
 
 
 async def test_alerts_show_a_webhook_the_gateway_could_not_deliver(live_store: Store) -> None:

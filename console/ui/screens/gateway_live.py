@@ -44,10 +44,11 @@ class LiveCallsScreen(Screen[None]):
 
     class Polled(Message):
         def __init__(self, rows: list[LiveRow], ended: int, counts: dict[str, int] | None, note: str,
-                     error: str | None, next_s: float):
+                     error: str | None, next_s: float, listed: bool):
             super().__init__()
             self.rows, self.ended, self.counts, self.note, self.error = rows, ended, counts, note, error
             self.next_s = next_s
+            self.listed = listed  # the gateway listed its calls: one it does not list has ended there
 
     Opened = CallWanted  # heard by the app without loading this screen first
 
@@ -58,6 +59,7 @@ class LiveCallsScreen(Screen[None]):
         self.pacer = Pacer(every_s)
         self.read_only = read_only
         self.rows: list[LiveRow] = []
+        self.listed = False  # the last look got the gateway's list (none: no API for it, or it failed)
         self.polls = 0
         self.ending: set[str] = set()  # calls asked to end here, until their end shows
         self._wake = asyncio.Event()
@@ -131,7 +133,7 @@ class LiveCallsScreen(Screen[None]):
                 ours[live.call_sid] = ingested.call
         unfinished = await asyncio.to_thread(store.unfinished, self.profile)
         rows, ended = merge(listed, ours, unfinished)
-        return self.Polled(rows, ended, counts, note, error, self.pacer.delay_s)
+        return self.Polled(rows, ended, counts, note, error, self.pacer.delay_s, listed is not None)
 
     def action_poll_now(self) -> None:
         self._wake.set()
@@ -139,7 +141,7 @@ class LiveCallsScreen(Screen[None]):
     @on(Polled)
     def show(self, message: Polled) -> None:
         self.polls += 1
-        self.rows = message.rows
+        self.rows, self.listed = message.rows, message.listed
         table = self.query_one("#live-table", VimTable)
         keep = table.cursor_row
         table.clear()
@@ -158,7 +160,7 @@ class LiveCallsScreen(Screen[None]):
             f"{message.ended} just ended  " if message.ended else "",
             (f"asked {now}, every {message.next_s:.0f} s", "dim"), no_wrap=True, overflow="ellipsis"))
         note_text = message.note
-        if not note_text and any(not row.at_gateway for row in self.rows):
+        if not note_text and self.listed and any(not row.at_gateway for row in self.rows):
             note_text = ("not listed: history holds the call as live but the gateway no longer does "
                          "(its last webhook never arrived)")
         note = Text(message.error, style="bold red") if message.error else Text(note_text, style="yellow")
@@ -172,8 +174,11 @@ class LiveCallsScreen(Screen[None]):
         else:
             ours = Text(row.status.value.replace("_", " ") if row.status else "",
                         style=STATUS_STYLE.get(row.status, "") if row.status else "")
-        # not listed: history holds the call as live, the gateway no longer has it
-        gateway = Text(row.gateway_status) if row.at_gateway else Text("not listed", style="yellow")
+        # not listed: history holds the call as live, the gateway no longer has it (when it could say so)
+        if row.at_gateway:
+            gateway = Text(row.gateway_status)
+        else:
+            gateway = Text("not listed", style="yellow") if self.listed else Text("?", style="dim")
         return [Text((row.call_sid or "-")[:10]), Text(row.from_number), Text(row.to_number), gateway, ours,
                 seconds(row.duration)]
 
@@ -218,7 +223,7 @@ class LiveCallsScreen(Screen[None]):
         if not row.call_sid:
             self.notify("the gateway never gave this call an id, so there is nothing to hang up", severity="warning")
             return
-        if not row.at_gateway:
+        if not row.at_gateway and self.listed:
             self.notify(f"the gateway no longer lists the call to {row.to_number}: it has ended there", timeout=5)
             return
         if row.key in self.ending:
