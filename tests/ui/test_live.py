@@ -212,6 +212,13 @@ async def test_help_lists_every_key_and_the_keymap_moves_one(live_store: Store, 
                        "call-detail", "quit"):
             assert wanted in rows, wanted
         assert rows["dial"] == "f12"
+        # each place's heading whole, though wider than the keys' column: "history filter", "campaign callees"
+        await pilot.pause()
+        headings = [i for i in range(table.row_count) if not str(table.get_row_at(i)[2])]
+        assert "history filter" in [str(table.get_row_at(i)[0]) for i in headings]
+        for i in headings:
+            text, key = str(table.get_row_at(i)[0]), table.coordinate_to_cell_key((i, 0)).row_key
+            assert table.rows[key].height * table.ordered_columns[0].width >= len(text), text  # wrapped, not cut
         await pilot.press("escape")
         call = await dial(pilot, "+12125550101", key="f12")
         assert call.to_number == "+12125550101"

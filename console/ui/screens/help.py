@@ -40,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
         for where, keys, binding_id, what in self.rows:
             if where != section:  # a heading row per place the keys work
                 section = where
-                table.add_row(Text(where, style="bold underline"), Text(""), Text(""))
+                table.add_row(Text(where, style="bold underline"), Text(""), Text(""), height=None)  # wraps, whole
             table.add_row(Text(keys, style="bold"), Text(what), Text(binding_id, style="dim"), height=None)
         self.set_focus(table)
 
