@@ -264,8 +264,8 @@ def form_from_record(settings: Settings, profile_name: str, request: dict[str, A
             continue  # masked in history: typed again
         if d.path in by_path:
             values[by_path[d.path]] = shown_text(value)
-        elif d.form == "" and (not d.targets or target in d.targets):
-            editors.fields[d.path] = value
+        elif d.form == "" and (not d.targets or target in d.targets) and value not in (None, {}, []):
+            editors.fields[d.path] = value  # one left empty (to.headers: {}) is not brought back as set
     if dial.get("amd"):
         editors.amd = AmdOptions.model_validate(dial["amd"])
     editors.tags = tag_pairs(dial.get("tags") or {})

@@ -158,6 +158,7 @@ async def test_redial_puts_the_same_fields_back_and_places_the_same_request(live
         values = app.query_one("#form", DialForm).values()
         assert (values["to"], values["caller_name"], values["time_limit"]) == ("+12125550101", "Acme Support", "30")
         assert app.main.editors_for("demo-cognigy").tags == [("campaign", "winter"), ("n", "3")]
+        assert app.main.editors_for("demo-cognigy").fields == {}  # nothing the first call left empty (to.headers)
         assert any("is in the form: check it and dial" in n for n in notes(app))
 
         log = app.query_one("#log", CallLog)
