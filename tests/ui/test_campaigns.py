@@ -185,3 +185,31 @@ async def test_the_keys_act_on_the_campaign_under_the_cursor_after_a_sort_and_a_
         await until(pilot, lambda: live_store.read(progress.state, b.id) == "active", "b resumed, a left alone")
         a = live_store.read(progress.find, "a-campaign")
         assert a is not None and live_store.read(progress.state, a.id) == "paused"
+
+
+async def test_running_a_stopped_campaign_says_it_only_follows_the_calls_still_going(live_store: Store,
+                                                                                      tmp_path: Path) -> None:
+    from tests.ui.conftest import notes
+
+    listed = tmp_path / "list.csv"
+    listed.write_text("number\n+12125550106\n+12125551106\n")  # both answer and stay until hung up
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        await pilot.press("colon", *"campaigns", "enter")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
+        screen = app.screen
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
+        fill(app.screen, name="staying", file=str(listed), hours="00:00-24:00", days="all", **{"per-minute": "600"})
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: app.screen is screen and screen.seen, "the campaign shown")
+        campaign = live_store.read(progress.find, "staying")
+        assert campaign is not None
+        await until(pilot, lambda: live_store.read(progress.counts, campaign.id).get("calling", 0) == 2, "both called")
+        await pilot.press("X", "y")
+        await until(pilot, lambda: live_store.read(progress.state, campaign.id) == "stopped", "stopped")
+        await app.services.campaigns.stop()  # as a console closed and opened again finds it: nobody following
+        await until(pilot, lambda: app.services.campaigns.running(campaign.id) is None, "no longer dialling")
+        await pilot.pause(1.2)  # the screen's next look at history: the two calls still going
+        await pilot.press("r")
+        await until(pilot, lambda: any("staying" in n and "still going" in n for n in notes(app)), "what r does")
+        assert not any("dialling from this console" in n for n in notes(app)[-1:]), notes(app)

@@ -218,16 +218,22 @@ class CampaignsScreen(Screen[None]):
         if s.campaign.state == "done" or (s.campaign.state == "stopped" and not s.counts.get("calling")):
             self.notify(f"campaign {s.campaign.name} is {s.campaign.state}: nothing left to dial", timeout=4)
             return
-        self._run(s.campaign)
+        going = s.counts.get("calling", 0) if s.campaign.state == "stopped" else 0
+        self._run(s.campaign, going)
 
-    def _run(self, campaign: Campaign) -> None:
+    def _run(self, campaign: Campaign, going: int = 0) -> None:
+        """Dial it here; `going`: it is stopped, and only its calls still going are followed to their end."""
         self._select = campaign.id
         try:
             self.services.campaigns.start(campaign)
         except AlreadyRunning as exc:
             self.notify(str(exc), severity="warning", timeout=6)
             return
-        self.notify(f"campaign {campaign.name} dialling from this console", timeout=3)
+        if going:
+            self.notify(f"campaign {campaign.name} is stopped: following its {going} call(s) still going to "
+                        "their end here; nobody else is called", timeout=5)
+        else:
+            self.notify(f"campaign {campaign.name} dialling from this console", timeout=3)
         self.refresh_all()
 
     @work(group="campaign-state", exit_on_error=False)
