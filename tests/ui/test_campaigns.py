@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
 from console.campaigns import ledger, progress
@@ -23,6 +24,22 @@ from tests.ui.conftest import console, dial, until
 def fill(form: CampaignForm, **values: str) -> None:
     for name, value in values.items():
         form.query_one(f"#cf-{name}", Input).value = value
+
+
+async def made_on_screen(pilot: Pilot, name: str, listed: Path, *, per_minute: int) -> CampaignsScreen:
+    """`:campaigns`, `n`, the form filled (any hour, any day) and saved: the campaigns screen, showing it."""
+    app = pilot.app
+    await pilot.press("colon", *"campaigns", "enter")
+    await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
+    screen = app.screen
+    assert isinstance(screen, CampaignsScreen)
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
+    fill(app.screen, name=name, file=str(listed), hours="00:00-24:00", days="all",
+         **{"per-minute": str(per_minute)})
+    await pilot.press("ctrl+g")
+    await until(pilot, lambda: app.screen is screen and screen.seen, "the campaign shown")
+    return screen
 
 
 async def test_a_campaign_made_from_the_form_is_dialled_paused_resumed_and_watched_to_the_end(
@@ -93,14 +110,7 @@ async def test_stopping_a_campaign_asks_first_and_leaves_nobody_waiting(live_sto
         await live_store.write(ledger.create, {"name": "earlier", "profile": "demo-cognigy", "state": "paused",
                                                "plan": json.dumps(Plan().to_json()), "source": "test"},
                                [(2, "+12125550101", None, "{}")])
-        await pilot.press("colon", *"campaigns", "enter")
-        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
-        screen = app.screen
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
-        fill(app.screen, name="slow", file=str(listed), hours="00:00-24:00", days="all", **{"per-minute": "30"})
-        await pilot.press("ctrl+g")
-        await until(pilot, lambda: app.screen is screen and screen.seen, "the campaign shown")
+        await made_on_screen(pilot, "slow", listed, per_minute=30)
         await pilot.press("X")
         await until(pilot, lambda: isinstance(app.screen, Confirm), "a question first")
         assert "Stop campaign slow for good?" in app.screen.question
@@ -194,14 +204,7 @@ async def test_running_a_stopped_campaign_says_it_only_follows_the_calls_still_g
     listed = tmp_path / "list.csv"
     listed.write_text("number\n+12125550106\n+12125551106\n")  # both answer and stay until hung up
     async with console(live_store, size=(80, 24)) as (app, pilot):
-        await pilot.press("colon", *"campaigns", "enter")
-        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
-        screen = app.screen
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the form")
-        fill(app.screen, name="staying", file=str(listed), hours="00:00-24:00", days="all", **{"per-minute": "600"})
-        await pilot.press("ctrl+g")
-        await until(pilot, lambda: app.screen is screen and screen.seen, "the campaign shown")
+        await made_on_screen(pilot, "staying", listed, per_minute=600)
         campaign = live_store.read(progress.find, "staying")
         assert campaign is not None
         await until(pilot, lambda: live_store.read(progress.counts, campaign.id).get("calling", 0) == 2, "both called")
