@@ -9,6 +9,7 @@ ctrl+g saved the threshold but lost the space on the switch, and a number typed 
 So the console takes one key at a time: a key handed to a widget is followed up its path by a marker, and
 the next key waits until the marker reaches the app (the key has been typed into its field, or its binding
 has run). A widget that holds its queue for long (a slow handler) is not waited for beyond HOLD_S.
+Esc and a key typed together (one alt+key on the wire) are taken apart first, on every screen.
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 
 HOLD_S = 0.5
+_NAMED = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space"}
+
+
+def as_typed(key: events.Key) -> list[events.Key]:
+    """Esc and the key right after it, typed together, arrive as one alt+key (the terminal sends the same
+    bytes for both); the console binds no alt+key, so they are taken as typed: esc, then that key."""
+    character = key.character or ""
+    if key.key.startswith("alt+") and len(character) == 1 and (character.isalnum() or character in _NAMED):
+        return [events.Key("escape", "\x1b"), events.Key(_NAMED.get(character, character), character)]
+    return [key]
 
 
 class KeyOrder:
@@ -39,10 +50,11 @@ class KeyOrder:
         return self._travelling is None and not self._waiting
 
     async def arrived(self, key: events.Key) -> None:
-        if self._travelling is not None:
-            self._waiting.append(key)
-            return
-        await self._take(key)
+        for typed in as_typed(key):
+            if self._travelling is not None:
+                self._waiting.append(typed)
+            else:
+                await self._take(typed)
 
     async def _take(self, key: events.Key) -> None:
         await self._handle(key)

@@ -21,8 +21,8 @@ from console.ui.screens.history import HistoryScreen
 from tests.conftest import FrozenClock
 from tests.ui.conftest import console, dial, until
 
-CHARACTERS = {"alt+q": "q", "tab": "\t", "shift+tab": None, "space": " ", "colon": ":", "question_mark": "?",
-              "escape": "\x1b"}
+CHARACTERS = {"alt+q": "q", "alt+g": "g", "tab": "\t", "shift+tab": None, "space": " ", "colon": ":",
+              "question_mark": "?", "escape": "\x1b"}
 
 
 def burst(pilot: Pilot, *keys: str) -> None:
@@ -519,3 +519,22 @@ async def test_text_typed_right_behind_the_slash_goes_into_the_filter_and_the_se
         burst(pilot, "slash", *"5550101", "enter")
         search = app.screen.query_one("#history-search", Input)
         await until(pilot, lambda: search.value == "5550101", "the search", timeout=5)
+
+
+async def test_esc_out_of_a_filter_and_the_next_key_act_on_the_table_even_typed_together(live_store: Store) -> None:
+    """Found in tmux: `/0101`, then esc g typed fast, left the filter open reading `0101g`: esc and g arrived as
+    one alt+g (only a form field took that apart), and a g behind a plain esc went to the filter as well."""
+    async with console(live_store) as (app, pilot):
+        await dial(pilot, "+12125550101")
+        await dial(pilot, "+12125550104")
+        log = app.main.call_log
+        box = app.query_one("#log-box").query_one("Input.filter", Input)
+        for esc_then_g in (("escape", "g"), ("alt+g",)):
+            log.focus()
+            await pilot.pause()
+            burst(pilot, "slash", *"0101")
+            await until(pilot, lambda: log.filter_text == "0101", "the filter")
+            log.move_cursor(row=0)
+            burst(pilot, *esc_then_g, "j")  # out of the filter, to the first row, one down
+            await until(pilot, lambda: log.has_focus and log.cursor_row == 1, f"{esc_then_g}: the table's keys")
+            assert (box.value, log.filter_text, box.has_class("shown")) == ("", "", False)

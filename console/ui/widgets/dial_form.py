@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Region, Size
@@ -59,20 +59,6 @@ class FieldInput(Input):
             return False
         return super().check_consume_key(key, character)
 
-    async def _on_key(self, event: events.Key) -> None:
-        # Esc and the key right after it, typed together, reach us as one alt+key (the terminal sends the
-        # same bytes for both): taken as what the operator typed, esc (out of the field) and then that key.
-        character = event.character or ""
-        if event.key.startswith("alt+") and len(character) == 1 and (character.isalnum() or character in _NAMED):
-            event.stop()
-            event.prevent_default()
-            self.app.post_message(events.Key("escape", "\x1b"))
-            self.app.post_message(events.Key(_NAMED.get(character, character), character))
-            return
-        await super()._on_key(event)
-
-
-_NAMED = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space"}
 
 SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
 
