@@ -416,8 +416,6 @@ def read_limited(path: Path) -> bytes:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-
-
 def _numbers(texts: tuple[str, ...], region: str) -> list[str]:
     from console.phone import PhoneNumberError, to_e164
 

@@ -390,13 +390,9 @@ class ConsoleApp(App[None]):
         log = self.main.call_log
         for call in calls.values():
             log.upsert(call)
-        from console.ui.screens.call_detail import CallDetailScreen
-        from console.ui.screens.gateway_live import LiveCallsScreen
-
-        if isinstance(self.screen, CallDetailScreen) and self.screen.attempt_id in calls:
-            self.screen.action_reload()
-        elif isinstance(self.screen, LiveCallsScreen):
-            self.screen.calls_changed(calls)
+        followed = getattr(self.screen, "calls_changed", None)  # a screen on top that shows calls (detail, F9)
+        if followed is not None:
+            followed(calls)
 
     @on(CallLog.Opened)
     @on(CallWanted)
@@ -702,18 +698,16 @@ class ConsoleApp(App[None]):
         self.push_screen(CampaignsScreen(self.services, read_only=self.read_only))
 
     def action_gateway_alerts(self) -> None:
-        from console.ui.screens.gateway_pages import GatewayPagesScreen
-
-        if self.still_starting():
-            return
-        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "alerts", self.zone))
+        self._gateway_pages("alerts")
 
     def action_gateway_recent(self) -> None:
+        self._gateway_pages("recent")
+
+    def _gateway_pages(self, which: str) -> None:
         from console.ui.screens.gateway_pages import GatewayPagesScreen
 
-        if self.still_starting():
-            return
-        self.push_screen(GatewayPagesScreen(self.services, self.profile_name, "recent", self.zone))
+        if not self.still_starting():
+            self.push_screen(GatewayPagesScreen(self.services, self.profile_name, which, self.zone))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refuse":  # the read-only refusals exist only in read-only mode

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from console.clock import LOCAL, Zone, utc_now
 from console.providers import room
-from console.records import CallDetail, EventRecord
+from console.records import CallDetail, CallRecord, EventRecord
 from console.status import EventSource
 from console.ui.clipboard import copy
 from console.ui.formatting import clock_time, seconds, status_cell
@@ -82,6 +82,11 @@ class CallDetailScreen(Screen[None]):
             table.add_column(label, width=width)
         self.set_focus(table)  # up and down walk the events, each one's raw body below
         self.action_reload()
+
+    def calls_changed(self, calls: dict[str, CallRecord]) -> None:
+        """Webhooks changed these calls: this one's timeline is read again if it is among them."""
+        if self.attempt_id in calls:
+            self.action_reload()
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def action_reload(self) -> None:

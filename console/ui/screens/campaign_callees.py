@@ -74,8 +74,8 @@ class CampaignCallees(Screen[None]):
                           Text(str(row["note"] or ""), style="dim"), key=str(row["number"]))
         table.apply_sort()  # the operator's column, if one was chosen
         if self.rows:
-            numbers = {str(r["number"]) for r in self.rows}
-            table.move_cursor(row=table.get_row_index(chosen) if chosen in numbers else min(keep, len(self.rows) - 1))
+            table.move_cursor(row=table.get_row_index(chosen) if chosen is not None and chosen in table.rows
+                              else min(keep, len(self.rows) - 1))
         self.query_one("#callees-title", Static).update(Text.assemble(
             ("callees of ", "bold"), (self.campaign.name, "bold"), f"  {len(self.rows)}"))
 

@@ -156,8 +156,7 @@ class CampaignsScreen(Screen[None]):
         if self.seen:
             wanted = self._select if self._select is not None else chosen.campaign.id if chosen else None
             self._select = None
-            rows = {str(s.campaign.id) for s in self.seen}
-            table.move_cursor(row=table.get_row_index(str(wanted)) if str(wanted) in rows
+            table.move_cursor(row=table.get_row_index(str(wanted)) if str(wanted) in table.rows
                               else min(keep, len(self.seen) - 1))
         here = sum(s.running_here for s in self.seen)
         self.query_one("#campaigns-title", Static).update(Text.assemble(
