@@ -7,6 +7,11 @@ runs from the fork to the first output that holds the panes' titles: the dial fo
 "Numbers" tab and the log's "calls" for the console; the column and its row for the bare app.
 The process is then killed, and the next launch starts. Each figure is the median of --rounds.
 
+A third launch is the bare app reading the console's configuration before it draws (what the console
+must know before its first screen: the theme, the profile and so the form's fields, read-only, the keys):
+the part of the ratio owed to the configuration library and its models, before any of the console's
+own widgets. Printed on the line before the last as `floor`.
+
 Last line: startup vgconsole_ms=<median> bare_ms=<median> ratio=<vgconsole/bare>
 """
 
@@ -52,6 +57,11 @@ class Bare(App):
 
 Bare().run()
 """
+CONFIG_FIRST = """
+from console.config import load_settings
+
+load_settings(None)
+"""
 
 
 def free_port() -> int:
@@ -95,10 +105,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     python = sys.executable
-    ours, bare = [], []
+    ours, bare, configured = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp, "bare.py")
         script.write_text(BARE_APP)
+        reading = Path(tmp, "bare_reading_config.py")
+        reading.write_text(CONFIG_FIRST + BARE_APP)
         for n in range(args.rounds + 1):  # the first round warms the disk cache and is not counted
             home = Path(tmp, f"home{n}")
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TERM": "xterm-256color",
@@ -107,11 +119,16 @@ def main() -> None:
                    "VGCONSOLE_RECEIVER__PORT": str(free_port()), "PYTHONPATH": str(ROOT)}
             a = launch([python, "-m", "console"], env, ("Target", "Numbers", "calls"))
             b = launch([python, str(script)], env, ("bare-number", "Demo IVR"))
+            c = launch([python, str(reading)], env, ("bare-number", "Demo IVR"))
             if n:
                 ours.append(a)
                 bare.append(b)
-                print(f"round {n}: vgconsole {a:.0f} ms, bare {b:.0f} ms", flush=True)
-    o, b = statistics.median(ours), statistics.median(bare)
+                configured.append(c)
+                print(f"round {n}: vgconsole {a:.0f} ms, bare {b:.0f} ms, bare reading the config {c:.0f} ms",
+                      flush=True)
+    o, b, c = statistics.median(ours), statistics.median(bare), statistics.median(configured)
+    print(f"floor: the bare app reading the console's configuration before it draws: {c:.0f} ms, "
+          f"{c / b:.2f}x the bare app")
     print(f"startup vgconsole_ms={o:.0f} bare_ms={b:.0f} ratio={o / b:.2f}")
 
 
