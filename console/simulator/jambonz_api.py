@@ -457,7 +457,9 @@ class JambonzApi:
         if isinstance(paging, web.Response):
             return paging
         sid, q = request.match_info["sid"], request.query
-        calls = [c for c in reversed(self.engine.finished) if c.account_sid == sid and c.kind == "jambonz"]
+        # the time series stores a CDR at its attempted_at and lists `ORDER BY time DESC`
+        calls = sorted((c for c in self.engine.finished if c.account_sid == sid and c.kind == "jambonz"),
+                       key=lambda c: c.created_at, reverse=True)
         rows = [self.cdr(c) for c in calls]
         if "answered" in q:
             rows = [r for r in rows if r["answered"] == (q["answered"] == "true")]

@@ -346,6 +346,21 @@ async def test_recent_calls_need_paging_and_list_finished_calls(make_sim: MakeSi
     assert (today["total"], future["total"], by_sid["total"]) == (2, 0, 1)
 
 
+async def test_recent_calls_are_ordered_by_when_they_were_attempted_not_when_they_ended(
+        make_sim: MakeSim, recorder: HookRecorder) -> None:
+    """jambonz's time series stores a CDR at its attempted_at and lists `ORDER BY time DESC`: a long call
+    placed first and ended last stays below a short call placed after it."""
+    sim = await make_sim()
+    async with client(sim) as c:
+        first = (await c.post(CALLS, json=dial("+12125550101"))).json()["sid"]  # answered: talks for a while
+        await recorder.wait_for(lambda rs: "ringing" in [s for s, _, _ in statuses(rs, first)])
+        second = await call_until(recorder, c, dial("+12125550102"), "busy")  # busy: over at once
+        await recorder.wait_for(lambda rs: statuses(rs, first)[-1:] == [("completed", 200, "OK")])
+        page = (await c.get(f"/v1/Accounts/{DEMO_ACCOUNT_SID}/RecentCalls", params={"page": 1, "count": 10})).json()
+    assert [r["call_sid"] for r in page["data"]] == [second, first]
+    assert page["data"][0]["terminated_at"] < page["data"][1]["terminated_at"]  # the second ended first
+
+
 async def test_failed_webhooks_become_alerts_and_calls_go_on(make_sim: MakeSim, recorder: HookRecorder) -> None:
     recorder.answers["/broken"] = (500, None)
     recorder.answers["/locked"] = (401, None)
