@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Select, Static
 
+from console.config import load_settings
 from console.status import CallStatus
 from console.store import Store
 from console.ui.screens.confirm import Confirm
@@ -18,6 +19,7 @@ from console.ui.screens.history import PAGE, HistoryScreen
 from console.ui.screens.history_filter import FilterScreen
 from console.ui.widgets.call_log import CallLog
 from console.ui.widgets.dial_form import DialForm
+from tests.integration.faulty import FaultyServer
 from tests.ui.conftest import console, dial, final_row, notes, row, type_into, until
 
 
@@ -335,6 +337,32 @@ async def test_live_calls_on_a_gateway_without_the_api_show_what_history_holds(l
         await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
         await pilot.press("y")
         await until(pilot, lambda: any("ibm has no API to hang up" in n for n in notes(app)), "the reason")
+
+
+async def test_keys_typed_right_behind_f9_say_the_gateway_is_still_being_asked(live_store: Store,
+                                                                              tmp_path: Path) -> None:
+    """h or m typed before the gateway has answered find no row: they say so, and ask nothing."""
+    async with FaultyServer("slow") as gateway:  # it never answers: the first look never ends
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'demo_profiles = true\n[profiles.slow]\nprovider = "jambonz"\nbase_url = "{gateway.base_url}"\n'
+                       'api_key = "k-0123456789abcdef"\naccount_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n')
+        async with console(live_store, settings=load_settings(cfg, receiver={"port": 0})) as (app, pilot):
+            await app.switch_profile("slow")
+            await pilot.press("f9", "h", "m")
+            live = app.screen
+            assert isinstance(live, LiveCallsScreen) and live.polls == 0
+            said = [n for n in notes(app) if "asking the gateway: no call is listed yet" in n]
+            assert said == [": asking the gateway: no call is listed yet (×2)"], notes(app)  # one toast, both keys
+            assert not isinstance(app.screen, Confirm)
+
+
+async def test_h_on_a_gateway_with_no_live_call_says_so(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        await pilot.press("f9")
+        live = app.screen
+        await until(pilot, lambda: live.polls > 0, "a first look")
+        await pilot.press("h")
+        assert ": no live call listed" in notes(app) and not isinstance(app.screen, Confirm)
 
 
 async def test_alerts_show_a_webhook_the_gateway_could_not_deliver(live_store: Store) -> None:

@@ -200,12 +200,20 @@ class LiveCallsScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value  # by key: rows may be sorted
         return next((row for row in self.rows if row.key == key), None)
 
+    def chosen(self) -> LiveRow | None:
+        """The call under the cursor; none yet (a key typed right behind F9) or none at all is said."""
+        row = self.current()
+        if row is None:
+            self.notify("asking the gateway: no call is listed yet" if not self.polls else "no live call listed",
+                        timeout=3)
+        return row
+
     @on(DataTable.RowSelected, "#live-table")
     def selected(self) -> None:
         self.action_open()
 
     def action_open(self) -> None:
-        row = self.current()
+        row = self.chosen()
         if row is None:
             return
         if row.call is None:
@@ -214,7 +222,7 @@ class LiveCallsScreen(Screen[None]):
         self.post_message(self.Opened(row.call))
 
     def action_hangup(self) -> None:
-        row = self.current()
+        row = self.chosen()
         if row is None:
             return
         if self.read_only:
@@ -255,7 +263,7 @@ class LiveCallsScreen(Screen[None]):
                 table.update_cell(row.key, column, value)
 
     def action_mark_ended(self) -> None:
-        row = self.current()
+        row = self.chosen()
         if row is None:
             return
         if row.call is None:
