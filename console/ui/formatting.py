@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from console.records import CallRecord
@@ -75,3 +77,21 @@ def tags_summary(tags: dict, width: int = 24) -> str:
 
 def clock_time(moment: datetime) -> str:
     return moment.strftime("%H:%M:%S")
+
+
+class Parts:
+    """Short phrases joined on one line while they fit the width they are drawn at; a line breaks only
+    between two of them (a phrase is never split across lines unless it alone is wider than the line)."""
+
+    def __init__(self, parts: list[str], separator: str = "  ·  "):
+        self.parts, self.separator = parts, separator
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines: list[str] = []
+        for part in self.parts:
+            joined = f"{lines[-1]}{self.separator}{part}" if lines else part
+            if lines and cell_len(joined) <= options.max_width:
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        yield Text("\n".join(lines))

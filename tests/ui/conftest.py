@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input
 
 from console.clock import utc_now
@@ -109,6 +110,11 @@ async def final_row(pilot: Pilot, attempt_id: str, timeout: float = 20.0) -> dic
                 f"call {attempt_id} to end", timeout)
     await pilot.pause(FLUSH_S + 0.05)  # one flush of the log
     return row(app, attempt_id)
+
+
+def drawn(widget: Widget) -> list[str]:
+    """The lines a widget shows on screen, as text."""
+    return [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
 
 
 def notes(app: ConsoleApp) -> list[str]:

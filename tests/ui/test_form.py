@@ -12,7 +12,7 @@ from console.store import Store
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.pairs_editor import PairsEditor
 from console.ui.widgets.dial_form import VALIDATE_AFTER_S
-from tests.ui.conftest import console, dial, final_row, type_into, until
+from tests.ui.conftest import console, dial, drawn, final_row, type_into, until
 
 SURVEY_BOT = "Survey bot"
 
@@ -94,7 +94,7 @@ async def test_every_editor_shapes_the_next_call_and_is_kept_per_profile(live_st
         # SIP headers
         await pilot.press("f8")
         await pilot.press(*"X-Campaign", "tab", *"spring", "enter", "ctrl+g")
-        summary = str(app.query_one("#editors-summary", Static).render())
+        summary = "\n".join(drawn(app.query_one("#editors-summary", Static)))
         assert "AMD on (words ≥ 5" in summary and "1 header(s)" in summary and "campaign=spring" in summary
 
         call = await dial(pilot, "+12125550105")
@@ -179,7 +179,7 @@ async def test_more_fields_by_their_documented_names_reach_the_call(live_store: 
         await pilot.pause()
         await pilot.press("ctrl+g")
         assert not isinstance(app.screen, FieldsEditor)
-        summary = str(app.query_one("#editors-summary", Static).render())
+        summary = "\n".join(drawn(app.query_one("#editors-summary", Static)))
         assert "more: speech_synthesis_vendor, listen" in summary
         call = await dial(pilot, "+12125550101")
         body = live_store.call(call.attempt_id).request["body"]
@@ -222,3 +222,17 @@ async def test_a_long_number_keeps_its_end_in_sight_when_the_window_narrows(live
         await pilot.resize_terminal(60, 20)
         await pilot.pause(0.2)
         assert "4567890123" in box.render_line(0).text, box.render_line(0).text
+
+
+async def test_at_80_columns_the_editors_buttons_and_the_amd_switch_show_whole(live_store: Store) -> None:
+    async with console(live_store, size=(80, 24)) as (app, pilot):
+        await pilot.pause()
+        form = app.query_one("#form")
+        right = form.content_region.right - form.scrollbar_size_vertical
+        for button in app.query("#row-editors Button"):
+            assert button.region.right <= right, (str(button.label), button.region, right)
+        switch = app.query_one("#f-amd")
+        assert str(switch.label) in switch.render_line(0).text
+        said = drawn(app.query_one("#editors-summary", Static))
+        assert not any(line.startswith("·") or line.endswith("·") for line in said), said  # broken between parts
+        assert any("0 header(s)" in line for line in said) and any("tags: none" in line for line in said), said

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from rich.console import Console
+
 from console.records import CallRecord
 from console.status import CallStatus
-from console.ui.formatting import seconds, talk_seconds
+from console.ui.formatting import Parts, seconds, talk_seconds
 
 NOW = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 
@@ -33,3 +35,18 @@ def test_durations_fit_the_tables_six_columns_and_sort_by_how_long_they_are() ->
     assert shown == ["5s", "1m05s", "99m59s", "1h40m", "1h58m", "10h05m"]  # a 118-minute call was cut to 118m14
     assert max(len(s) for s in shown) <= 6
     assert sorted(reversed(shown), key=sort_value) == shown
+
+
+def test_parts_break_between_phrases_never_inside_one() -> None:
+    parts = Parts(["AMD off (words ≥ 9, decide in 15000 ms)", "0 header(s)", "tags: none"])
+
+    def lines(width: int) -> list[str]:
+        console = Console(width=width, color_system=None, legacy_windows=False)
+        with console.capture() as out:
+            console.print(parts)
+        return [line.rstrip() for line in out.get().splitlines()]
+
+    assert lines(100) == ["AMD off (words ≥ 9, decide in 15000 ms)  ·  0 header(s)  ·  tags: none"]
+    assert lines(60) == ["AMD off (words ≥ 9, decide in 15000 ms)  ·  0 header(s)", "tags: none"]
+    assert lines(42) == ["AMD off (words ≥ 9, decide in 15000 ms)", "0 header(s)  ·  tags: none"]
+    assert lines(20)[:2] == ["AMD off (words ≥ 9,", "decide in 15000 ms)"]  # wider than the line: it wraps

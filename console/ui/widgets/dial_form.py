@@ -29,7 +29,7 @@ from console.dialform import (
 from console.problems import InvalidInput, Problem
 from console.providers import room
 from console.request_parts import tags_from_pairs
-from console.ui.formatting import tags_summary
+from console.ui.formatting import Parts, tags_summary
 from console.ui.widgets.compact import compact
 from console.ui.widgets.tick import Tick
 
@@ -60,7 +60,7 @@ class FieldInput(Input):
         return super().check_consume_key(key, character)
 
 
-SWITCH_LABEL = {"amd": "detect answering machines (F6 options)", "vmail": "straight to voicemail"}
+SWITCH_LABEL = {"amd": "detect machines", "vmail": "straight to voicemail"}
 
 
 class AppNames:
@@ -125,11 +125,11 @@ class DialForm(VerticalScroll):
         # Who, from where, what plays, AMD and the editors first: at 80x24 they are what shows without
         # scrolling; the rarer fields (trunk, caller name, timeouts) follow.
         yield from self._rows([spec for spec in self.fields if spec.name in PRIMARY])
-        with Horizontal(classes="field", id="row-editors"):
-            yield compact(Button("AMD… F6", id="open-amd"))
-            yield compact(Button("Tags… F7", id="open-tags"))
-            yield compact(Button("Headers… F8", id="open-headers"))
-            yield compact(Button("More… F12", id="open-fields"))
+        with Horizontal(classes="field", id="row-editors"):  # one row from 80 columns: labels kept short
+            yield compact(Button("AMD F6", id="open-amd"))
+            yield compact(Button("Tags F7", id="open-tags"))
+            yield compact(Button("Headers F8", id="open-headers"))
+            yield compact(Button("More F12", id="open-fields"))
         yield Static("", id="editors-summary")
         yield Label("", classes="error", id="error-more")
         yield Label("", classes="error", id="error-tags")
@@ -236,7 +236,7 @@ class DialForm(VerticalScroll):
             parts.append("tags: invalid (F7)")
         if self.editors.fields:
             parts.append("more: " + ", ".join(self.editors.fields))
-        self.query_one("#editors-summary", Static).update("  ·  ".join(parts))
+        self.query_one("#editors-summary", Static).update(Parts(parts))
 
     # ------------------------------------------------------------ checking
 
