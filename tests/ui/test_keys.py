@@ -12,6 +12,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
+from console.config import load_settings
 from console.store import Store
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.call_detail import CallDetailScreen
@@ -19,7 +20,8 @@ from console.ui.screens.fields_editor import FieldsEditor
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.history import HistoryScreen
 from tests.conftest import FrozenClock
-from tests.ui.conftest import console, dial, until
+from tests.integration.faulty import FaultyServer
+from tests.ui.conftest import console, dial, notes, until
 
 CHARACTERS = {"alt+q": "q", "alt+g": "g", "tab": "\t", "shift+tab": None, "space": " ", "colon": ":",
               "question_mark": "?", "escape": "\x1b"}
@@ -476,6 +478,39 @@ async def test_the_next_number_typed_right_after_the_dial_key_is_kept_whole(live
         await pilot.pause()
         assert live_store.page()[0].to_number == "+12125550101"
         assert number.value == "+44" and number.selected_text == ""
+
+
+async def test_a_number_typed_in_the_call_log_goes_into_the_form_and_is_the_one_dialled(live_store: Store) -> None:
+    """The log binds no digit: a number typed there was lost, and the dial key behind it placed the number
+    the form still held (a wrong number, with no word said)."""
+    async with console(live_store, ui={"redial_guard_s": 0}) as (app, pilot):
+        first = await dial(pilot, "+12125550101")
+        await pilot.press("escape")
+        assert app.focused is app.main.call_log
+        burst(pilot, *"+12125550104", "ctrl+g")
+        await until(pilot, lambda: live_store.count() == 2 and not app.main.dialling, "the second call")
+        assert [c.to_number for c in live_store.page()] == ["+12125550104", first.to_number]
+        assert app.focused is app.query_one("#f-to")
+
+
+async def test_a_number_dialled_while_the_last_is_still_being_placed_is_said_not_dialled(
+        live_store: Store, tmp_path: Path) -> None:
+    async with FaultyServer("slow") as gateway:  # it never answers: the first call stays "being placed"
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'demo_profiles = true\n[profiles.slow]\nprovider = "jambonz"\nbase_url = "{gateway.base_url}"\n'
+                       'api_key = "k-0123456789abcdef"\naccount_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n'
+                       '[profiles.slow.defaults]\nfrom = "+12125550100"\n'
+                       'application = "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"\n')
+        async with console(live_store, settings=load_settings(cfg, receiver={"port": 0})) as (app, pilot):
+            await app.switch_profile("slow")
+            await pilot.pause()
+            app.query_one("#f-to", Input).focus()
+            burst(pilot, *"+12125550104", "ctrl+g", *"+12125550105", "ctrl+g")
+            await until(pilot, lambda: any("was not dialled" in n for n in notes(app)), "the refusal")
+            said = [n for n in notes(app) if "was not dialled" in n]
+            assert said == ["one call at a time: +12125550105 was not dialled: the call to +12125550104 is still "
+                            "being placed; press the dial key again once it is"], notes(app)
+            assert [r.request["body"]["to"]["number"] for r in live_store.page()] == ["+12125550104"]
 
 
 async def test_a_number_typed_fast_and_dialled_at_once_is_dialled_whole(live_store: Store) -> None:

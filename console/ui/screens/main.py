@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 
 NARROW_COLUMNS = 72
+NUMBER_START = frozenset("+0123456789")
 
 
 class MainScreen(Screen[None]):
@@ -78,6 +79,7 @@ class MainScreen(Screen[None]):
         self.dialling = False  # a create request is in flight (or waiting for a yes): dial does nothing else
         self._from_form = False  # the dial key was pressed in a field of the form
         self._dialled_text = ""  # the number field as it was dialled
+        self._placing = ""  # the destination of the call being placed
         self._resumed = False
 
     @property
@@ -203,13 +205,17 @@ class MainScreen(Screen[None]):
         if self.console.still_starting():
             return
         if self.dialling:  # keys typed fast, or a second press: one call at a time
-            self.notify("dialling… one call at a time", title="dialling", timeout=3)
+            typed = self.query_one("#f-to", Input).value.strip()
+            now = f"{typed} was not dialled: " if typed and typed != self._placing else ""
+            self.notify(f"{now}the call to {self._placing} is still being placed; press the dial key again "
+                        "once it is", title="one call at a time", severity="warning", timeout=8)
             return
         request = self.form.build()
         if request is None:
             self.notify("the highlighted fields need fixing first", severity="warning", timeout=4)
             return
         self.dialling = True
+        self._placing = request.destination
         self._from_form = self.in_field()
         if self._from_form:
             # Now, as the key is handled, not when the gateway answers: the keys typed after the dial key come
@@ -355,6 +361,19 @@ class MainScreen(Screen[None]):
         if isinstance(self.focused, Picker):
             numbers = not numbers
         self.action_show_list("numbers" if numbers else "apps")
+
+    def on_key(self, event: events.Key) -> None:
+        # A digit or + typed in the call log starts a new number in the form, as it would after a dial: the
+        # log binds neither, and a number typed there was lost while the dial key behind it placed the
+        # number the form still held.
+        if (event.character and event.character in NUMBER_START and self.focused is self.call_log
+                and not self.console.read_only):
+            event.stop()
+            event.prevent_default()
+            number = self.query_one("#f-to", Input)
+            self.set_focus(number)
+            number.value = event.character
+            number.action_end()
 
     def action_leave_field(self) -> None:
         if not self.in_field():
