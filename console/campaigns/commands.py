@@ -233,7 +233,7 @@ def run(c: _Ctx, /, name: str) -> None:
 
     from console import paths
     from console.campaigns import progress
-    from console.campaigns.runs import AlreadyRunning
+    from console.campaigns.locks import AlreadyRunning
     from console.receiver import load_key
     from console.services import Services
 
@@ -301,17 +301,21 @@ def run(c: _Ctx, /, name: str) -> None:
 def status(c: _Ctx, /, name: str | None, as_json: bool) -> None:
     """Every campaign with its progress, or one in detail."""
     from console.campaigns import progress
+    from console.campaigns.locks import dialled_elsewhere
 
     settings = c.settings()
     with c.store(settings, reads_only=True) as store:
         chosen = [_campaign(store, name)] if name else store.read(progress.every)
         rows = [(x, store.read(progress.counts, x.id)) for x in chosen]
+        dialled = {x.id: x.state in ("active", "paused") and dialled_elsewhere(store.path, x.id) for x in chosen}
     if as_json:
-        click.echo(json.dumps([{"name": x.name, "profile": x.profile, "state": x.state, "plan": x.plan.to_json(),
-                                "counts": counts} for x, counts in rows], indent=2))
+        click.echo(json.dumps([{"name": x.name, "profile": x.profile, "state": x.state, "dialled": dialled[x.id],
+                                "plan": x.plan.to_json(), "counts": counts} for x, counts in rows], indent=2))
         return
     for x, counts in rows:
-        click.echo(f"{printable(x.name)} [{x.state}] on {x.profile}: {_summary(counts)}")
+        who = " (dialled by a vgconsole now)" if dialled[x.id] else (
+            " (nobody dials it now: vgconsole campaign run)" if x.state == "active" else "")
+        click.echo(f"{printable(x.name)} [{x.state}]{who} on {x.profile}: {_summary(counts)}")
         if name:
             plan = x.plan
             click.echo(f"  {plan.hours().describe()}; at most {plan.per_minute:g} a minute, {plan.max_live} at once")

@@ -5,43 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
 from console.budget import Budgets
+from console.campaigns.locks import take_lock
 from console.campaigns.progress import Campaign
 from console.campaigns.runner import CampaignRunner
 from console.config import Settings
 from console.dialer import Dialer
 from console.store import Store
-
-
-class AlreadyRunning(Exception):
-    """Another process holds the campaign's lock (or it cannot be taken); the message says which file."""
-
-
-def lock_path(history: Path, campaign_id: int) -> Path:
-    """Beside the history file: every process on this history finds it."""
-    return history.with_name(f"{history.name}.campaign-{campaign_id}.lock")
-
-
-def take_lock(history: Path, campaign: Campaign) -> IO[str]:
-    """The campaign's lock, held until the returned file is closed (or the process ends, however it ends)."""
-    path = lock_path(history, campaign.id)
-    try:
-        held = path.open("a")
-    except OSError as exc:
-        raise AlreadyRunning(f"cannot take campaign {campaign.name}'s lock {path}: {exc.strerror or exc}") from None
-    try:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        held.close()
-        raise AlreadyRunning(f"campaign {campaign.name} is already being dialled by another vgconsole (it holds "
-                             f"{path})") from None
-    return held
 
 
 @dataclass
@@ -65,6 +39,10 @@ class CampaignRuns:
     def running(self, campaign_id: int) -> CampaignRunner | None:
         run = self._runs.get(campaign_id)
         return run.runner if run is not None and not run.task.done() else None
+
+    def here(self) -> list[Campaign]:
+        """The campaigns this process is dialling now."""
+        return [run.runner.campaign for run in self._runs.values() if not run.task.done()]
 
     def start(self, campaign: Campaign) -> CampaignRunner:
         """Dial `campaign` in this process until it is done or stopped; AlreadyRunning if another process is."""

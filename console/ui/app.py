@@ -787,8 +787,8 @@ class ConsoleApp(App[None]):
         self.push_screen(HelpScreen(rows, [(n, h) for n, h in commands]))
 
     async def action_quit(self) -> None:
-        """Leave; with calls still live, ask first when leaving changes something for them: this console's
-        demo gateway ends them, or this console is the one receiving their webhooks."""
+        """Leave; ask first when leaving changes something: this console's demo gateway ends the calls still
+        live, this console is the one receiving their webhooks, or it is dialling a campaign."""
         self.remember(at_once=True)  # while the form is still there to read
         if isinstance(self.screen, Confirm) or not self.ready:
             self.exit()
@@ -796,12 +796,16 @@ class ConsoleApp(App[None]):
         live = len(await asyncio.to_thread(self.store.live))  # history's, not the log's few hundred rows
         carried = self.services.embedded.live_calls()
         receiving = self.services.receiver.state is ReceiverState.LISTENING
-        if not carried and not (live and receiving):
+        campaigns = [c.name for c in self.services.campaigns.here()]
+        if not carried and not (live and receiving) and not campaigns:
             self.exit()
             return
         # The count is history's, as the header's "live" is; the demo gateway's own count can differ for a
         # moment (a call it has just ended whose webhook is on its way), so it is said apart.
         said = [f"{live} call(s) still live" if live else "no call still live in history"]
+        if campaigns:
+            said.append(f"campaign {', '.join(campaigns)} is dialled from this console: nobody dials it once you "
+                        "leave, until it is run again (r in F11, or `vgconsole campaign run`)")
         if carried:
             said.append(f"this console's demo gateway carries {carried} and ends them as it stops")
         if live and receiving:

@@ -274,8 +274,11 @@ def test_a_campaign_is_created_only_from_a_whole_list_and_paused_resumed_stopped
     status = json.loads(run("--db", db, "campaign", "status", "winter", "--json")[1])[0]
     assert (status["state"], status["counts"]["waiting"], status["plan"]["retries"]["busy"]) == ("paused", 2, [1, 300])
     assert "winter resumed" in run("--db", db, "campaign", "resume", "winter")[1]
+    assert "winter [active] (nobody dials it now: vgconsole campaign run)" in run("--db", db, "campaign", "status")[1]
     with (tmp_path / "h.db.campaign-1.lock").open("a") as held:  # as a `campaign run` elsewhere holds it
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert "winter [active] (dialled by a vgconsole now)" in run("--db", db, "campaign", "status")[1]
+        assert json.loads(run("--db", db, "campaign", "status", "--json")[1])[0]["dialled"] is True
         code, _, err = run("--db", db, "campaign", "run", "winter")
         assert code == 1 and "campaign winter is already being dialled by another vgconsole" in err
     assert "nobody else will be called" in run("--db", db, "campaign", "stop", "winter")[1]

@@ -216,3 +216,45 @@ async def test_running_a_stopped_campaign_says_it_only_follows_the_calls_still_g
         await pilot.press("r")
         await until(pilot, lambda: any("staying" in n and "still going" in n for n in notes(app)), "what r does")
         assert not any("dialling from this console" in n for n in notes(app)[-1:]), notes(app)
+
+
+async def test_quitting_while_a_campaign_is_dialled_here_asks_and_the_list_says_who_dials_what(
+        live_store: Store, tmp_path: Path) -> None:
+    import fcntl
+
+    from console.campaigns.locks import lock_path
+
+    listed = tmp_path / "list.csv"
+    listed.write_text("number\n" + "".join(f"+1212555{n}03\n" for n in range(10, 16)))  # they ring a while
+    async with console(live_store, size=(100, 30)) as (app, pilot):
+        screen = await made_on_screen(pilot, "spring", listed, per_minute=1)
+        campaign = live_store.read(progress.find, "spring")
+        assert campaign is not None and app.services.campaigns.running(campaign.id) is not None
+        table = screen.query_one("#campaigns-table")
+
+        def state() -> str:
+            return str(table.get_row_at(0)[1])
+
+        await until(pilot, lambda: state() == "active*", "dialled here")
+        await pilot.press("escape", "ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        assert "campaign spring is dialled from this console: nobody dials it once you leave" in app.screen.question
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is app.main, "still here")
+
+        await app.services.campaigns.stop()  # as after a restart: nobody dials it
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, CampaignsScreen), "the campaigns screen")
+        screen = app.screen
+        table = screen.query_one("#campaigns-table")
+        await until(pilot, lambda: screen.seen and screen.seen[0].idle, "seen idle")
+        await pilot.pause()
+        assert state() == "active" and str(table.get_row_at(0)[6]) == "idle"
+        assert "1 active with nobody dialling (r runs one here)" in str(screen.query_one("#campaigns-title").render())
+        assert "nobody dials it now: r runs it here" in str(screen.query_one("#campaign-line").render())
+
+        with lock_path(live_store.path, campaign.id).open("a") as held:  # as another vgconsole dialling it
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            await until(pilot, lambda: state() == "active+", "dialled elsewhere")
+            assert "1 in another vgconsole (+)" in str(screen.query_one("#campaigns-title").render())
+            assert str(table.get_row_at(0)[6]) != "idle"

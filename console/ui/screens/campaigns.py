@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, ProgressBar, Sparkline, Static
 
 from console.campaigns import ledger, progress
+from console.campaigns.locks import AlreadyRunning, dialled_elsewhere
 from console.campaigns.policy import LEFT_OUT, OUTCOMES
 from console.campaigns.progress import Campaign
-from console.campaigns.runs import AlreadyRunning
 from console.clock import iso
 from console.ui.screens.confirm import Confirm
 from console.ui.widgets.footer import KeysFooter
@@ -47,6 +47,12 @@ class Seen:
     running_here: bool
     pace: float  # attempts a minute over the last PACE_MINUTES (or since the first of them)
     problem: str = ""  # the last turn that failed, when it runs here
+    elsewhere: bool = False  # another vgconsole (or `campaign run`) is dialling it
+
+    @property
+    def idle(self) -> bool:
+        """Active, yet nobody dials it (the console that ran it has quit): it waits for a run."""
+        return self.campaign.state == "active" and not self.running_here and not self.elsewhere
 
     @property
     def total(self) -> int:
@@ -60,6 +66,8 @@ class Seen:
         left = self.counts.get("waiting", 0) - self.counts.get("window", 0) + self.counts.get("calling", 0)
         if self.campaign.state in ("done", "stopped") or left <= 0:
             return "-"
+        if self.idle:
+            return "idle"
         if self.campaign.state == "paused" or not self.pace:
             return "?"
         minutes = left / self.pace
@@ -132,8 +140,10 @@ class CampaignsScreen(Screen[None]):
             span = (now - recent[0]).total_seconds() / 60 if recent else 0.0
             pace = len(recent) / max(span, 0.5) if recent and campaign.state == "active" else 0.0
             runner = self.services.campaigns.running(campaign.id)
+            elsewhere = (runner is None and campaign.state in ("active", "paused")
+                         and dialled_elsewhere(store.path, campaign.id))
             seen.append(Seen(campaign, store.read(progress.counts, campaign.id), per_minute, runner is not None, pace,
-                             runner.stats.last_error if runner is not None else ""))
+                             runner.stats.last_error if runner is not None else "", elsewhere))
         self.post_message(self.Read(seen))
 
     @on(Read)
@@ -144,7 +154,7 @@ class CampaignsScreen(Screen[None]):
         chosen = self.chosen  # by key: the operator's sort puts rows elsewhere
         table.clear()
         for s in self.seen:
-            state = s.campaign.state + ("*" if s.running_here else "")
+            state = s.campaign.state + ("*" if s.running_here else "+" if s.elsewhere else "")
             waiting = s.counts.get("waiting", 0)
             window = s.counts.get("window", 0)
             table.add_row(Text(s.campaign.name), Text(state, style=_STATE_STYLE.get(s.campaign.state, "")),
@@ -159,8 +169,12 @@ class CampaignsScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(str(wanted)) if str(wanted) in table.rows
                               else min(keep, len(self.seen) - 1))
         here = sum(s.running_here for s in self.seen)
+        elsewhere = sum(s.elsewhere for s in self.seen)
+        idle = sum(s.idle for s in self.seen)
         self.query_one("#campaigns-title", Static).update(Text.assemble(
             ("campaigns ", "bold"), f"{len(self.seen)} in history", f", {here} running here (*)" if here else "",
+            f", {elsewhere} in another vgconsole (+)" if elsewhere else "",
+            (f", {idle} active with nobody dialling (r runs one here)" if idle else "", "yellow"),
             ("  n new, r run here, p pause/resume, X stop, enter callees" if not self.seen else "", "dim")))
         self.show_detail()
 
@@ -185,7 +199,9 @@ class CampaignsScreen(Screen[None]):
         plan = s.campaign.plan
         line.update(Text.assemble((s.campaign.name, "bold"), f" on {s.campaign.profile}: {plan.hours().describe()}; "
                                   f"at most {plan.per_minute:g}/min, {plan.max_live} at once; now {s.pace:.1f}/min, "
-                                  f"eta {s.eta()}", (f"  last problem: {s.problem}" if s.problem else "", "red"),
+                                  f"eta {s.eta()}",
+                                  ("  nobody dials it now: r runs it here" if s.idle else "", "yellow"),
+                                  (f"  last problem: {s.problem}" if s.problem else "", "red"),
                                   overflow="fold"))
         bar = self.query_one("#campaign-progress", ProgressBar)
         bar.update(total=max(1, s.total), progress=s.settled)
