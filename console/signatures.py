@@ -54,7 +54,8 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 
 def same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
+    # A header that is not UTF-8 reaches us with its bytes as surrogates: compared as they came, never a 500.
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 def bearer_matches(header: str | None, secrets: Iterable[str]) -> bool:

@@ -206,6 +206,10 @@ async def test_mobtexting_results_lenient_json_form_and_challenge(rig: Rig) -> N
     assert (await rig.client.post("/hooks/obd/mobtexting", json={"mid": "m3", "status": "BUSY"})).status_code == 401
     assert (await rig.client.post("/hooks/obd/mobtexting", json={"mid": "m3"},
                                   headers={"Authorization": "Bearer nope"})).status_code == 401
+    # credentials that are not UTF-8 (anyone who reaches the port can send them): refused, not a 500
+    for header in (b"Bearer \xff\xfe", b"Basic " + base64.b64encode(b"\xff:\xfe")):
+        r = await rig.client.post("/hooks/obd/mobtexting", json={"mid": "m3"}, headers={"Authorization": header})
+        assert r.status_code == 401, (header, r.status_code, r.text)
 
 
 async def test_call_hook_answers_with_the_profiles_verbs(rig: Rig) -> None:
