@@ -49,6 +49,17 @@ class _Ctx:
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
 
+    @staticmethod
+    def writable(output: Path | None, settings: Settings) -> None:
+        """An export's file is never one of history's own (it would be replaced by the export)."""
+        from console.export import not_history
+
+        try:
+            if output is not None:
+                not_history(output, settings.storage.path)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+
 
 def warn(text: str) -> None:
     click.echo(f"vgconsole: warning: {text}", err=True)
@@ -360,6 +371,7 @@ def export(c: _Ctx, /, fmt: str, output: Path | None, events: bool, **filters: A
     if events and fmt != "json":
         raise click.UsageError("--events needs --format json")
     settings = c.settings()
+    c.writable(output, settings)
     chosen = _filter(settings.ui.zone(), **filters)
     with c.store(settings, reads_only=True) as store:
         calls = store.iter_calls(filter=chosen)

@@ -89,6 +89,19 @@ def export_file(
     return write_whole(path, lambda fh: export(calls, fmt, fh, events, redact))
 
 
+def history_files(history: Path) -> set[Path]:
+    """The files SQLite keeps a history in: an export written over one of them destroys the history."""
+    base = history.expanduser().resolve()
+    return {base, *(base.with_name(base.name + end) for end in ("-wal", "-shm", "-journal"))}
+
+
+def not_history(path: Path, history: Path) -> None:
+    """ValueError when `path` is (or links to) one of history's files."""
+    if path.expanduser().resolve() in history_files(history):
+        raise ValueError(f"{path} is one of the history database's files ({history}): an export there would "
+                         "destroy it; choose another file")
+
+
 def write_whole(path: Path, write: Callable[[TextIO], int]) -> int:
     """`write` into a temporary file beside `path`, then rename it there: all of it or nothing. A link is
     followed (its target gets the export, the link stays); a device or a pipe (/dev/stdout) is written into

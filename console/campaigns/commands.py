@@ -378,6 +378,7 @@ def export(c: _Ctx, /, name: str, fmt: str, output: Path | None) -> None:
     from console.export import write_rows, write_whole
 
     settings = c.settings()
+    c.writable(output, settings)
     with c.store(settings, reads_only=True) as store:
         rows = store.read(progress.results, _campaign(store, name).id)
         if output is None:

@@ -146,6 +146,26 @@ def test_export_refuses_events_with_csv_and_reports_unwritable_targets(filled_db
     assert code == 1 and "cannot write" in err
 
 
+def test_an_export_never_replaces_the_history_it_reads(filled_db: Path, tmp_path: Path) -> None:
+    before = filled_db.read_bytes()
+    link = tmp_path / "link.csv"
+    link.symlink_to(filled_db)
+    for target in (filled_db, Path(f"{filled_db}-wal"), link):
+        code, _, err = run("--db", str(filled_db), "export", "--output", str(target))
+        assert code == 2 and "is one of the history database's files" in err and "choose another file" in err, err
+    assert run("--db", str(filled_db), "campaign", "create", "w", str(_list(tmp_path)))[0] == 0
+    code, _, err = run("--db", str(filled_db), "campaign", "export", "w", "-o", str(filled_db))
+    assert code == 2 and "is one of the history database's files" in err
+    assert filled_db.read_bytes()[:16] == before[:16] == b"SQLite format 3\0" and run("--db", str(filled_db),
+                                                                                      "history")[0] == 0
+
+
+def _list(folder: Path) -> Path:
+    listed = folder / "list.csv"
+    listed.write_text("number\n+12125550101\n")
+    return listed
+
+
 def test_csv_cells_cannot_become_formulas() -> None:
     from console.export import _cell
 
