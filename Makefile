@@ -17,7 +17,7 @@ run: $(RUN_STAMP)
 	$(BIN)/vgconsole $(ARGS)
 
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Style and likely bugs (ruff), types (mypy, strict outside the UI), and the import contracts (services
 # never import Textual; providers never import the UI; gateway clients never import the simulator).

@@ -630,6 +630,10 @@ def dial(c: _Ctx, to: str | None, profile: str | None, target: str | None, from_
             for note in outcome.notes:
                 click.echo(f"note: {note}", err=True)
             if outcome.error is not None:
+                if outcome.call is not None and outcome.call.status is CallStatus.UNKNOWN:
+                    click.echo(f"vgconsole: whether the call was placed cannot be known (history holds it as unknown): "
+                               f"{outcome.error}", err=True)
+                    return 4
                 click.echo(f"vgconsole: the call was not placed: {outcome.error}", err=True)
                 return 1
             call = outcome.call

@@ -15,7 +15,7 @@ from console.calls import DialRequest
 from console.campaigns import ledger
 from console.clock import iso, utc_now
 from console.gateways import GatewayPool, Prepared
-from console.gateways.errors import GatewayBadResponse, GatewayError
+from console.gateways.errors import GatewayBadResponse, GatewayError, may_have_reached
 from console.providers import Provider
 from console.records import CallRecord, Ingested, new_attempt_id
 from console.status import CallEvent, CallStatus, EventKind, EventSource
@@ -75,13 +75,13 @@ class Dialer:
             call = claimed["call"]
         try:
             placed = await gateway.send(prepared)
-        except GatewayError as exc:
-            call = await self.store.attempt_failed(attempt_id, str(exc), sip_status=None, raw=exc.detail,
-                                                   http_status=exc.status)
-            return DialOutcome(call, prepared.notes, exc)
         except Exception as exc:  # noqa: BLE001 - an answer no check foresaw: the attempt must not stay queued
-            error = GatewayBadResponse(f"the gateway's answer could not be read ({type(exc).__name__}: {exc})")
-            call = await self.store.attempt_failed(attempt_id, str(error), sip_status=None)
+            error = exc if isinstance(exc, GatewayError) else GatewayBadResponse(
+                f"the gateway's answer could not be read ({type(exc).__name__}: {exc})")
+            # Its answer lost or unreadable, the request may have made a call: unknown, never "failed".
+            status = CallStatus.UNKNOWN if may_have_reached(error) else CallStatus.FAILED
+            call = await self.store.attempt_failed(attempt_id, str(error), sip_status=None, raw=error.detail,
+                                                   http_status=error.status, status=status)
             return DialOutcome(call, prepared.notes, error)
         call = await self.store.attempt_placed(attempt_id, call_sid=placed.call_sid, sip_call_id=placed.sip_call_id,
                                                status=placed.status, raw=placed.raw, http_status=placed.http_status)

@@ -80,11 +80,11 @@ def attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: st
 
 
 def attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str,
-                    raw: str, http_status: int | None = None) -> CallRecord:
+                    raw: str, http_status: int | None = None, status: CallStatus = CallStatus.FAILED) -> CallRecord:
     call = _by_attempt(db, attempt_id)
-    db.table("calls").update(call["id"], {"status": CallStatus.FAILED.value, "error": error, "sip_status": sip_status,
+    db.table("calls").update(call["id"], {"status": status.value, "error": error, "sip_status": sip_status,
                                     "ended_at": call["ended_at"] or now, "updated_at": now})
-    _create_event(db, call, call["call_sid"], CallStatus.FAILED, None, sip_status, raw or error, now, http_status)
+    _create_event(db, call, call["call_sid"], status, None, sip_status, raw or error, now, http_status)
     return CallRecord.from_row(db.table("calls").get(call["id"]))
 
 

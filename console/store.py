@@ -150,11 +150,13 @@ class Store(HistoryReads):
                                       iso(self._clock()), self._redact(raw), http_status)
 
     async def attempt_failed(self, attempt_id: str, error: str, *, sip_status: int | None = None,
-                             raw: str = "", http_status: int | None = None) -> CallRecord:
+                             raw: str = "", http_status: int | None = None,
+                             status: CallStatus = CallStatus.FAILED) -> CallRecord:
         """The gateway refused the call (or could not be reached); `error` is what the operator reads,
-        `raw` what the gateway answered and `http_status` its status (kept in the timeline)."""
+        `raw` what the gateway answered and `http_status` its status (kept in the timeline). `status`
+        UNKNOWN: the request may have reached the gateway, whose answer was lost."""
         return await self._writer.run(ingest.attempt_failed, attempt_id, self._redact(error), sip_status,
-                                      iso(self._clock()), self._redact(raw), http_status)
+                                      iso(self._clock()), self._redact(raw), http_status, status)
 
     async def ingest(self, event: CallEvent) -> Ingested:
         """Store a webhook event once and fold it into its call; returns after the commit.

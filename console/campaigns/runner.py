@@ -25,20 +25,18 @@ from console.compose import compose
 from console.config import Settings
 from console.dialer import Dialer
 from console.gateways.errors import (
-    GatewayDropped,
     GatewayError,
     GatewayRateLimited,
-    GatewayTimeout,
     GatewayUnavailable,
     GatewayUnreachable,
     NotSupported,
+    may_have_reached,
 )
 from console.problems import InvalidInput
 from console.records import CallRecord
 from console.store import Store
 
 SLOW_DOWN = (GatewayRateLimited, GatewayUnavailable, GatewayUnreachable)  # not the callee's doing: not a try
-MAYBE_SENT = (GatewayTimeout, GatewayDropped)  # the request may have reached the gateway
 ERROR_PAUSE_S = 5.0
 COUNT_EVERY_S = 5.0  # the gateway's own count of live calls, asked at most this often (within the allowance)
 
@@ -255,6 +253,6 @@ class CampaignRunner:
             await self.store.write(ledger.settle, callee.id, "waiting", callee.tries, callee.outcome,
                                    iso(self.clock() + timedelta(seconds=pause)), f"slowed down: {error}")
             return False
-        kind = "unknown" if isinstance(error, MAYBE_SENT) else "refused"
+        kind = "unknown" if may_have_reached(error) else "refused"
         await self._settle(callee, call, kind, note=str(error))
         return False

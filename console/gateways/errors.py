@@ -58,3 +58,11 @@ class GatewayBadResponse(GatewayError):
 
 class NotSupported(GatewayError):
     """The provider's API has no way to do this."""
+
+
+def may_have_reached(error: GatewayError) -> bool:
+    """A create request that may have reached the gateway: its answer never came whole (a timeout, a dropped
+    connection) or came as a success that could not be read. The call may exist there; it is not refused."""
+    if isinstance(error, GatewayTimeout | GatewayDropped):
+        return True
+    return isinstance(error, GatewayBadResponse) and (error.status is None or 200 <= error.status < 300)

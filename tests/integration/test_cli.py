@@ -524,9 +524,9 @@ DIAL_CASES = [
 ]
 
 
-def _dial(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _dial(tmp_path: Path, *args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**_env(), "VGCONSOLE_SIMULATOR__SPEED": "50", "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), **({"VGCONSOLE_CONFIG": str(config)} if config else {})}
     return subprocess.run([sys.executable, "-m", "console", "dial", *args], capture_output=True, text=True, env=env,
                           timeout=120)
 
@@ -544,6 +544,38 @@ def test_dial_wait_on_the_busy_number_exits_non_zero(tmp_path: Path) -> None:
     result = _dial(tmp_path, "--to", "+12125550102", "--wait", "--amd", "--header", "X-Campaign: cli")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines()[-1] == "busy (486 Busy Here)"
+
+
+def test_dial_whose_answer_cannot_be_read_says_the_call_may_exist_and_exits_4(tmp_path: Path) -> None:
+    """A 200 to the create with a body that is not JSON: the gateway may have placed the call."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Unreadable(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"oops")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unreadable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'[profiles.real]\nprovider = "jambonz"\nbase_url = "http://127.0.0.1:{server.server_port}"\n'
+                       'api_key = "k-0123456789abcdef"\naccount_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n')
+        result = _dial(tmp_path, "--profile", "real", "--to", "+12125550101", "--from", "+12125550100",
+                       "--app", "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1", config=cfg)
+    finally:
+        server.shutdown()
+    assert result.returncode == 4, result.stderr
+    assert "whether the call was placed cannot be known (history holds it as unknown)" in result.stderr
+    assert "not placed" not in result.stderr
 
 
 def test_dial_refuses_bad_input_before_sending(tmp_path: Path) -> None:

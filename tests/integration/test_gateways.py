@@ -592,7 +592,8 @@ async def test_a_gateway_that_never_finishes_or_floods_ends_the_dial_within_its_
     said = {"trickle": "did not finish answering within 1.5 s (the profile's deadline_s)",
             "endless": "answered with more than 1,048,576 bytes (the profile's max_response_bytes)",
             "bomb": "answered with more than 1,048,576 bytes (the profile's max_response_bytes)"}[mode]
-    assert call.status is CallStatus.FAILED and said in call.error and said in (numbers_error or "")
+    # the gateway took the request and its answer never came whole: the call may exist there
+    assert call.status is CallStatus.UNKNOWN and said in call.error and said in (numbers_error or "")
     if mode == "trickle":
         assert "The call may have been placed" in call.error
 
@@ -609,7 +610,7 @@ def profile_of(tmp_path: Path, provider: str, base: str) -> tuple[GatewayPool, s
     ("mobtexting", {"status": "OK", "data": [{"id": {"nested": 1}}]}, "holds no call id (data[0].id)"),
     ("ibm", {"msg": "started", "vgwSessionID": {"id": "s-1"}}, "without msg and a vgwSessionID text"),
 ])
-async def test_a_create_answer_of_the_wrong_shape_fails_the_attempt_with_a_sentence(
+async def test_a_create_answer_of_the_wrong_shape_leaves_the_attempt_unknown_with_a_sentence(
         tmp_path: Path, provider: str, answer: dict, said: str) -> None:
     async with FaultyServer("script", [(200, {"Content-Type": "application/json"}, answer)]) as server:
         pool, name = profile_of(tmp_path, provider, server.base_url)
@@ -622,7 +623,23 @@ async def test_a_create_answer_of_the_wrong_shape_fails_the_attempt_with_a_sente
             call = store.call(outcome.call.attempt_id)
         await pool.close()
     assert isinstance(outcome.error, GatewayBadResponse) and said in str(outcome.error)
-    assert call.status is CallStatus.FAILED and said in call.error
+    assert call.status is CallStatus.UNKNOWN and said in call.error  # a 200: the gateway may have placed it
+
+
+async def test_a_refusal_and_an_unreachable_gateway_fail_the_attempt(tmp_path: Path) -> None:
+    """Nothing was placed: the gateway said no, or was never reached."""
+    async with FaultyServer("script", [(400, {"Content-Type": "application/json"}, {"msg": "bad from"})]) as server:
+        pool, name = profile_of(tmp_path, "mobtexting", server.base_url)
+        request = DialRequest.build({"provider": "mobtexting", "from": "+918068280000",
+                                     "to": {"type": "phone", "number": "+919876543201"},
+                                     "mobtexting": {"flow_id": "351"}}, region="IN")
+        with Store(tmp_path / "h.db") as store:
+            refused = store.call((await Dialer(store, pool).place(name, request)).call.attempt_id)
+            await pool.close()
+            pool, name = profile_of(tmp_path, "mobtexting", "http://127.0.0.1:9")  # nothing listens on port 9
+            unreachable = store.call((await Dialer(store, pool).place(name, request)).call.attempt_id)
+        await pool.close()
+    assert refused.status is CallStatus.FAILED and unreachable.status is CallStatus.FAILED
 
 
 async def test_a_number_list_with_rows_that_are_not_numbers_is_said_in_a_sentence(tmp_path: Path) -> None:

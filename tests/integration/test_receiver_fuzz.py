@@ -73,6 +73,10 @@ class ThreadedReceiver:
         self.store.close()
 
 
+# One worker runs the whole file: the last test reads what the fuzzing left in the module's receiver.
+pytestmark = pytest.mark.xdist_group("receiver-fuzz")
+
+
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ThreadedReceiver, httpx.Client]]:
     rig = ThreadedReceiver(tmp_path_factory.mktemp("fuzz"))

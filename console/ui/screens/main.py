@@ -23,6 +23,7 @@ from console.calls import DialRequest
 from console.dialform import Editors
 from console.gateways.errors import GatewayError
 from console.providers import declarations, room
+from console.status import CallStatus
 from console.ui.messages import CallPlaced, ListsLoaded, RedialAsked
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.confirm import Confirm
@@ -271,7 +272,9 @@ class MainScreen(Screen[None]):
         if outcome.call is not None:
             self.call_log.upsert(outcome.call)
         if outcome.error is not None:
-            self.notify(str(outcome.error), title="the call was not placed", severity="error", timeout=12)
+            unknown = outcome.call is not None and outcome.call.status is CallStatus.UNKNOWN
+            self.notify(str(outcome.error), title="the call may have been placed" if unknown else "the call was not "
+                        "placed", severity="error", timeout=12)
             number = self.query_one("#f-to", Input)
             if self._from_form and number.value == self._dialled_text and number.selected_text == number.value:
                 number.action_end()  # untouched since: kept to be corrected, not to be typed over
