@@ -93,9 +93,19 @@ class DialDefaults(_Strict):
         return value
 
 
+def secret_problem(text: str) -> str | None:
+    """What makes `text` unusable as a secret, in words that never quote it."""
+    if not text.strip():
+        return "is empty: a blank secret would let anyone through"
+    for at, ch in enumerate(text, 1):
+        if not ch.isprintable():  # a line break read with it from a file: it would break the HTTP header it goes in
+            return f"holds a control character ({ch.encode('unicode_escape').decode()!s} at character {at}): remove it"
+    return None
+
+
 def _not_blank(value: SecretStr) -> SecretStr:
-    if not value.get_secret_value().strip():
-        raise ValueError("is empty: a blank secret would let anyone through")
+    if problem := secret_problem(value.get_secret_value()):
+        raise ValueError(problem)
     return value
 
 
@@ -227,6 +237,8 @@ class BaseProfile(_Strict):
             value = os.environ.get(self.api_key_env)
             if not value or not value.strip():
                 raise ConfigError(None, [Problem("api_key_env", f"{self.api_key_env} is not set in the environment")])
+            if problem := secret_problem(value):
+                raise ConfigError(None, [Problem("api_key_env", f"the key in {self.api_key_env} {problem}")])
             return SecretStr(value)
         return self.api_key
 

@@ -234,6 +234,7 @@ def run(c: _Ctx, /, name: str) -> None:
     from console import paths
     from console.campaigns import progress
     from console.campaigns.locks import AlreadyRunning
+    from console.gateways.errors import GatewayError
     from console.receiver import load_key
     from console.services import Services
 
@@ -288,6 +289,8 @@ def run(c: _Ctx, /, name: str) -> None:
         except (KeyboardInterrupt, asyncio.CancelledError):
             click.echo(f"\ncampaign {name} left as it is; run it again to go on")
             return
+        except GatewayError as exc:
+            raise click.ClickException(f"campaign {name} cannot be dialled from here: {exc}") from None
         click.echo(("\r\x1b[K" if tty else "") + f"campaign {name} {ended}: "
                    f"{_summary(store.read(progress.counts, found.id))}")
     finally:

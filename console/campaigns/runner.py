@@ -26,6 +26,7 @@ from console.config import Settings
 from console.dialer import Dialer
 from console.gateways.errors import (
     GatewayError,
+    GatewayNotConfigured,
     GatewayRateLimited,
     GatewayUnavailable,
     GatewayUnreachable,
@@ -90,7 +91,7 @@ class CampaignRunner:
         while True:
             try:
                 ended = await self._turn()
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, GatewayNotConfigured):  # a credential missing here: no retry helps
                 raise
             except Exception as exc:  # noqa: BLE001 - said, and tried again after a pause
                 self.stats.errors += 1

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from console.config import Settings
-from console.gateways.errors import GatewayError, NotSupported
+from console.config import ConfigError, Settings
+from console.gateways.errors import GatewayError, GatewayNotConfigured, NotSupported
 from console.gateways.listings import AppInfo, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.hooks import AttemptHooks, HookUrls
 from console.providers import room
@@ -67,7 +67,10 @@ class GatewayPool:
             base_url, key = await self.embedded.endpoint(profile.provider)
         else:
             base_url = profile.resolved_base_url or ""
-            credential = profile.credential()
+            try:
+                credential = profile.credential()
+            except ConfigError as exc:  # its variable unset or unusable in this process's environment
+                raise GatewayNotConfigured(f"profile {name}: {'; '.join(map(str, exc.problems))}") from None
             key = credential.get_secret_value() if credential else None
         http = Http(base_url, auth_headers(profile.provider, key), client=self._client,
                     ca_file=str(profile.ca_file) if profile.ca_file else None,

@@ -56,6 +56,10 @@ class GatewayBadResponse(GatewayError):
     """A success status with a body that does not say what it should."""
 
 
+class GatewayNotConfigured(GatewayError):
+    """This process cannot talk to the gateway as configured (its credential is missing here): no retry helps."""
+
+
 class NotSupported(GatewayError):
     """The provider's API has no way to do this."""
 

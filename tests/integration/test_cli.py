@@ -84,6 +84,42 @@ def test_config_check_on_a_broken_file_says_file_key_and_reason(tmp_path: Path) 
     assert f"{cfg}: profiles.x.account_sid: '12' is not a sid" in err
 
 
+def test_a_secret_with_a_line_break_is_refused_by_name_never_shown(tmp_path: Path) -> None:
+    """A key read from a file with its newline would go into an HTTP header and come back quoted in the
+    error that header raises (unmasked: the quote is not the key as configured)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nbearer_secret = "mob-SECRET-4242\\r"\n')
+    code, _, err = run("config", "check", str(cfg))
+    assert code == 2 and "receiver.bearer_secret: holds a control character (\\r at character 16): remove it" in err
+    assert "SECRET-4242" not in err
+
+
+def test_a_key_from_the_environment_that_is_missing_or_broken_stops_dial_and_campaign_run_with_why(
+        tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[profiles.lab]\nprovider = "jambonz"\nbase_url = "http://127.0.0.1:9"\napi_key_env = "LAB_KEY"\n'
+                   'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n[profiles.lab.defaults]\nfrom = "+12125550100"\n'
+                   'application = "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"\n')
+    base = ["--profile", "lab", "--to", "+12125550101"]
+    unset = _dial(tmp_path, *base, config=cfg, env={"LAB_KEY": ""})
+    assert unset.returncode == 1 and "profile lab: api_key_env: LAB_KEY is not set in the environment" in unset.stderr
+    broken = _dial(tmp_path, *base, config=cfg, env={"LAB_KEY": "LABSECRET_77\r"})
+    assert broken.returncode == 1, broken.stderr
+    assert "the key in LAB_KEY holds a control character (\\r at character 13): remove it" in broken.stderr
+    for result in (unset, broken):
+        assert "Traceback" not in result.stderr and "LABSECRET" not in result.stderr + result.stdout
+    listed = tmp_path / "list.csv"
+    listed.write_text("number\n+12125550101\n")
+    env = {**_env(), "VGCONSOLE_CONFIG": str(cfg), "XDG_DATA_HOME": str(tmp_path / "data"), "LAB_KEY": ""}
+    made = subprocess.run([sys.executable, "-m", "console", "campaign", "create", "w", str(listed), "--profile", "lab"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert made.returncode == 0, made.stderr
+    ran = subprocess.run([sys.executable, "-m", "console", "campaign", "run", "w"], capture_output=True, text=True,
+                         env=env, timeout=60)  # it used to try again every 5 s, for ever
+    assert ran.returncode == 1 and "campaign w cannot be dialled from here: profile lab: api_key_env: LAB_KEY is not " \
+                                   "set in the environment" in ran.stderr, ran.stdout + ran.stderr
+
+
 def test_config_check_without_a_file(tmp_path: Path) -> None:
     code, _, err = run("config", "check", str(tmp_path / "none.toml"))
     assert code == 1 and "none.toml: file not found" in err
@@ -524,9 +560,11 @@ DIAL_CASES = [
 ]
 
 
-def _dial(tmp_path: Path, *args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _dial(tmp_path: Path, *args: str, config: Path | None = None,
+          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {**_env(), "VGCONSOLE_SIMULATOR__SPEED": "50", "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), **({"VGCONSOLE_CONFIG": str(config)} if config else {})}
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), **({"VGCONSOLE_CONFIG": str(config)} if config else {}),
+           **(env or {})}
     return subprocess.run([sys.executable, "-m", "console", "dial", *args], capture_output=True, text=True, env=env,
                           timeout=120)
 
