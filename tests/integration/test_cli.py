@@ -98,7 +98,8 @@ def test_a_key_from_the_environment_that_is_missing_or_broken_stops_dial_and_cam
         tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[profiles.lab]\nprovider = "jambonz"\nbase_url = "http://127.0.0.1:9"\napi_key_env = "LAB_KEY"\n'
-                   'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n[profiles.lab.defaults]\nfrom = "+12125550100"\n'
+                   'account_sid = "9b1f6c2e-3d4a-4e5b-8c6d-7e8f9a0b1c2d"\n'
+                   '[profiles.lab.defaults]\nfrom = "+12125550100"\n'
                    'application = "0e06a1b0-d49f-4fb8-b973-b5a3c6758de1"\n')
     base = ["--profile", "lab", "--to", "+12125550101"]
     unset = _dial(tmp_path, *base, config=cfg, env={"LAB_KEY": ""})

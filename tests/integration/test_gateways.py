@@ -31,6 +31,7 @@ from console.gateways.errors import (
     NotSupported,
 )
 from console.hooks import HookUrls
+from console.redact import MASK
 from console.simulator import Seed, Simulator, SimulatorOptions
 from console.simulator.embedded import EmbeddedGateways
 from console.simulator.seed import ACCOUNT_API_KEY, OTHER_ACCOUNT_API_KEY, SP_API_KEY
@@ -624,6 +625,35 @@ async def test_a_create_answer_of_the_wrong_shape_leaves_the_attempt_unknown_wit
         await pool.close()
     assert isinstance(outcome.error, GatewayBadResponse) and said in str(outcome.error)
     assert call.status is CallStatus.UNKNOWN and said in call.error  # a 200: the gateway may have placed it
+
+
+async def test_a_gateway_quoting_our_credential_back_in_its_error_is_shown_masked(tmp_path: Path) -> None:
+    """History masks the secrets it knows; the sentence the console shows and the CLI prints comes from the
+    gateway's answer first, and is masked where it is made."""
+    key = "FAKEKEY_SECRET_4242"
+    echo = {"msg": f"bad auth Bearer {key}"}
+    async with FaultyServer("script", [(400, {"Content-Type": "application/json"}, echo)]) as server:
+        pool, name = profile_at(tmp_path, server.base_url, key=key)
+        with Store(tmp_path / "h.db") as store:
+            outcome = await Dialer(store, pool).place(name, jambonz_request())
+        await pool.close()
+    assert outcome.error is not None and "bad auth" in str(outcome.error)
+    assert key not in str(outcome.error) and key not in outcome.error.detail and MASK in str(outcome.error)
+    password = "ibm-PASSWORD-9876"  # IBM's Basic pair: the password alone, or the pair, may come back
+    quoted = {"error": f"user apikey:{password} unknown"}
+    async with FaultyServer("script", [(400, {"Content-Type": "application/json"}, quoted)]) as server:
+        cfg = tmp_path / "ibm.toml"
+        cfg.write_text(f'[profiles.real]\nprovider = "ibm"\nbase_url = "{server.base_url}"\n'
+                       f'api_key = "apikey:{password}"\nagent_number = "+12125550150"\n')
+        pool = GatewayPool(load_settings(cfg), EmbeddedGateways())
+        request = DialRequest.build({"provider": "ibm", "from": "+12125550150",
+                                     "to": {"type": "phone", "number": "+12125550101"}})
+        with Store(tmp_path / "i.db") as store:
+            outcome = await Dialer(store, pool).place("real", request)
+        await pool.close()
+    assert outcome.error is not None
+    said = f"{outcome.error} {outcome.error.detail}"
+    assert password not in said and MASK in said, said
 
 
 async def test_a_refusal_and_an_unreachable_gateway_fail_the_attempt(tmp_path: Path) -> None:
