@@ -11,6 +11,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from console.records import CallRecord
+from console.redact import redact
 from console.status import CallStatus
 
 STATUS_STYLE = {
@@ -71,7 +72,8 @@ def amd_cell(call: CallRecord) -> Text:
 
 
 def tags_summary(tags: dict, width: int = 24) -> str:
-    text = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in tags.items())
+    """Tags on one line, a secret-looking one's value masked (shown for as long as the screen is)."""
+    text = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in redact(tags).items())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

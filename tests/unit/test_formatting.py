@@ -8,7 +8,7 @@ from rich.console import Console
 
 from console.records import CallRecord
 from console.status import CallStatus
-from console.ui.formatting import Parts, seconds, talk_seconds
+from console.ui.formatting import Parts, seconds, tags_summary, talk_seconds
 
 NOW = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 
@@ -50,3 +50,8 @@ def test_parts_break_between_phrases_never_inside_one() -> None:
     assert lines(60) == ["AMD off (words ≥ 9, decide in 15000 ms)  ·  0 header(s)", "tags: none"]
     assert lines(42) == ["AMD off (words ≥ 9, decide in 15000 ms)", "0 header(s)  ·  tags: none"]
     assert lines(20)[:2] == ["AMD off (words ≥ 9,", "decide in 15000 ms)"]  # wider than the line: it wraps
+
+
+def test_a_secret_looking_tag_is_summarised_masked() -> None:
+    said = tags_summary({"customer": "Ada", "password": "TUISECRET_99", "meta": {"api_key": "k-123456"}}, 200)
+    assert "TUISECRET_99" not in said and "k-123456" not in said and said.startswith("customer=Ada, password=••••")
