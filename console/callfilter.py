@@ -35,14 +35,19 @@ def parse_when(text: str, now: datetime, *, field: str = "date", zone: Zone = LO
         midnight = zone.of(now).replace(hour=0, minute=0, second=0, microsecond=0)
         return (midnight - timedelta(days=1 if value.lower() == "yesterday" else 0)).astimezone(UTC)
     span = _SPAN.match(value)
-    if span:
-        return now - timedelta(seconds=int(span.group(1)) * _UNITS[span.group(2).lower()])
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise FilterError(f"{field}: {value!r} is not a date; write 2026-11-21, 2026-11-21 09:30, "
-                          "today, yesterday, or a span back from now such as 90m, 24h, 7d") from None
-    return zone.typed(moment).astimezone(UTC)
+        if span:
+            return now - timedelta(seconds=int(span.group(1)) * _UNITS[span.group(2).lower()])
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise FilterError(f"{field}: {value!r} is not a date; write 2026-11-21, 2026-11-21 09:30, "
+                              "today, yesterday, or a span back from now such as 90m, 24h, 7d") from None
+        return zone.typed(moment).astimezone(UTC)
+    except (OverflowError, ValueError) as exc:  # year 1 or 9999 moved by a time zone, a span of 99999 weeks
+        if isinstance(exc, FilterError):
+            raise
+        raise FilterError(f"{field}: {value!r} is too far back or ahead to be read as a time here") from None
 
 
 class CallFilter(BaseModel):

@@ -6,6 +6,7 @@ built-in defaults. With no profiles configured, the demo profiles on the embedde
 
 from __future__ import annotations
 
+import json
 import operator
 import os
 import re
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     PrivateAttr,
     ValidationError,
@@ -24,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from console import paths
 from console.clock import Zone, check_zone
@@ -50,10 +52,16 @@ _PROVIDER_TAGS = tuple(r.name for r in rooms())
 # ---------------------------------------------------------------- the rest
 
 
+def _not_a_flag(value: Any) -> Any:
+    """TOML's `true` is not port 1: pydantic would take a bool for a number."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    return value
+
 class ReceiverSettings(_Strict):
     enabled: bool = True
     host: str = "127.0.0.1"  # loopback unless told otherwise
-    port: int = Field(8765, ge=0, le=65535)
+    port: Annotated[int, BeforeValidator(_not_a_flag)] = Field(8765, ge=0, le=65535)
     public_url: str | None = None  # how gateways reach the receiver (a tunnel or reverse proxy)
     webhook_secrets: list[Secret] = Field(default_factory=list)  # Jambonz-Signature; several for rotation
     basic_username: str | None = None
@@ -240,7 +248,9 @@ class Settings(BaseSettings):
     def _add_demos(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        configured = dict(data.get("profiles") or {})
+        configured = data.get("profiles") or {}
+        if not isinstance(configured, dict):
+            return data  # not a table: the model says so, by name
         wanted = str(data.get("demo_profiles", "")).strip().lower()
         if wanted in ("true", "1", "yes", "on") or (wanted in ("", "none") and not configured):
             data = {**data, "profiles": {**demo_profiles(), **configured}}
@@ -356,10 +366,29 @@ def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise ConfigError(path if data else None, _with_env_names(problems_from(exc, _PROVIDER_TAGS))) from None
+    except SettingsError as exc:  # a variable whose value had to be JSON (a list, a table) and is not
+        raise ConfigError(None, _unreadable_env(exc)) from None
     finally:
         _FILE_DATA.reset(token)
     settings._source = path if data else None
     return settings
+
+
+def _unreadable_env(exc: SettingsError) -> list[Problem]:
+    """Which variable could not be read, and how it is written: pydantic-settings names only the section."""
+    section = re.search(r'field "([^"]+)"', str(exc))
+    prefix = ENV_PREFIX + (section.group(1).upper() if section else "")
+    why = f" ({exc.__cause__})" if exc.__cause__ else ""
+    found = []
+    for name, value in sorted(os.environ.items()):
+        if not name.upper().startswith(prefix):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            found.append(Problem(f"${name}", f"cannot be read: a list or a table is written as JSON here, e.g. "
+                                             f'["one", "two"]{why}'))
+    return found or [Problem("environment", f"a VGCONSOLE_ variable cannot be read: {exc}{why}")]
 
 
 def _with_env_names(found: list[Problem]) -> list[Problem]:

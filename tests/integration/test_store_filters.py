@@ -181,6 +181,13 @@ def test_dates_as_people_type_them(text: str, expected: datetime) -> None:
     assert parse_when(text, NOW) == expected
 
 
+@pytest.mark.parametrize(("text", "zone"), [("0001-01-01", "local"), ("9999-12-31 23:59", "America/New_York"),
+                                            ("0001-01-01 00:10", "Asia/Kolkata")])
+def test_a_date_too_far_back_or_ahead_for_the_zone_is_said_not_a_crash(text: str, zone: str) -> None:
+    with pytest.raises(FilterError, match="too far back or ahead to be read as a time here"):
+        parse_when(text, NOW, field="since", zone=Zone.named(zone))
+
+
 def test_local_dates_and_words_are_the_operators_own_day() -> None:
     local_midnight = NOW.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
     assert parse_when("today", NOW) == local_midnight.astimezone(UTC)

@@ -251,6 +251,12 @@ BROKEN = [
         "profiles.x.base_url: 'portal' is not an http(s) URL",
     ),
     ("bad keymap", '[keymap]\nrefresh = "ctrl r"\n', "keymap: keymap.refresh: 'ctrl r' is not a key list"),
+    ("profiles a number", "profiles = 3\n", "profiles: must be a table of keys and values"),
+    ("profiles a list", "profiles = [1, 2]\n", "profiles: must be a table of keys and values"),
+    ("profiles a string", 'profiles = "x"\n', "profiles: must be a table of keys and values"),
+    ("port true", "[receiver]\nport = true\n", "receiver.port: must be a whole number"),
+    ("secret with a newline", '[receiver]\nbearer_secret = "bs-0123\\n"\n',
+     "receiver.bearer_secret: holds a control character (\\n at character 8): remove it"),
 ]
 
 
@@ -263,6 +269,12 @@ def test_broken_files_say_which_key_and_why(tmp_path: Path, text: str, expected:
 def test_a_bad_value_from_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VGCONSOLE_RECEIVER__PORT", "eighty")
     assert errors() == ["receiver.port: must be a whole number (from $VGCONSOLE_RECEIVER__PORT)"]
+
+
+def test_a_variable_that_must_be_json_and_is_not_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VGCONSOLE_RECEIVER__WEBHOOK_SECRETS", "notjson")
+    assert errors() == ['$VGCONSOLE_RECEIVER__WEBHOOK_SECRETS: cannot be read: a list or a table is written as JSON '
+                        'here, e.g. ["one", "two"] (Expecting value: line 1 column 1 (char 0))']
 
 
 def test_secrets_lists_every_configured_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
