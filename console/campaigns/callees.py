@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from console.phone import PhoneNumberError, to_e164
 
-NUMBER_COLUMNS = ("number", "phone", "to", "msisdn", "mobile")  # the first the header has is the number
+NUMBER_COLUMNS = ("number", "phone", "to", "msisdn", "mobile")  # the header names one of them
 ZONE_COLUMNS = ("timezone", "time_zone", "tz")  # a zone that wins over the number's own
 MAX_CALLEES = 100_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -67,6 +67,10 @@ def read_callees(data: bytes, region: str | None) -> CalleeList:
         return CalleeList([], [RowProblem(1, f"the header cannot be read: {exc}")])
     names = [h.strip() for h in header]
     lowered = [n.lower() for n in names]
+    numbered = [name for name, low in zip(names, lowered) if low in NUMBER_COLUMNS]
+    if len(numbered) > 1:  # which one is meant cannot be guessed: a number left out could be one never to call
+        return CalleeList([], [RowProblem(1, f"{len(numbered)} number columns ({', '.join(numbered)}): keep one, "
+                                             "or put each number on a row of its own")])
     number_at = next((lowered.index(c) for c in NUMBER_COLUMNS if c in lowered), None)
     if number_at is None:
         shown = ", ".join(repr(n) for n in names) or "nothing"

@@ -47,6 +47,9 @@ def test_duplicates_are_merged_however_the_number_is_written_and_columns_kept() 
 @pytest.mark.parametrize(("data", "said"), [
     (b"name,email\nAda,a@example.com\n", "line 1: no number column: name one number, phone, to, msisdn, mobile"),
     (b"", "line 1: the file is empty"),
+    # which column holds the callee cannot be guessed: the number left out could be one never to call
+    (b"phone,mobile\n+12125550170,+12125550171\n", "line 1: 2 number columns (phone, mobile): keep one"),
+    (b"number,Number\n+12125550170,+12125550171\n", "line 1: 2 number columns (number, Number): keep one"),
     (b"number\n", "line 2: no callees"),
     (b"number,tz\n+12125550101,Mars/Base\n", "line 2: 'Mars/Base' is not a time zone name"),
     (b"number\n+1212555\xff0101\n", "line 2: not UTF-8 text"),
