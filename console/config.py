@@ -245,6 +245,31 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
+    def _dashed_names(cls, data: Any) -> Any:
+        """A variable cannot spell `prod-eu`: VGCONSOLE_PROFILES__PROD_EU__... sets the file's prod-eu (two
+        profiles that differ only by - and _ are refused: no variable could tell them apart)."""
+        if not isinstance(data, dict) or not isinstance(data.get("profiles"), dict):
+            return data
+        profiles = dict(data["profiles"])
+        in_file = (_FILE_DATA.get() or {}).get("profiles")
+        in_file = in_file if isinstance(in_file, dict) else {}
+        spelled: dict[str, list[str]] = {}
+        for name in profiles:
+            spelled.setdefault(str(name).replace("-", "_"), []).append(str(name))
+        for env_name, names in spelled.items():
+            if len(names) < 2:
+                continue
+            dashed = [n for n in names if n != env_name]
+            if env_name in names and env_name not in in_file and len(dashed) == 1 and isinstance(profiles[env_name],
+                                                                                                  dict):
+                profiles[dashed[0]] = _merged(profiles[dashed[0]], profiles.pop(env_name))
+            else:
+                raise FieldValueError("profiles", f"profiles {' and '.join(sorted(names))} differ only by '-' and '_': "
+                                                  "an environment variable cannot tell them apart; rename one")
+        return {**data, "profiles": profiles}
+
+    @model_validator(mode="before")
+    @classmethod
     def _add_demos(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
@@ -325,6 +350,13 @@ def _from_default(text: str, region: str, where: str) -> str:
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("vgconsole_config_file_data", default=None)
 
 
+def _merged(base: Any, over: Any) -> Any:
+    """`over` laid on `base`, table by table (the environment's keys win, the file's others stay)."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merged(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
 class _FileSource(PydanticBaseSettingsSource):
     """The parsed TOML file (read by load_settings, which can say where a syntax error is)."""
 
@@ -399,5 +431,12 @@ def _with_env_names(found: list[Problem]) -> list[Problem]:
         parts = p.field.split(".")
         names = [ENV_PREFIX + "__".join(parts[:n]).upper() for n in range(len(parts), 0, -1)]
         hit = next((env[n] for n in names if n in env), None)
+        if hit is None and len(parts) > 2 and parts[0] == "profiles":  # a profile only variables speak of
+            under = f"{ENV_PREFIX}PROFILES__{parts[1].upper()}__"
+            named = sorted(v for k, v in env.items() if k.startswith(under))
+            if named and parts[1] not in ((_FILE_DATA.get() or {}).get("profiles") or {}):
+                result.append(Problem(p.field, f"{p.message} (profile {parts[1]} comes only from "
+                                               f"${', $'.join(named)}: the file has no such profile)"))
+                continue
         result.append(Problem(p.field, f"{p.message} (from ${hit})") if hit else p)
     return result

@@ -66,6 +66,29 @@ def test_env_reaches_into_a_profile_and_merges_with_the_file(tmp_path: Path, mon
     assert p.account_sid == SID
 
 
+def test_a_variable_spells_a_dashed_profile_with_underscores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample's own example: VGCONSOLE_PROFILES__PROD_EU__API_KEY sets the file's prod-eu (it made a
+    second profile, prod_eu, with no provider, and the file was blamed for it)."""
+    cfg = write(tmp_path, COGNIGY.replace("[profiles.prod]", "[profiles.prod-eu]"))
+    monkeypatch.setenv("VGCONSOLE_PROFILES__PROD_EU__API_KEY", "env-key-0123456789abcdef")
+    monkeypatch.setenv("VGCONSOLE_PROFILES__PROD_EU__DEFAULTS__FROM", "+12125550100")
+    s = load_settings(cfg)
+    assert list(s.profiles) == ["prod-eu"]
+    p = s.profiles["prod-eu"]
+    assert p.credential().get_secret_value() == "env-key-0123456789abcdef" and p.account_sid == SID
+    assert p.defaults.from_ == "+12125550100"
+    monkeypatch.setenv("VGCONSOLE_PROFILES__PRDO__API_KEY", "x")  # a profile the file does not have
+    assert errors(cfg) == ["profiles.prdo.provider: is required (profile prdo comes only from "
+                           "$VGCONSOLE_PROFILES__PRDO__API_KEY: the file has no such profile)"]
+
+
+def test_two_profiles_a_variable_cannot_tell_apart_are_refused(tmp_path: Path) -> None:
+    cfg = write(tmp_path, COGNIGY.replace("[profiles.prod]", "[profiles.a-b]") + COGNIGY.replace("[profiles.prod]",
+                                                                                                 "[profiles.a_b]"))
+    assert errors(cfg) == ["profiles: profiles a-b and a_b differ only by '-' and '_': an environment variable cannot "
+                           "tell them apart; rename one"]
+
+
 def test_config_file_from_flag_env_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     default = paths.default_config_file()
     default.parent.mkdir(parents=True)
