@@ -18,7 +18,7 @@ from console.clock import Zone, iso
 from console.config import ConfigError, Settings, load_settings
 from console.providers import profile_warnings, simulated_modes
 from console.records import StoreError
-from console.redact import mask
+from console.redact import MASK, mask
 
 if TYPE_CHECKING:
     from console.gateways import GatewayPool
@@ -43,6 +43,10 @@ class _Ctx:
         # a command that only reads starts no writer process (the thread is cheap and never used)
         from console.store import Store
 
+        where = settings.storage.path.expanduser()
+        if reads_only and not where.exists() and where != paths.default_db_file():  # a typo: nothing to make there
+            raise click.ClickException(f"no history database at {where}: nothing was ever recorded there (check --db "
+                                       "or [storage] path; `vgconsole locate db` shows the default)")
         try:
             return Store(settings.storage.path, secrets=settings.secrets(), synchronous=settings.storage.synchronous,
                          writer="thread" if reads_only else settings.storage.writer)
@@ -174,14 +178,18 @@ def config() -> None:
 @click.pass_obj
 def config_check(c: _Ctx, file: Path | None) -> None:
     """Validate FILE (default: the config in force) and list its profiles, secrets masked."""
+    import os
+
     target = file or paths.config_file(c.config)
-    if not target.exists():
+    named = file is not None or c.config is not None or bool(os.environ.get(paths.CONFIG_ENV))
+    if not target.exists() and named:
         raise click.ClickException(f"{target}: file not found")
     try:
-        settings = load_settings(target)
+        settings = load_settings(target if target.exists() else None)
     except ConfigError as exc:
         _fail_config(exc)
-    click.echo(f"{target}: OK, {len(settings.profiles)} profile(s), default {settings.default_profile}")
+    where = f"{target}: OK" if target.exists() else f"no config file at {target}: the built-in defaults are in force"
+    click.echo(f"{where}, {len(settings.profiles)} profile(s), default {settings.default_profile}")
     for name, profile in settings.profiles.items():
         click.echo(f"  {name:<20} {profile.provider:<10} {_where(profile)}")
         for line in _profile_lines(profile):
@@ -191,7 +199,7 @@ def config_check(c: _Ctx, file: Path | None) -> None:
     if r.webhook_secrets:
         auth.append("signature secrets " + ", ".join(mask(s) for s in r.webhook_secrets))
     if r.basic_username:
-        auth.append(f"basic {r.basic_username}:{mask(r.basic_password)}")
+        auth.append(f"basic {r.basic_username}:{MASK}")  # a password: not even its last characters
     if r.bearer_secret:
         auth.append(f"bearer {mask(r.bearer_secret)}")
     state = "on" if r.enabled else "off"

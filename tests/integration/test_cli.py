@@ -121,9 +121,20 @@ def test_a_key_from_the_environment_that_is_missing_or_broken_stops_dial_and_cam
                                    "set in the environment" in ran.stderr, ran.stdout + ran.stderr
 
 
-def test_config_check_without_a_file(tmp_path: Path) -> None:
+def test_config_check_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run("config", "check", str(tmp_path / "none.toml"))
     assert code == 1 and "none.toml: file not found" in err
+    monkeypatch.delenv("VGCONSOLE_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nothing"))  # no file where one is looked for
+    code, out, _ = run("config", "check")
+    assert code == 0 and "no config file at" in out and "the built-in defaults are in force, 4 profile(s)" in out
+
+
+def test_config_check_shows_nothing_of_the_receivers_basic_password(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[receiver]\nbasic_username = "ops"\nbasic_password = "a-long-password-t_77"\n')
+    code, out, _ = run("config", "check", str(cfg))
+    assert code == 0 and "basic ops:••••\n" in out and "t_77" not in out
 
 
 def test_a_broken_config_stops_every_command_with_the_reason(tmp_path: Path) -> None:
@@ -434,9 +445,13 @@ def test_python_dash_m_console_runs() -> None:
 def test_the_installed_vgconsole_script_runs(tmp_path: Path) -> None:
     script = shutil.which("vgconsole", path=str(Path(sys.executable).parent))
     assert script, "the vgconsole console script is not installed beside this Python"
-    result = subprocess.run([script, "--db", str(tmp_path / "h.db"), "history"], capture_output=True, text=True,
+    missing = tmp_path / "typo" / "h.db"
+    result = subprocess.run([script, "--db", str(missing), "history"], capture_output=True, text=True,
                             env=_env(), timeout=60)
-    assert result.returncode == 0 and result.stdout.strip() == "no calls"
+    # a read of a history that is not there is a mistyped path: said, and nothing made there
+    assert result.returncode == 1 and f"no history database at {missing}: nothing was ever recorded there" \
+        in result.stderr, result.stderr
+    assert not missing.parent.exists()
 
 
 def test_the_simulator_command_prints_json_first_and_serves_until_interrupted() -> None:
