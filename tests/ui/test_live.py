@@ -143,6 +143,14 @@ async def test_filtering_the_log(live_store: Store) -> None:
         assert log.row_count == 1  # a new call that does not match stays out of view, not out of the log
         await pilot.press("f4", "slash", "escape")
         assert log.row_count == 4 and app.focused is log
+        # any text a row shows: its status as written there, its time
+        refused = await dial(pilot, "+12125550104")  # the demo gateway's 404: "failed 404"
+        await final_row(pilot, refused.attempt_id)
+        await pilot.press("f4", "slash", *"failed 404", "enter")
+        assert log.row_count == 2 and {str(log.get_row_at(i)[1]) for i in range(2)} == {"+12125550104"}
+        shown = str(log.get_row_at(0)[0])  # HH:MM:SS
+        await pilot.press("slash", "ctrl+u", *shown, "enter")
+        assert log.row_count >= 1 and all(str(log.get_row_at(i)[0]) == shown for i in range(log.row_count))
 
 
 async def test_a_gateway_error_is_a_notification_and_a_row_never_a_traceback(live_store: Store, tmp_path: Path) -> None:

@@ -125,7 +125,7 @@ class CallLog(ConsoleTable):
             self.calls[attempt] = call
             if attempt in self.rows:
                 self._update(call)
-            elif self.matches(*self._searchable(call)):
+            elif self._shown(call):
                 self.add_row(*self._cells(call), key=attempt, height=1)
                 added = True
             self.applied += 1
@@ -159,15 +159,17 @@ class CallLog(ConsoleTable):
     def rebuild(self) -> None:
         self.clear()
         for call in sorted(self.calls.values(), key=lambda c: (c.created_at, c.id), reverse=True):
-            if self.matches(*self._searchable(call)):
+            if self._shown(call):
                 self.add_row(*self._cells(call), key=call.attempt_id, height=1)
         self.apply_sort()
 
     # ------------------------------------------------------------ rows
 
-    def _searchable(self, call: CallRecord) -> tuple[object, ...]:
-        return (call.to_number, call.from_number, call.status.value, call.profile, call.attempt_id, call.call_sid,
-                call.amd_result.value if call.amd_result else "", tags_summary(call.tags, 200))
+    def _shown(self, call: CallRecord) -> bool:
+        """Under the filter: the text of any cell as the row shows it (time, status, AMD...), the call's ids,
+        or its tags whole."""
+        return not self.filter_text or self.matches(*self._cells(call), call.status.value, call.attempt_id,
+                                                    call.call_sid, tags_summary(call.tags, 200))
 
     def _cells(self, call: CallRecord) -> list[Any]:
         now = self.clock()
