@@ -554,6 +554,12 @@ async def test_text_typed_right_behind_the_slash_goes_into_the_filter_and_the_se
         burst(pilot, "slash", *"5550101", "enter")
         search = app.screen.query_one("#history-search", Input)
         await until(pilot, lambda: search.value == "5550101", "the search", timeout=5)
+        history = app.screen
+        await until(pilot, lambda: history.filter.text == "5550101", "the search in force")
+        await pilot.press("escape")  # the search goes first, as the log's filter does
+        assert app.screen is history and history.filter.text is None and search.value == ""
+        await pilot.press("escape")
+        assert app.screen is app.main
 
 
 async def test_esc_out_of_a_filter_and_the_next_key_act_on_the_table_even_typed_together(live_store: Store) -> None:

@@ -49,7 +49,8 @@ def summary_text(s: Summary) -> Text:
 
 class HistoryScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back", id="history-back", tooltip="Back to the console (or out of the search)."),
+        Binding("escape", "back", "Back", id="history-back",
+                tooltip="Out of the search, then its text, then back to the console."),
         Binding("n,pagedown", "next_page", "Older", id="history-next", tooltip="The next (older) page."),
         Binding("p,pageup", "previous_page", "Newer", id="history-previous", tooltip="The previous (newer) page."),
         Binding("slash", "search", "Search", id="history-search", tooltip="Numbers, ids or tag text."),
@@ -222,8 +223,13 @@ class HistoryScreen(Screen[None]):
         self.set_focus(self.query_one("#history-search", Input))  # at once: the keys typed behind `/` go there
 
     def action_back(self) -> None:
-        if self.focused is self.query_one("#history-search", Input):
+        box = self.query_one("#history-search", Input)
+        if self.focused is box:
             self.query_one("#history-table", DataTable).focus()
+        elif self.filter.text:  # a search in force goes first, as the log's filter does: the next esc leaves
+            box.value = ""
+            self.refilter(self.filter.model_copy(update={"text": None}))
+            self.notify("search cleared: esc again goes back", timeout=3)
         else:
             self.app.pop_screen()
 
