@@ -332,6 +332,11 @@ async def test_live_calls_on_a_gateway_without_the_api_show_what_history_holds(l
         assert [r.call.attempt_id for r in live.rows if r.call] == [call.attempt_id]
         # The gateway lists nothing, so it cannot be said to have ended the call: h goes on to the true reason.
         assert "not listed" not in str(live.query_one("#live-table", DataTable).get_row_at(0))
+        # a live call's talk time is history's: the gateways give a duration only once a call has ended
+        await until(pilot, lambda: live_store.call(call.attempt_id).answered_at is not None, "answered")
+        live.action_poll_now()
+        table = live.query_one("#live-table", DataTable)
+        await until(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[5]).endswith("s"), "a talk time")
         await pilot.press("h")
         assert not any("no longer lists" in n for n in notes(app)), notes(app)
         await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")

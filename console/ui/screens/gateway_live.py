@@ -20,7 +20,7 @@ from console.clock import LOCAL, Zone
 from console.gateways.errors import GatewayError, GatewayRateLimited, NotSupported
 from console.livecalls import LiveRow, Pacer, merge, overtaken, settled_event
 from console.records import CallRecord
-from console.ui.formatting import STATUS_STYLE, clock_time, seconds
+from console.ui.formatting import STATUS_STYLE, clock_time, seconds, talk_seconds
 from console.ui.messages import CallWanted, MarkEndedWanted
 from console.ui.screens.confirm import Confirm
 from console.ui.widgets.footer import KeysFooter
@@ -72,7 +72,7 @@ class LiveCallsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#live-table", DataTable)
-        for label, width in (("call", 10), ("from", 13), ("to", 13), ("gateway", 12), ("ours", 10), ("secs", 5)):
+        for label, width in (("call", 10), ("from", 13), ("to", 13), ("gateway", 12), ("ours", 10), ("talk", 6)):
             table.add_column(label, width=width)
         self.set_focus(table)
         self.query_one("#live-title", Static).update(Text(f"live calls at {self.profile}: asking the gateway…"))
@@ -179,8 +179,12 @@ class LiveCallsScreen(Screen[None]):
             gateway = Text(row.gateway_status)
         else:
             gateway = Text("not listed", style="yellow") if self.listed else Text("?", style="dim")
+        # jambonz gives a duration only once a call has completed: a live one's talk time is ours, from history
+        talk: float | None = row.duration
+        if talk is None and row.call is not None:
+            talk = talk_seconds(row.call, self.app.clock())  # type: ignore[attr-defined]
         return [Text((row.call_sid or "-")[:10]), Text(row.from_number), Text(row.to_number), gateway, ours,
-                seconds(row.duration)]
+                seconds(talk)]
 
     def calls_changed(self, calls: dict[str, CallRecord]) -> None:
         """The receiver stored new events: our column follows at once, the gateway's at the next poll."""
