@@ -675,12 +675,15 @@ class ConsoleApp(App[None]):
             self.pop_screen()
         self.main.editors[call.profile] = editors
         self.main.form_values[call.profile] = values
-        if call.profile != self.profile_name:
+        was = self.profile_name
+        if call.profile != was:
             await self.switch_profile(call.profile)
         else:
             await self.main.replace_form(values)
         masked = " (type the SIP password again)" if any(v for k, v in values.items() if k.endswith("sip_user")) else ""
-        self.notify(f"the call to {call.to_number} is in the form: check it and dial{masked}", timeout=6)
+        switched = f" on profile {call.profile} (was {was})" if call.profile != was else ""
+        self.notify(f"the call to {call.to_number} is in the form{switched}, with the tags, headers and AMD it was "
+                    f"placed with: check it and dial{masked}", timeout=8)
 
     def action_gateway_live(self) -> None:
         from console.ui.screens.gateway_live import LiveCallsScreen

@@ -161,7 +161,8 @@ async def test_redial_puts_the_same_fields_back_and_places_the_same_request(live
         assert (values["to"], values["caller_name"], values["time_limit"]) == ("+12125550101", "Acme Support", "30")
         assert app.main.editors_for("demo-cognigy").tags == [("campaign", "winter"), ("n", "3")]
         assert app.main.editors_for("demo-cognigy").fields == {}  # nothing the first call left empty (to.headers)
-        assert any("is in the form: check it and dial" in n for n in notes(app))
+        assert any("is in the form, with the tags, headers and AMD it was placed with: check it and dial" in n
+                   for n in notes(app))
 
         log = app.query_one("#log", CallLog)
         await pilot.press("ctrl+g")
@@ -268,6 +269,19 @@ async def test_read_only_hides_and_refuses_every_call_changing_action(live_store
         live.action_hangup()
         assert not isinstance(app.screen, Confirm)
         assert not live_store.call(ringing.attempt_id).status.final
+
+
+async def test_redial_of_another_profiles_call_says_the_profile_changed(live_store: Store) -> None:
+    async with console(live_store) as (app, pilot):
+        first = await dial(pilot, "+12125550101")
+        await final_row(pilot, first.attempt_id)
+        await app.switch_profile("demo-jambonz")
+        screen = await open_history(pilot)
+        screen.query_one("#history-table", DataTable).move_cursor(row=0)
+        await pilot.press("r")
+        await until(pilot, lambda: app.profile_name == "demo-cognigy", "the call's profile")
+        assert any("the call to +12125550101 is in the form on profile demo-cognigy (was demo-jambonz)" in n
+                   for n in notes(app)), notes(app)
 
 
 async def test_a_read_only_profile_is_read_only_only_while_it_is_active(live_store: Store) -> None:
