@@ -27,6 +27,7 @@ from console.campaigns.policy import DEFAULT_RETRIES, Plan
 from console.campaigns.progress import Campaign
 from console.campaigns.runner import CampaignRunner
 from console.config import load_settings
+from console.gateways.errors import GatewayNotConfigured
 from console.phone import to_e164
 from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID
 from console.services import Services
@@ -297,26 +298,44 @@ async def test_pause_resume_and_stop_take_effect_between_calls(tmp_path: Path) -
 
 
 async def test_a_turn_that_fails_is_said_and_tried_again_never_a_silent_stop(tmp_path: Path) -> None:
-    # a profile whose API key is not in this environment: every attempt fails before a request can leave
-    keyless = {"provider": "jambonz", "base_url": "http://127.0.0.1:9", "account_sid": DEMO_ACCOUNT_SID,
-               "api_key_env": "VGCONSOLE_TEST_NOT_SET",
-               "defaults": {"from": "+12125550100", "application": DEMO_APPLICATION_SID}}
-    async with running(tmp_path, profiles={"keyless": keyless}) as services:
+    async with running(tmp_path) as services:
         store = services.store
-        campaign = await create(store, "nokey", "keyless", numbers(3), Plan(**ALL_DAY, per_minute=600))
+        campaign = await create(store, "nosim", "demo-jambonz", numbers(3), Plan(**ALL_DAY, per_minute=600))
+        # a dialer in a process that runs no simulator: each turn's request to the demo gateway fails
+        from console.dialer import Dialer
+        from console.gateways import GatewayPool
+
         warned: list[str] = []
-        work = runner(services, campaign, warn=warned.append)
+        work = CampaignRunner(store, Dialer(store, GatewayPool(services.settings)), services.settings, campaign,
+                              budgets=services.reconciler.budgets, speed=SPEED, tick_s=0.02, warn=warned.append)
         work.error_pause_s = 0.05
         task = asyncio.create_task(work.run())
         async with asyncio.timeout(10):
             while work.stats.errors < 3:
                 await asyncio.sleep(0.02)
         assert not task.done()  # still there, trying
-        assert warned[0].startswith("campaign nokey: ") and "VGCONSOLE_TEST_NOT_SET" in warned[0]
+        assert warned[0].startswith("campaign nosim: ") and "does not run" in warned[0]
         assert "trying again" in warned[0]
         await store.write(ledger.set_state, campaign.id, "stopped")
         async with asyncio.timeout(10):
             assert await task == "stopped"
+
+
+async def test_a_campaign_whose_key_is_missing_here_stops_saying_why_instead_of_retrying(tmp_path: Path) -> None:
+    """No retry can bring a variable into this process's environment: the run ends, and says why."""
+    keyless = {"provider": "jambonz", "base_url": "http://127.0.0.1:9", "account_sid": DEMO_ACCOUNT_SID,
+               "api_key_env": "VGCONSOLE_TEST_NOT_SET",
+               "defaults": {"from": "+12125550100", "application": DEMO_APPLICATION_SID}}
+    async with running(tmp_path, profiles={"keyless": keyless}) as services:
+        campaign = await create(services.store, "nokey", "keyless", numbers(3), Plan(**ALL_DAY, per_minute=600))
+        warned: list[str] = []
+        work = runner(services, campaign, warn=warned.append)
+        work.error_pause_s = 0.05
+        with pytest.raises(GatewayNotConfigured, match="VGCONSOLE_TEST_NOT_SET is not set in the environment"):
+            async with asyncio.timeout(10):
+                await work.run()
+        assert work.stats.errors == 0 and not warned
+        assert services.store.read(progress.counts, campaign.id).get("waiting") == 3  # nobody called, nobody lost
 
 
 def vgconsole(*args: str, env: dict[str, str], **kw: Any) -> subprocess.Popen[str]:

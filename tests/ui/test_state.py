@@ -37,7 +37,7 @@ async def test_a_restart_comes_back_as_it_was_left_without_a_secret(live_store: 
         search.focus()
         search.value = "+1212"
         await pilot.press("enter")
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # the search in force, then history
         await until(pilot, lambda: app.screen is app.main, "the main screen")
         await pilot.press("f4", "colon", *"live", "enter")
         await until(pilot, lambda: type(app.screen).__name__ == "LiveCallsScreen", "the live calls")
