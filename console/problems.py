@@ -59,7 +59,7 @@ def _sentence(err: Any) -> str:
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        return "is not a known setting here (misspelt, or it belongs to another provider?)"
+        return "is not a known setting here (misspelt, or it belongs to another provider or target type?)"
     if kind == "union_tag_invalid":
         return f"{ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":

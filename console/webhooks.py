@@ -140,6 +140,12 @@ def whole(value: Any) -> int | None:
     return value if isinstance(value, int) and -INT_LIMIT <= value < INT_LIMIT else None
 
 
+def seconds(value: Any) -> int | None:
+    """A duration as a gateway reports it: a whole number of seconds, never below zero."""
+    found = whole(value)
+    return found if found is not None and found >= 0 else None
+
+
 def text(value: Any, limit: int = 500) -> str | None:
     if value is None:
         return None

@@ -638,6 +638,8 @@ def test_dial_refuses_bad_input_before_sending(tmp_path: Path) -> None:
         (["--to", "+12125550101", "--header", "Call-ID: x"], "Call-ID is set by the SIP stack"),
         (["--to", "+12125550101", "--header", "X-A: a\r\nVia: b"], "line break"),
         (["--to", "+12125550101", "--tag", "novalue"], "is not key=value"),
+        (["--profile", "demo-jambonz", "--to", "+12125550101", "--set", "to.auth.username=bob"],
+         "to.auth: is not a known setting here (misspelt, or it belongs to another provider or target type?)"),
         (
             ["--profile", "demo-ibm", "--to", "+12125550101", "--amd"],
             "IBM's startOutboundCall has no answering-machine detection",

@@ -43,6 +43,10 @@ def test_jambonz_fields_are_read_leniently_only_where_types_vary() -> None:
     with pytest.raises(BadPayload, match="call_status is not text"):
         webhook_event(Provider.JAMBONZ, EventKind.STATUS, {"call_sid": "c", "call_status": 3}, profile="p",
                       received_at=NOW)
+    # a duration below zero is no duration: the call's talk time is not made negative by it
+    odd = webhook_event(Provider.JAMBONZ, EventKind.STATUS, {"call_sid": "c", "call_status": "completed",
+                                                             "duration": -5}, profile="p", received_at=NOW)
+    assert odd.status is CallStatus.COMPLETED and odd.duration is None
 
 
 def test_ibm_names_are_looked_for_and_a_session_is_required() -> None:

@@ -11,7 +11,7 @@ from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks
 from console.providers.ibm.profile import IbmProfile
 from console.status import CallEvent, CallStatus, EventKind
-from console.webhooks import BadPayload, parse_json_object, text, whole
+from console.webhooks import BadPayload, parse_json_object, seconds, text, whole
 
 # Voice Agent with Watson (IBM Cloud) took no new instances from 1 March 2021 and deactivated the rest on
 # 31 December 2021; IBM Voice Gateway installed on premises is not affected.
@@ -161,7 +161,7 @@ def webhook_event(hook: Incoming) -> CallEvent:
         profile=hook.profile, provider=Provider.IBM, kind=EventKind.STATUS, call_sid=session, token=hook.token,
         status=said, provider_status=word or ("failed" if failure else None),
         sip_status=whole(payload.get("sipStatusCode")), sip_reason=text(payload.get("sipReason")) or failure,
-        duration=whole(payload.get("duration")) if said is not None and said.final else None,
+        duration=seconds(payload.get("duration")) if said is not None and said.final else None,
         received_at=hook.received_at, verified=hook.verified, raw=hook.raw.decode("utf-8", errors="replace"),
         details=details,
     )

@@ -12,7 +12,7 @@ from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, Provider
 from console.providers.base import Incoming, Room, Webhooks, bearer
 from console.providers.jambonz.profile import JambonzProfile
 from console.status import AMD_EVENTS, CallEvent, CallStatus, EventKind
-from console.webhooks import BadPayload, parse_json_object, text, whole
+from console.webhooks import BadPayload, parse_json_object, seconds, text, whole
 
 HOOK_EXAMPLE = "https://hooks.example.com/call"
 
@@ -185,7 +185,7 @@ def webhook_event(provider: Provider, hook: Incoming) -> CallEvent:
         profile=hook.profile, provider=provider, kind=kind, call_sid=call_sid, token=hook.token, status=said,
         provider_status=provider_status, sip_status=whole(payload.get("sip_status")),
         sip_reason=text(payload.get("sip_reason")), amd=amd, amd_reason=amd_reason,
-        duration=whole(payload.get("duration")) if said is not None and said.final else None,
+        duration=seconds(payload.get("duration")) if said is not None and said.final else None,
         customer_data=customer if isinstance(customer, dict) else None, received_at=hook.received_at,
         verified=hook.verified, raw=raw, details=details,
     )

@@ -11,7 +11,7 @@ from console.providers import Provider
 from console.providers.base import Incoming, Room, Webhooks, bearer
 from console.providers.mobtexting.profile import MobtextingProfile
 from console.status import CallEvent, CallStatus, EventKind
-from console.webhooks import BadPayload, parse_json_object, storable, whole
+from console.webhooks import BadPayload, parse_json_object, seconds, storable
 
 INTERVALS = (5, 15, 30, 45, 60)
 
@@ -129,7 +129,7 @@ def webhook_event(hook: Incoming) -> CallEvent:
                                     "recording_url", "dtmf") if body.get(k) not in (None, "")}
     return CallEvent(
         profile=hook.profile, provider=Provider.MOBTEXTING, kind=EventKind.STATUS, call_sid=str(mid), token=None,
-        status=status(word, ended), provider_status=word, duration=whole(body.get("duration")) if ended else None,
+        status=status(word, ended), provider_status=word, duration=seconds(body.get("duration")) if ended else None,
         received_at=hook.received_at, verified=hook.verified, raw=hook.raw.decode("utf-8", errors="replace"),
         details=details,
     )

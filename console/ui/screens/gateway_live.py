@@ -157,7 +157,7 @@ class LiveCallsScreen(Screen[None]):
         now = f"{clock_time(zone.of(moment))} {zone.label(moment)}"
         self.query_one("#live-title", Static).update(Text.assemble(
             ("live calls ", "bold"), (self.profile, "bold"), f"  {len(self.rows)} shown  ", counts,
-            f"{message.ended} just ended  " if message.ended else "",
+            f"{message.ended} ended there, not shown  " if message.ended else "",
             (f"asked {now}, every {message.next_s:.0f} s", "dim"), no_wrap=True, overflow="ellipsis"))
         note_text = message.note
         if not note_text and self.listed and any(not row.at_gateway for row in self.rows):
