@@ -129,6 +129,23 @@ async def test_switching_profiles_changes_the_form_the_lists_and_the_gateway(liv
         assert (await final_row(pilot, answered.attempt_id))["status"] == "completed"
 
 
+async def test_a_calls_timeline_shows_what_each_event_said_whole_at_100_columns(live_store: Store) -> None:
+    async with console(live_store, size=(100, 30), speed=10) as (app, pilot):
+        ringing = await dial(pilot, "+12125550103")
+        await until(pilot, lambda: row(app, ringing.attempt_id)["status"] == "ringing 180", "ringing")
+        await select_row(pilot, ringing.attempt_id)
+        await pilot.press("h", "y")
+        await final_row(pilot, ringing.attempt_id, timeout=3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CallDetailScreen) and app.screen.detail is not None,
+                    "the call's detail")
+        table = app.screen.query_one("#timeline", DataTable)
+        await pilot.pause()
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        assert any("cancel asked by the operator" in line for line in lines), lines
+        assert table.virtual_size.width <= table.size.width  # no column pushed out of sight
+
+
 async def test_filtering_the_log(live_store: Store) -> None:
     async with console(live_store) as (app, pilot):
         for number in ("+12125550101", "+12125550102", "+12125550104"):

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets.data_table import ColumnKey
 
 from console.clock import LOCAL, Zone, utc_now
 from console.providers import room
@@ -28,12 +30,14 @@ if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
     from console.store import Store
 
 
+SAID_MIN = 22  # the timeline's 'said' column at its narrowest; wider windows give it the rest
+
+
 def pretty(raw: str) -> str:
     try:
         return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
     except (ValueError, TypeError):
         return raw
-
 
 class CallDetailScreen(Screen[None]):
     BINDINGS = [
@@ -61,6 +65,7 @@ class CallDetailScreen(Screen[None]):
         self.store = store
         self.attempt_id = attempt_id
         self.detail: CallDetail | None = None
+        self._said_longest = 0  # the longest of what the events said, in cells
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", id="detail-summary")
@@ -77,11 +82,27 @@ class CallDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)
         time = f"time {self.zone.label(utc_now())}"
-        for label, width in ((time, max(12, len(time))), ("from", 8), ("kind", 6), ("said", 22), ("sip", 4),
+        for label, width in ((time, max(12, len(time))), ("from", 8), ("kind", 6), ("said", SAID_MIN), ("sip", 4),
                              ("verified", 8)):
-            table.add_column(label, width=width)
+            table.add_column(label, width=width, key=label)
+        self.fit_said(self.size.width)
         self.set_focus(table)  # up and down walk the events, each one's raw body below
         self.action_reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_said(event.size.width)
+
+    def fit_said(self, width: int) -> None:
+        """What each event said is as wide as its longest, within the width the others leave ("cancel asked
+        by the operator" whole from 100 columns)."""
+        table = self.query_one("#timeline", DataTable)
+        if "said" not in table.columns:
+            return
+        others = sum(c.width + 2 * table.cell_padding for k, c in table.columns.items() if k != "said")
+        room_left = width - others - 2 * table.cell_padding - 4
+        table.columns[ColumnKey("said")].width = max(SAID_MIN, min(self._said_longest, room_left))
+        table._require_update_dimensions = True
+        table.refresh()
 
     def calls_changed(self, calls: dict[str, CallRecord]) -> None:
         """Webhooks changed these calls: this one's timeline is read again if it is among them."""
@@ -136,7 +157,10 @@ class CallDetailScreen(Screen[None]):
         self.query_one("#detail-summary", Static).update(lines)
         table = self.query_one("#timeline", DataTable)
         table.clear()
-        for event, said in zip(message.detail.events, timeline_words(message.detail.events, call.provider)):
+        words = timeline_words(message.detail.events, call.provider)
+        self._said_longest = max(map(cell_len, words), default=0)
+        self.fit_said(self.size.width)
+        for event, said in zip(message.detail.events, words):
             table.add_row(Text(zone.of(event.received_at).strftime("%H:%M:%S.%f")[:12]), Text(event.source.value),
                           Text(event.kind), Text(said), Text(str(event.sip_status or "")),
                           Text("yes" if event.verified else "no", style="" if event.verified else "yellow"),
