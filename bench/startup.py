@@ -7,10 +7,10 @@ runs from the fork to the first output that holds the panes' titles: the dial fo
 "Numbers" tab and the log's "calls" for the console; the column and its row for the bare app.
 The process is then killed, and the next launch starts. Each figure is the median of --rounds.
 
-A third launch is the bare app reading the console's configuration before it draws (what the console
-must know before its first screen: the theme, the profile and so the form's fields, read-only, the keys):
-the part of the ratio owed to the configuration library and its models, before any of the console's
-own widgets. Printed on the line before the last as `floor`.
+Two more launches measure the floor under the console: the bare app importing the configuration library
+(pydantic-settings, and pydantic's BaseModel) before it draws, and the bare app reading the console's
+configuration before it draws (what the console must know before its first screen: the theme, the
+profile and so the form's fields, read-only, the keys). Printed on the line before the last as `floor`.
 
 Last line: startup vgconsole_ms=<median> bare_ms=<median> ratio=<vgconsole/bare>
 """
@@ -62,6 +62,10 @@ from console.config import load_settings
 
 load_settings(None)
 """
+LIBRARY_FIRST = """
+import pydantic_settings
+from pydantic import BaseModel
+"""
 
 
 def free_port() -> int:
@@ -105,12 +109,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     python = sys.executable
-    ours, bare, configured = [], [], []
+    ours, bare, configured, library = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp, "bare.py")
         script.write_text(BARE_APP)
         reading = Path(tmp, "bare_reading_config.py")
         reading.write_text(CONFIG_FIRST + BARE_APP)
+        importing = Path(tmp, "bare_importing_the_library.py")
+        importing.write_text(LIBRARY_FIRST + BARE_APP)
         for n in range(args.rounds + 1):  # the first round warms the disk cache and is not counted
             home = Path(tmp, f"home{n}")
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TERM": "xterm-256color",
@@ -120,15 +126,17 @@ def main() -> None:
             a = launch([python, "-m", "console"], env, ("Target", "Numbers", "calls"))
             b = launch([python, str(script)], env, ("bare-number", "Demo IVR"))
             c = launch([python, str(reading)], env, ("bare-number", "Demo IVR"))
+            d = launch([python, str(importing)], env, ("bare-number", "Demo IVR"))
             if n:
                 ours.append(a)
                 bare.append(b)
                 configured.append(c)
-                print(f"round {n}: vgconsole {a:.0f} ms, bare {b:.0f} ms, bare reading the config {c:.0f} ms",
-                      flush=True)
-    o, b, c = statistics.median(ours), statistics.median(bare), statistics.median(configured)
-    print(f"floor: the bare app reading the console's configuration before it draws: {c:.0f} ms, "
-          f"{c / b:.2f}x the bare app")
+                library.append(d)
+                print(f"round {n}: vgconsole {a:.0f} ms, bare {b:.0f} ms, bare importing pydantic-settings {d:.0f} ms, "
+                      f"bare reading the config {c:.0f} ms", flush=True)
+    o, b, c, d = (statistics.median(x) for x in (ours, bare, configured, library))
+    print(f"floor: the bare app importing pydantic-settings before it draws {d:.0f} ms ({d / b:.2f}x the bare app), "
+          f"reading the console's configuration {c:.0f} ms ({c / b:.2f}x)")
     print(f"startup vgconsole_ms={o:.0f} bare_ms={b:.0f} ratio={o / b:.2f}")
 
 
