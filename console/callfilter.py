@@ -44,9 +44,9 @@ def parse_when(text: str, now: datetime, *, field: str = "date", zone: Zone = LO
             raise FilterError(f"{field}: {value!r} is not a date; write 2026-11-21, 2026-11-21 09:30, "
                               "today, yesterday, or a span back from now such as 90m, 24h, 7d") from None
         return zone.typed(moment).astimezone(UTC)
-    except (OverflowError, ValueError) as exc:  # year 1 or 9999 moved by a time zone, a span of 99999 weeks
-        if isinstance(exc, FilterError):
-            raise
+    except FilterError:
+        raise
+    except (OverflowError, ValueError):  # year 1 or 9999 moved by a time zone, a span of 99999 weeks
         raise FilterError(f"{field}: {value!r} is too far back or ahead to be read as a time here") from None
 
 

@@ -58,6 +58,7 @@ def _not_a_flag(value: Any) -> Any:
         raise ValueError("must be a whole number")
     return value
 
+
 class ReceiverSettings(_Strict):
     enabled: bool = True
     host: str = "127.0.0.1"  # loopback unless told otherwise
@@ -260,8 +261,8 @@ class Settings(BaseSettings):
             if len(names) < 2:
                 continue
             dashed = [n for n in names if n != env_name]
-            if env_name in names and env_name not in in_file and len(dashed) == 1 and isinstance(profiles[env_name],
-                                                                                                  dict):
+            from_env = env_name in names and env_name not in in_file and len(dashed) == 1
+            if from_env and isinstance(profiles[env_name], dict):
                 profiles[dashed[0]] = _merged(profiles[dashed[0]], profiles.pop(env_name))
             else:
                 raise FieldValueError("profiles", f"profiles {' and '.join(sorted(names))} differ only by '-' and '_': "
