@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # loaded with the services, after the first screen is drawn
     from console.store import Store
 
 
-SAID_MIN = 22  # the timeline's 'said' column at its narrowest; wider windows give it the rest
+SAID_MIN = 22  # the timeline's 'said' column at its narrowest
 
 
 def pretty(raw: str) -> str:
