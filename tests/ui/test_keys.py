@@ -490,7 +490,12 @@ async def test_a_number_typed_in_the_call_log_goes_into_the_form_and_is_the_one_
         burst(pilot, *"+12125550104", "ctrl+g")
         await until(pilot, lambda: live_store.count() == 2 and not app.main.dialling, "the second call")
         assert [c.to_number for c in live_store.page()] == ["+12125550104", first.to_number]
-        assert app.focused is app.query_one("#f-to")
+        number = app.query_one("#f-to", Input)
+        assert app.focused is number and number.value == "+12125550104"  # whole: its first key not typed over
+        # from a list too, and a number that would not survive losing its first key (+44 read as a US number)
+        await pilot.press("f3")
+        burst(pilot, *"+442079460958")
+        await until(pilot, lambda: number.value == "+442079460958", "the number whole", timeout=5)
 
 
 async def test_a_number_dialled_while_the_last_is_still_being_placed_is_said_not_dialled(
@@ -511,6 +516,21 @@ async def test_a_number_dialled_while_the_last_is_still_being_placed_is_said_not
             assert said == ["one call at a time: +12125550105 was not dialled: the call to +12125550104 is still "
                             "being placed; press the dial key again once it is"], notes(app)
             assert [r.request["body"]["to"]["number"] for r in live_store.page()] == ["+12125550104"]
+
+
+async def test_keys_typed_ahead_into_a_question_are_said_not_lost(live_store: Store) -> None:
+    """A question opens while the operator types on (the redial guard's, after the dial key): what it took
+    is neither an answer nor lost without a word."""
+    from console.ui.screens.confirm import Confirm
+
+    async with console(live_store) as (app, pilot):
+        answers: list[bool | None] = []
+        app.push_screen(Confirm("Dial it again?"), answers.append)
+        await pilot.pause()
+        burst(pilot, *"+12125550105", "ctrl+g", "n")
+        await until(pilot, lambda: answers == [False], "the safe answer")
+        said = "keys not used: typed while the question was open, and not used: +12125550105 and the dial key"
+        await until(pilot, lambda: said in notes(app), "the keys said")
 
 
 async def test_a_number_typed_fast_and_dialled_at_once_is_dialled_whole(live_store: Store) -> None:
@@ -560,6 +580,12 @@ async def test_text_typed_right_behind_the_slash_goes_into_the_filter_and_the_se
         assert app.screen is history and history.filter.text is None and search.value == ""
         await pilot.press("escape")
         assert app.screen is app.main
+        await pilot.press("f10")  # a number typed over the calls is a search for it
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "history again")
+        await pilot.pause()
+        burst(pilot, *"5550101", "enter")
+        history = app.screen
+        await until(pilot, lambda: history.filter.text == "5550101", "the typed search", timeout=5)
 
 
 async def test_esc_out_of_a_filter_and_the_next_key_act_on_the_table_even_typed_together(live_store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +22,7 @@ class Confirm(ModalScreen[bool]):
         super().__init__()
         self.question = question
         self.yes = yes
+        self.unused = ""  # keys typed ahead (a number after a dial key) that reached the question instead
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -33,8 +35,21 @@ class Confirm(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#no", Button))  # the safe answer has the focus
 
+    def on_key(self, event: events.Key) -> None:
+        # Text typed while the question opened is not an answer: kept to be said, never lost unsaid
+        if event.character and event.character.isprintable() and event.character not in "yn ":
+            self.unused += event.character
+        elif event.key in ("ctrl+g", "f5"):
+            self.unused += " and the dial key" if self.unused else "the dial key"
+
     def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
+        self._close(value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self._close(event.button.id == "yes")
+
+    def _close(self, value: bool) -> None:
+        if self.unused:
+            self.app.notify(f"typed while the question was open, and not used: {self.unused}", title="keys not used",
+                            severity="warning", timeout=8)
+        self.dismiss(value)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -218,6 +218,16 @@ class HistoryScreen(Screen[None]):
         if len(self.cursors) > 1:
             self.cursors.pop()
             self.load()
+
+    def on_key(self, event: events.Key) -> None:
+        # A number typed over the calls searches for it (the table binds no digit: it was dropped unsaid)
+        if event.character and event.character in "+0123456789" and self.focused is self.query_one("#history-table"):
+            event.stop()
+            event.prevent_default()
+            box = self.query_one("#history-search", Input)
+            box.value = ""
+            self.set_focus(box)
+            box.post_message(events.Key(event.key, event.character))  # behind the focus: not typed over
 
     def action_search(self) -> None:
         self.set_focus(self.query_one("#history-search", Input))  # at once: the keys typed behind `/` go there

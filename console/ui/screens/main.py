@@ -366,17 +366,19 @@ class MainScreen(Screen[None]):
         self.action_show_list("numbers" if numbers else "apps")
 
     def on_key(self, event: events.Key) -> None:
-        # A digit or + typed in the call log starts a new number in the form, as it would after a dial: the
-        # log binds neither, and a number typed there was lost while the dial key behind it placed the
-        # number the form still held.
-        if (event.character and event.character in NUMBER_START and self.focused is self.call_log
-                and not self.console.read_only):
+        # A digit or + typed in the call log or a list starts a new number in the form, as it would after a
+        # dial: neither binds them, and a number typed there was lost while the dial key behind it placed
+        # the number the form still held.
+        if (event.character and event.character in NUMBER_START and not self.console.read_only
+                and (self.focused is self.call_log or isinstance(self.focused, Picker))):
             event.stop()
             event.prevent_default()
             number = self.query_one("#f-to", Input)
+            number.value = ""
             self.set_focus(number)
-            number.value = event.character
-            number.action_end()
+            # behind the focus in the field's own queue: selected on focus, a character set now would be
+            # replaced by the next key typed
+            number.post_message(events.Key(event.key, event.character))
 
     def action_leave_field(self) -> None:
         if not self.in_field():
