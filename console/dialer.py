@@ -15,7 +15,7 @@ from console.calls import DialRequest
 from console.campaigns import ledger
 from console.clock import iso, utc_now
 from console.gateways import GatewayPool, Prepared
-from console.gateways.errors import GatewayBadResponse, GatewayError, may_have_reached
+from console.gateways.errors import GatewayBadResponse, GatewayError, GatewayNotFound, may_have_reached
 from console.providers import Provider
 from console.records import CallRecord, Ingested, new_attempt_id
 from console.status import CallEvent, CallStatus, EventKind, EventSource
@@ -117,4 +117,12 @@ class Dialer:
     async def hangup_sid(self, profile: str, call_sid: str, *, answered: bool) -> None:
         """End a call the gateway lists, ours or not (the live calls view)."""
         gateway = await self.gateways.get(profile)
-        await gateway.hangup(call_sid, answered=answered)
+        try:
+            await gateway.hangup(call_sid, answered=answered)
+        except GatewayNotFound as exc:
+            if not self.gateways.settings.profile(profile).embedded:
+                raise
+            # each console runs its own demo gateway: a call another console placed lives only in that one
+            raise GatewayNotFound(f"this console's demo gateway does not carry call {call_sid}: if another console "
+                                  "placed it, its own demo gateway does, so hang it up there", detail=exc.detail,
+                                  status=exc.status) from None

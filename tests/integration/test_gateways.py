@@ -306,6 +306,10 @@ async def test_hang_up_while_ringing_and_while_answered(world: World, profile: s
             await gateway.hangup(sid, answered=answered)
     with pytest.raises(GatewayNotFound, match="no longer knows call 00000000"):
         await gateway.hangup("00000000-0000-4000-8000-000000000000", answered=True)
+    # a call this console's demo gateway never carried (another console's demo gateway placed it): said so
+    with pytest.raises(GatewayNotFound, match="this console's demo gateway does not carry call 00000000.*hang it up "
+                                              "there"):
+        await world.dialer.hangup_sid("demo-jambonz", "00000000-0000-4000-8000-000000000000", answered=True)
 
 
 async def test_live_calls_count_and_recent_calls(world: World) -> None:
