@@ -26,7 +26,9 @@ def tmux_passes_osc52() -> bool | None:
         return None
     if shown.returncode != 0:
         return None
-    return shown.stdout.strip() in ("on", "external")
+    # only `on`: with `external` (tmux's default) tmux sets the clipboard from its own copy mode but ignores an
+    # application's OSC 52 (tmux's input_osc_52 acts only when the option is on)
+    return shown.stdout.strip() == "on"
 
 
 def copy(app: App[object], text: str, what: str, file: Path | None = None) -> str:
