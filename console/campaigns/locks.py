@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from pathlib import Path
 from typing import IO
@@ -26,7 +27,7 @@ def take_lock(history: Path, campaign: Campaign) -> IO[str]:
     """The campaign's lock, held until the returned file is closed (or the process ends, however it ends)."""
     path = lock_path(history, campaign.id)
     try:
-        held = path.open("a")
+        held = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")  # history's side file
     except OSError as exc:
         raise AlreadyRunning(f"cannot take campaign {campaign.name}'s lock {path}: {exc.strerror or exc}") from None
     for attempt in range(LOCK_TRIES):  # a look from dialled_elsewhere holds it for a moment: not a dialler

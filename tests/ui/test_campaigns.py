@@ -4,6 +4,7 @@ console, paused, resumed, watched to the end; its callees and their calls; stopp
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 from textual import events
@@ -230,6 +231,7 @@ async def test_quitting_while_a_campaign_is_dialled_here_asks_and_the_list_says_
         screen = await made_on_screen(pilot, "spring", listed, per_minute=1)
         campaign = live_store.read(progress.find, "spring")
         assert campaign is not None and app.services.campaigns.running(campaign.id) is not None
+        assert stat.S_IMODE(lock_path(live_store.path, campaign.id).stat().st_mode) == 0o600  # a side file of history
         table = screen.query_one("#campaigns-table")
 
         def state() -> str:
