@@ -55,3 +55,13 @@ def test_parts_break_between_phrases_never_inside_one() -> None:
 def test_a_secret_looking_tag_is_summarised_masked() -> None:
     said = tags_summary({"customer": "Ada", "password": "TUISECRET_99", "meta": {"api_key": "k-123456"}}, 200)
     assert "TUISECRET_99" not in said and "k-123456" not in said and said.startswith("customer=Ada, password=••••")
+
+
+def test_historys_strip_counts_one_call_in_the_singular() -> None:
+    from console.records import Summary
+    from console.ui.screens.history import summary_text
+
+    one = Summary(calls=1, answered=1, human=0, machine=0, ring_s=1.0, talk_s=None, per_minute=[0] * 60,
+                  window_end=NOW)
+    assert str(summary_text(one)).startswith("1 call  100.0% answered")
+    assert str(summary_text(Summary(**{**one.__dict__, "calls": 2}))).startswith("2 calls  50.0% answered")

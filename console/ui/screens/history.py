@@ -41,7 +41,7 @@ def summary_text(s: Summary) -> Text:
         return Text("no calls match", style="dim")
     rate = f"{s.answer_rate:.1%}" if s.answer_rate is not None else "-"
     return Text.assemble(
-        (f"{s.calls:,}", "bold"), " calls  ", (rate, "bold green"), " answered  AMD ",
+        (f"{s.calls:,}", "bold"), " call  " if s.calls == 1 else " calls  ", (rate, "bold green"), " answered  AMD ",
         (f"{s.human:,}", "bold"), " human ", (f"{s.machine:,}", "bold cyan"), " machine  ring ",
         (seconds(s.ring_s) or "-", "bold"), " talk ", (seconds(s.talk_s) or "-", "bold"), no_wrap=True,
         overflow="ellipsis")
