@@ -112,7 +112,8 @@ def test_a_key_from_the_environment_that_is_missing_or_broken_stops_dial_and_cam
     listed = tmp_path / "list.csv"
     listed.write_text("number\n+12125550101\n")
     env = {**_env(), "VGCONSOLE_CONFIG": str(cfg), "XDG_DATA_HOME": str(tmp_path / "data"), "LAB_KEY": ""}
-    made = subprocess.run([sys.executable, "-m", "console", "campaign", "create", "w", str(listed), "--profile", "lab"],
+    made = subprocess.run([sys.executable, "-m", "console", "campaign", "create", "w", str(listed), "--profile", "lab",
+                           "--hours", "00:00-24:00", "--days", "all"],  # open whenever the suite runs
                           capture_output=True, text=True, env=env, timeout=60)
     assert made.returncode == 0, made.stderr
     ran = subprocess.run([sys.executable, "-m", "console", "campaign", "run", "w"], capture_output=True, text=True,
