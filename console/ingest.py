@@ -82,13 +82,19 @@ def attempt_placed(db: Database, attempt_id: str, call_sid: str, sip_call_id: st
 def attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | None, now: str,
                     raw: str, http_status: int | None = None, status: CallStatus = CallStatus.FAILED) -> CallRecord:
     call = _by_attempt(db, attempt_id)
+    if status is CallStatus.UNKNOWN and call["status"] != CallStatus.QUEUED.value:
+        # The answer to the create was lost, but the call's own webhooks (by its token) already said where it
+        # is: they are the truth, and the lost answer is only noted in its timeline.
+        db.table("calls").update(call["id"], {"error": error, "updated_at": now})
+        _create_event(db, call, call["call_sid"], None, None, sip_status, raw or error, now, http_status)
+        return CallRecord.from_row(db.table("calls").get(call["id"]))
     db.table("calls").update(call["id"], {"status": status.value, "error": error, "sip_status": sip_status,
                                     "ended_at": call["ended_at"] or now, "updated_at": now})
     _create_event(db, call, call["call_sid"], status, None, sip_status, raw or error, now, http_status)
     return CallRecord.from_row(db.table("calls").get(call["id"]))
 
 
-def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, status: CallStatus,
+def _create_event(db: Database, call: dict[str, Any], call_sid: str | None, status: CallStatus | None,
                   provider_status: str | None, sip_status: int | None, raw: str, now: str,
                   http_status: int | None = None) -> None:
     """The gateway's answer to the create, as the call's own event: the timeline starts with it, and

@@ -48,6 +48,25 @@ async def test_the_create_answer_is_the_first_event_and_refusals_keep_the_gatewa
     assert refused.error == "the gateway refused"
 
 
+async def test_a_lost_create_answer_changes_nothing_of_a_call_its_webhooks_already_placed(store: Store,
+                                                                                          clock: FrozenClock) -> None:
+    """The create timed out while the call's own webhooks (by its token) said it rang and was answered: it is
+    live, and stays so (made unknown, it would leave the live count and refuse a hang-up)."""
+    call = await store.begin_attempt(profile="p", provider="jambonz", from_number="+12125550100",
+                                     to_number="+12125550101")
+    for status in (CallStatus.RINGING, CallStatus.ANSWERED):
+        await store.ingest(CallEvent(profile="p", provider=Provider.JAMBONZ, kind=EventKind.STATUS,
+                                     call_sid="sid-9", token=call.attempt_id, status=status,
+                                     received_at=clock.advance(1), raw=json.dumps({"s": status.value})))
+    after = await store.attempt_failed(call.attempt_id, "no answer within 30 s; the call may have been placed",
+                                       status=CallStatus.UNKNOWN)
+    assert (after.status, after.ended_at, after.call_sid) == (CallStatus.ANSWERED, None, "sid-9")
+    assert store.events(call.id)[-1].source is EventSource.CREATE  # the lost answer, noted in the timeline
+    never = await store.begin_attempt(profile="p", provider="jambonz", from_number=None, to_number="+1")
+    lost = await store.attempt_failed(never.attempt_id, "lost", status=CallStatus.UNKNOWN)
+    assert lost.status is CallStatus.UNKNOWN  # nothing heard of it: unknown, with why
+
+
 async def test_unknown_says_why_and_the_gateways_own_word_replaces_it(store: Store, clock: FrozenClock) -> None:
     call = await placed(store)
     why = "no final webhook within 90 s; IBM has no API to ask"
