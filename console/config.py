@@ -33,7 +33,8 @@ from console.clock import Zone, check_zone
 from console.phone import PhoneNumberError, check_region, is_phone_like, to_e164
 from console.problems import FieldValueError, Problem, problems_from
 from console.profile import BaseProfile, ConfigError, Secret, _Strict
-from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, EMBEDDED, check_base_url, rooms
+from console.providers import DEMO_ACCOUNT_SID, DEMO_APPLICATION_SID, EMBEDDED, check_base_url, room, rooms
+from console.redact import credential_forms
 
 ENV_PREFIX = "VGCONSOLE_"
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -330,9 +331,10 @@ class Settings(BaseSettings):
                 key = profile.credential()
             except ConfigError:
                 key = None
-            if key is not None:
-                found.append(key.get_secret_value())
-        return [s for s in found if s]
+            if key is not None:  # and the forms it takes in a request's headers (IBM's Basic pair, base64)
+                found += [key.get_secret_value(), *credential_forms(room(profile.provider).auth_header(
+                    key.get_secret_value()))]
+        return list(dict.fromkeys(s for s in found if s))
 
 
 def _number(text: str, region: str, where: str) -> str:

@@ -76,8 +76,8 @@ class Dialer:
         try:
             placed = await gateway.send(prepared)
         except Exception as exc:  # noqa: BLE001 - an answer no check foresaw: the attempt must not stay queued
-            error = exc if isinstance(exc, GatewayError) else GatewayBadResponse(
-                f"the gateway's answer could not be read ({type(exc).__name__}: {exc})")
+            error = gateway.http.mask(exc if isinstance(exc, GatewayError) else GatewayBadResponse(
+                f"the gateway's answer could not be read ({type(exc).__name__}: {exc})"))  # read after the send too
             # Its answer lost or unreadable, the request may have made a call: unknown, never "failed".
             status = CallStatus.UNKNOWN if may_have_reached(error) else CallStatus.FAILED
             call = await self.store.attempt_failed(attempt_id, str(error), sip_status=None, raw=error.detail,

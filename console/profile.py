@@ -100,6 +100,8 @@ def secret_problem(text: str) -> str | None:
     for at, ch in enumerate(text, 1):
         if not ch.isprintable():  # a line break read with it from a file: it would break the HTTP header it goes in
             return f"holds a control character ({ch.encode('unicode_escape').decode()!s} at character {at}): remove it"
+        if not ch.isascii():  # an HTTP header carries ASCII: the request would fail before it left
+            return f"holds a character beyond ASCII (at character {at}), which an HTTP header cannot carry"
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -26,6 +27,24 @@ def mask(secret: str | SecretStr | None) -> str:
     if not text:
         return "(empty)"
     return MASK + text[-4:] if len(text) >= 16 else MASK
+
+
+def credential_forms(headers: dict[str, str]) -> list[str]:
+    """Every form a credential takes in the headers sent with it: the header, its token, and a Basic pair's
+    decoded text and password (a gateway quoting the request back may quote any of them)."""
+    found: list[str] = []
+    for name, value in headers.items():
+        if name.lower() != "authorization":
+            continue
+        scheme, _, token = value.partition(" ")
+        found += [value, token]
+        if scheme.lower() == "basic":
+            try:
+                pair = base64.b64decode(token, validate=True).decode()
+            except ValueError:
+                continue
+            found += [pair, pair.partition(":")[2]]
+    return found
 
 
 @lru_cache(maxsize=4096)  # webhook bodies repeat the same few keys on every event

@@ -4,7 +4,6 @@ profile, TLS verified, and every transport or HTTP failure turned into a Gateway
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import math
 import socket
@@ -35,7 +34,7 @@ from console.gateways.errors import (
 from console.gateways.listings import AppInfo, CallLookup, LiveCall, NumberInfo, Placed, Prepared, RecentPage
 from console.hooks import AttemptHooks
 from console.providers import Provider
-from console.redact import Redactor
+from console.redact import MASK, credential_forms
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0
@@ -45,24 +44,6 @@ READ_RETRIES = 2  # 429 on a read: wait as told, at most this many times
 MAX_RETRY_WAIT_S = 5.0  # a longer wait is the operator's decision, not ours
 
 HookSource = Callable[[str, str], AttemptHooks | None]  # (profile, attempt id) -> the receiver's URLs
-
-
-def _credentials(headers: dict[str, str]) -> list[str]:
-    """Every form our credential takes in the headers we send: the header, its token, and a Basic pair's
-    decoded text and password."""
-    found: list[str] = []
-    for name, value in headers.items():
-        if name.lower() != "authorization":
-            continue
-        scheme, _, token = value.partition(" ")
-        found += [value, token]
-        if scheme.lower() == "basic":
-            try:
-                pair = base64.b64decode(token, validate=True).decode()
-            except ValueError:
-                continue
-            found += [pair, pair.partition(":")[2]]
-    return found
 
 
 class Http:
@@ -80,7 +61,7 @@ class Http:
         # JSON, as every gateway's own examples ask; uncompressed (a compressed answer is still read within
         # the same cap, but need not be).
         self._headers = {"Accept": "application/json", "Accept-Encoding": "identity", **headers}
-        self._mask = Redactor(_credentials(headers))  # a gateway that quotes our request back quotes our key
+        self._credentials = sorted(credential_forms(headers), key=len, reverse=True)  # longest first: masked whole
         self._own = client is None
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -101,10 +82,17 @@ class Http:
         try:
             return await self._send(method, path, json_body, form, params, read, explain, creates)
         except GatewayError as error:
-            error.message = self._mask(error.message)
-            error.args = (error.message,)
-            error.detail = self._mask(error.detail)
+            self.mask(error)
             raise
+
+    def mask(self, error: GatewayError) -> GatewayError:
+        """`error` with every form of our credential masked: a gateway that quotes our request back quotes our
+        key. Exact text only: the rest of the sentence stays whole."""
+        for found in self._credentials:
+            if len(found) >= 4:
+                error.message, error.detail = error.message.replace(found, MASK), error.detail.replace(found, MASK)
+        error.args = (error.message,)
+        return error
 
     async def _send(self, method: str, path: str, json_body: Any, form: dict[str, Any] | None,
                     params: dict[str, Any] | None, read: bool,

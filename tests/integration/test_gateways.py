@@ -658,6 +658,26 @@ async def test_a_gateway_quoting_our_credential_back_in_its_error_is_shown_maske
     assert outcome.error is not None
     said = f"{outcome.error} {outcome.error.detail}"
     assert password not in said and MASK in said, said
+    # quoted in an answer read after the request (a 200 the create cannot use): the Basic pair's base64 too
+    packed = base64.b64encode(f"apikey:apikey:{password}".encode()).decode()
+    answer = {"failureReason": f"credentials not accepted: Basic {packed}"}
+    async with FaultyServer("script", [(200, {"Content-Type": "application/json"}, answer)]) as server:
+        cfg.write_text(cfg.read_text().replace(cfg.read_text().split('base_url = "')[1].split('"')[0], server.base_url))
+        pool = GatewayPool(load_settings(cfg), EmbeddedGateways())
+        with Store(tmp_path / "i.db", secrets=load_settings(cfg).secrets()) as store:
+            outcome = await Dialer(store, pool).place("real", request)
+            stored = " ".join(e.raw for e in store.events(outcome.call.id)) + (outcome.call.error or "")
+        await pool.close()
+    said = f"{outcome.error} {outcome.error.detail}"
+    assert packed not in said and packed not in stored and MASK in said, said
+    # the rest of what a gateway says is left whole: only our credential is masked
+    refusal = {"msg": "refresh token=expired for account 42; ask your admin"}
+    async with FaultyServer("script", [(400, {"Content-Type": "application/json"}, refusal)]) as server:
+        pool, name = profile_at(tmp_path, server.base_url, key=key)
+        with Store(tmp_path / "r.db") as store:
+            outcome = await Dialer(store, pool).place(name, jambonz_request())
+        await pool.close()
+    assert "refresh token=expired for account 42; ask your admin" in str(outcome.error), str(outcome.error)
 
 
 async def test_a_refusal_and_an_unreachable_gateway_fail_the_attempt(tmp_path: Path) -> None:

@@ -280,6 +280,8 @@ BROKEN = [
     ("port true", "[receiver]\nport = true\n", "receiver.port: must be a whole number"),
     ("secret with a newline", '[receiver]\nbearer_secret = "bs-0123\\n"\n',
      "receiver.bearer_secret: holds a control character (\\n at character 8): remove it"),
+    ("secret beyond ascii", '[receiver]\nbearer_secret = "cl\u00e9-0123456"\n',
+     "receiver.bearer_secret: holds a character beyond ASCII (at character 3), which an HTTP header cannot carry"),
 ]
 
 
@@ -308,7 +310,20 @@ def test_secrets_lists_every_configured_secret(tmp_path: Path, monkeypatch: pyte
         'bearer_secret = "bs"\n[profiles.m]\nprovider = "mobtexting"\napi_key_env = "K"\n'
         '[profiles.n]\nprovider = "mobtexting"\napi_key = "inline-key"\n',
     )
-    assert sorted(load_settings(cfg).secrets()) == sorted(["wh_a", "wh_b", "bp", "bs", "from-env-secret", "inline-key"])
+    assert sorted(load_settings(cfg).secrets()) == sorted(["wh_a", "wh_b", "bp", "bs", "from-env-secret", "inline-key",
+                                                          "Bearer from-env-secret", "Bearer inline-key"])
+
+
+def test_secrets_hold_the_forms_a_key_takes_in_a_request(tmp_path: Path) -> None:
+    """IBM's key goes as a Basic pair: a gateway quoting the request back quotes its base64, and history masks
+    that too."""
+    import base64
+
+    cfg = write(tmp_path, '[profiles.i]\nprovider = "ibm"\nenvironment = "us-south"\nagent_number = "+12125550150"\n'
+                          'api_key = "ibm-PASSWORD-9876"\n')
+    found = load_settings(cfg).secrets()
+    packed = base64.b64encode(b"apikey:ibm-PASSWORD-9876").decode()
+    assert {"ibm-PASSWORD-9876", "apikey:ibm-PASSWORD-9876", packed, f"Basic {packed}"} <= set(found)
 
 
 @pytest.mark.parametrize(("text", "key"), [
