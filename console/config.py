@@ -248,26 +248,17 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _dashed_names(cls, data: Any) -> Any:
-        """A variable cannot spell `prod-eu`: VGCONSOLE_PROFILES__PROD_EU__... sets the file's prod-eu (two
-        profiles that differ only by - and _ are refused: no variable could tell them apart)."""
+        """A variable cannot spell `prod-eu`: VGCONSOLE_PROFILES__PROD_EU__... sets the file's prod-eu, unless
+        the file has a prod_eu of its own (then it is that one, by its exact name)."""
         if not isinstance(data, dict) or not isinstance(data.get("profiles"), dict):
             return data
         profiles = dict(data["profiles"])
         in_file = (_FILE_DATA.get() or {}).get("profiles")
         in_file = in_file if isinstance(in_file, dict) else {}
-        spelled: dict[str, list[str]] = {}
-        for name in profiles:
-            spelled.setdefault(str(name).replace("-", "_"), []).append(str(name))
-        for env_name, names in spelled.items():
-            if len(names) < 2:
-                continue
-            dashed = [n for n in names if n != env_name]
-            from_env = env_name in names and env_name not in in_file and len(dashed) == 1
-            if from_env and isinstance(profiles[env_name], dict):
-                profiles[dashed[0]] = _merged(profiles[dashed[0]], profiles.pop(env_name))
-            else:
-                raise FieldValueError("profiles", f"profiles {' and '.join(sorted(names))} differ only by '-' and '_': "
-                                                  "an environment variable cannot tell them apart; rename one")
+        for name in [n for n in profiles if isinstance(n, str) and "_" in n and n not in in_file]:
+            dashed = [n for n in in_file if isinstance(n, str) and n != name and n.replace("-", "_") == name]
+            if len(dashed) == 1 and isinstance(profiles[name], dict):  # not a table: the model says so, by name
+                profiles[dashed[0]] = _merged(profiles[dashed[0]], profiles.pop(name))
         return {**data, "profiles": profiles}
 
     @model_validator(mode="before")
@@ -416,7 +407,7 @@ def _unreadable_env(exc: SettingsError) -> list[Problem]:
     why = f" ({exc.__cause__})" if exc.__cause__ else ""
     found = []
     for name, value in sorted(os.environ.items()):
-        if not name.upper().startswith(prefix):
+        if not name.upper().startswith(prefix) or not _wants_json(name[len(ENV_PREFIX):].lower().split("__"), value):
             continue
         try:
             json.loads(value)
@@ -426,18 +417,33 @@ def _unreadable_env(exc: SettingsError) -> list[Problem]:
     return found or [Problem("environment", f"a VGCONSOLE_ variable cannot be read: {exc}{why}")]
 
 
+def _wants_json(path: list[str], value: str) -> bool:
+    """Whether the setting a variable names holds a list or a table (read as JSON); where the path cannot be
+    followed (inside a profile), whether the value was meant as JSON."""
+    model: Any = Settings
+    for part in path:
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(fields, dict) or part not in fields:
+            return value.lstrip()[:1] in ("[", "{")
+        model = fields[part].annotation
+    origin = getattr(model, "__origin__", None) or model
+    return origin in (list, dict, set, tuple) or isinstance(origin, type) and hasattr(origin, "model_fields")
+
+
 def _with_env_names(found: list[Problem]) -> list[Problem]:
     """Say so when a bad value came from an environment variable rather than the file."""
     env = {k.upper(): k for k in os.environ}
     result = []
     for p in found:
         parts = p.field.split(".")
-        names = [ENV_PREFIX + "__".join(parts[:n]).upper() for n in range(len(parts), 0, -1)]
+        # a variable writes a profile's - as _ (prod-eu is PROD_EU)
+        names = [ENV_PREFIX + "__".join(parts[:n]).upper().replace("-", "_") for n in range(len(parts), 0, -1)]
         hit = next((env[n] for n in names if n in env), None)
         if hit is None and len(parts) > 2 and parts[0] == "profiles":  # a profile only variables speak of
             under = f"{ENV_PREFIX}PROFILES__{parts[1].upper()}__"
             named = sorted(v for k, v in env.items() if k.startswith(under))
-            if named and parts[1] not in ((_FILE_DATA.get() or {}).get("profiles") or {}):
+            in_file = (_FILE_DATA.get() or {}).get("profiles")
+            if named and parts[1] not in (in_file if isinstance(in_file, dict) else {}):
                 result.append(Problem(p.field, f"{p.message} (profile {parts[1]} comes only from "
                                                f"${', $'.join(named)}: the file has no such profile)"))
                 continue

@@ -82,11 +82,35 @@ def test_a_variable_spells_a_dashed_profile_with_underscores(tmp_path: Path, mon
                            "$VGCONSOLE_PROFILES__PRDO__API_KEY: the file has no such profile)"]
 
 
-def test_two_profiles_a_variable_cannot_tell_apart_are_refused(tmp_path: Path) -> None:
-    cfg = write(tmp_path, COGNIGY.replace("[profiles.prod]", "[profiles.a-b]") + COGNIGY.replace("[profiles.prod]",
-                                                                                                 "[profiles.a_b]"))
-    assert errors(cfg) == ["profiles: profiles a-b and a_b differ only by '-' and '_': an environment variable cannot "
-                           "tell them apart; rename one"]
+def test_a_variable_names_a_profile_by_its_exact_name_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """a-b and a_b may both be configured (and a demo's demo-jambonz beside a demo_jambonz): a variable sets the
+    one it spells exactly."""
+    cfg = write(tmp_path, "demo_profiles = true\n" + COGNIGY.replace("[profiles.prod]", "[profiles.a-b]")
+                + COGNIGY.replace("[profiles.prod]", "[profiles.a_b]")
+                + COGNIGY.replace("[profiles.prod]", "[profiles.demo_jambonz]"))
+    monkeypatch.setenv("VGCONSOLE_PROFILES__A_B__ENVIRONMENT", "us")
+    s = load_settings(cfg)
+    assert {"a-b", "a_b", "demo-jambonz", "demo_jambonz"} <= set(s.profiles)
+    assert s.profiles["a_b"].resolved_base_url == COGNIGY_ENVIRONMENTS["us"]
+    assert s.profiles["a-b"].resolved_base_url == COGNIGY_ENVIRONMENTS["eu"]
+
+
+def test_variables_that_cannot_be_used_are_named_not_a_traceback(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    dashed = write(tmp_path, COGNIGY.replace("[profiles.prod]", "[profiles.prod-eu]"))
+    monkeypatch.setenv("VGCONSOLE_PROFILES__PROD_EU__REGION", "ZZ")  # a bad value: the variable is named
+    assert any("(from $VGCONSOLE_PROFILES__PROD_EU__REGION)" in line for line in errors(dashed)), errors(dashed)
+    monkeypatch.delenv("VGCONSOLE_PROFILES__PROD_EU__REGION")
+    monkeypatch.setenv("VGCONSOLE_PROFILES__PROD_EU", "oops")  # not a table
+    assert any("must be" in line and "$VGCONSOLE_PROFILES__PROD_EU" in line for line in errors(dashed)), errors(dashed)
+    monkeypatch.delenv("VGCONSOLE_PROFILES__PROD_EU")
+    monkeypatch.setenv("VGCONSOLE_PROFILES__STAGING__PROVIDER", "jambonz")  # over a file's profiles that are no table
+    found = errors(write(tmp_path, "profiles = 5\n"))  # (was a TypeError)
+    assert any("profile staging comes only from $VGCONSOLE_PROFILES__STAGING__PROVIDER" in line for line in found)
+    monkeypatch.delenv("VGCONSOLE_PROFILES__STAGING__PROVIDER")
+    monkeypatch.setenv("VGCONSOLE_RECEIVER__HOST", "127.0.0.1")  # fine as it is: not blamed with the bad one
+    monkeypatch.setenv("VGCONSOLE_RECEIVER__WEBHOOK_SECRETS", "abc")
+    assert [line.split(":")[0] for line in errors()] == ["$VGCONSOLE_RECEIVER__WEBHOOK_SECRETS"]
 
 
 def test_config_file_from_flag_env_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
