@@ -76,8 +76,13 @@ def plan(c: _Ctx, /, callees: Path, window: str, days: str, per_minute: float, s
         for problem in found.problems:
             click.echo(f"  {printable(str(problem))}", err=True)
         raise SystemExit(1)
-    with c.store(settings, reads_only=True) as store:  # checked again before every attempt, once dialling
-        listed = {d.number for d in store.do_not_call([callee.number for callee in found.callees])}
+    listed: set[str] = set()
+    if settings.storage.path.expanduser().exists():
+        with c.store(settings, reads_only=True) as store:  # checked again before every attempt, once dialling
+            listed = {d.number for d in store.do_not_call([callee.number for callee in found.callees])}
+    else:  # a plan reads nothing else of history: none yet is no do-not-call list yet
+        click.echo(f"note: no history at {settings.storage.path} yet, so no do-not-call list to leave numbers out",
+                   err=True)
     to_call = [callee for callee in found.callees if callee.number not in listed]
     slots = schedule(to_call, hours, start, per_minute)
     if as_json:

@@ -53,5 +53,7 @@ def dialled_elsewhere(history: Path, campaign_id: int) -> bool:
                 return True
             fcntl.flock(probe, fcntl.LOCK_UN)
             return False
+    except PermissionError:  # another user's lock (it is theirs only): never said to be idle on a guess
+        return True
     except OSError:  # no lock file: nobody ever ran it on this history
         return False

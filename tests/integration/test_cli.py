@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -251,19 +252,29 @@ def test_history_shows_and_reads_times_in_the_zone_it_names(filled_db: Path, tmp
     assert code == 2 and "ui.timezone: 'Mars/Olympus' is not a time zone" in err, err
 
 
+def friday_ahead() -> str:
+    """A Friday from tomorrow on (a plan starts in the future, whenever the suite runs), as YYYY-MM-DD."""
+    today = datetime.now(UTC).date()
+    return str(today + timedelta(days=(4 - today.weekday()) % 7 or 7))
+
+
 def test_campaign_plan_shows_who_is_called_when_and_refuses_a_list_with_a_bad_row(tmp_path: Path) -> None:
     good = tmp_path / "callees.csv"
     good.write_text("name,number\nAda,+1 212 555 0101\nAda again,(212) 555-0101\nKay,+91 98765 43201\n")
-    code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", "2026-12-04 08:00", "--per-minute", "6")
+    friday = friday_ahead()
+    code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", f"{friday} 08:00", "--per-minute", "6")
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith("2 callee(s) (1 duplicate(s) merged); 09:00-20:00 mon, tue")
     assert "when (UTC)" in lines[1]
     kay = next(line for line in lines if "+919876543201" in line)
     ada = next(line for line in lines if "+12125550101" in line)
-    assert "2026-12-04 08:00:00" in kay and "Fri 13:30 IST" in kay  # open in India at once
-    assert "2026-12-04 14:00:00" in ada and "Fri 09:00 EST" in ada  # New York waits for its 09:00
-    code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", "2026-12-04 08:00", "--json")
-    assert [json.loads(line)["at"] for line in out.splitlines()] == ["2026-12-04T08:00:00Z", "2026-12-04T14:00:00Z"]
+    new_york = datetime.fromisoformat(f"{friday} 09:00").replace(tzinfo=ZoneInfo("America/New_York"))
+    opens = new_york.astimezone(UTC)
+    assert f"{friday} 08:00:00" in kay and "Fri 13:30 IST" in kay  # open in India at once
+    assert f"{opens:%Y-%m-%d %H:%M:%S}" in ada and f"Fri 09:00 {new_york:%Z}" in ada  # New York waits for 09:00
+    code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", f"{friday} 08:00", "--json")
+    assert [json.loads(line)["at"] for line in out.splitlines()] == [f"{friday}T08:00:00Z",
+                                                                     f"{opens:%Y-%m-%dT%H:%M:%SZ}"]
     bad = tmp_path / "bad.csv"
     bad.write_text("number\n+1 212\n+12125550101\nnope\x1b[2J\n")
     code, out, err = run("campaign", "plan", str(bad))
@@ -301,7 +312,7 @@ def test_the_do_not_call_list_is_kept_in_history_and_campaigns_leave_its_numbers
         ("+12125550103", None, "file dnc.tsv")]
     callees = tmp_path / "callees.csv"
     callees.write_text("number\n+12125550101\n+12125550104\n+12125550103\n")
-    code, out, _ = run("--db", db, "--utc", "campaign", "plan", str(callees), "--start", "2026-12-04 15:00")
+    code, out, _ = run("--db", db, "--utc", "campaign", "plan", str(callees), "--start", f"{friday_ahead()} 15:00")
     assert code == 0 and "1 callee(s), 2 on the do-not-call list left out" in out
     assert "+12125550104" in out and "+12125550101 " not in out
     assert "1 number(s) taken off" in run("--db", db, "dnc", "remove", "+1 212 555 0101")[1]

@@ -370,6 +370,7 @@ class MainScreen(Screen[None]):
         # dial: neither binds them, and a number typed there was lost while the dial key behind it placed
         # the number the form still held.
         if (event.character and event.character in NUMBER_START and not self.console.read_only
+                and event.key not in self.app.active_bindings  # a key map that gives a digit to an action keeps it
                 and (self.focused is self.call_log or isinstance(self.focused, Picker))):
             event.stop()
             event.prevent_default()
