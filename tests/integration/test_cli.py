@@ -272,6 +272,9 @@ def test_campaign_plan_shows_who_is_called_when_and_refuses_a_list_with_a_bad_ro
     opens = new_york.astimezone(UTC)
     assert f"{friday} 08:00:00" in kay and "Fri 13:30 IST" in kay  # open in India at once
     assert f"{opens:%Y-%m-%d %H:%M:%S}" in ada and f"Fri 09:00 {new_york:%Z}" in ada  # New York waits for 09:00
+    fresh = tmp_path / "none" / "history.db"  # no history yet: nothing to leave out, and none made
+    code, out, err = run("--db", str(fresh), "campaign", "plan", str(good), "--start", f"{friday} 08:00")
+    assert code == 0 and "no do-not-call list to leave numbers out" in err and not fresh.parent.exists()
     code, out, _ = run("--utc", "campaign", "plan", str(good), "--start", f"{friday} 08:00", "--json")
     assert [json.loads(line)["at"] for line in out.splitlines()] == [f"{friday}T08:00:00Z",
                                                                      f"{opens:%Y-%m-%dT%H:%M:%SZ}"]

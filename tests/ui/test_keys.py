@@ -498,6 +498,15 @@ async def test_a_number_typed_in_the_call_log_goes_into_the_form_and_is_the_one_
         await until(pilot, lambda: number.value == "+442079460958", "the number whole", timeout=5)
 
 
+async def test_a_digit_the_key_map_gives_to_an_action_stays_that_action_in_the_log(live_store: Store) -> None:
+    async with console(live_store, keymap={"call-detail": "1"}) as (app, pilot):
+        call = await dial(pilot, "+12125550101")
+        await pilot.press("escape", "1")
+        await until(pilot, lambda: isinstance(app.screen, CallDetailScreen), "the call's detail")
+        assert app.screen.attempt_id == call.attempt_id
+        assert app.query_one("#f-to", Input).value == "+12125550101"  # the form untouched
+
+
 async def test_a_number_dialled_while_the_last_is_still_being_placed_is_said_not_dialled(
         live_store: Store, tmp_path: Path) -> None:
     async with FaultyServer("slow") as gateway:  # it never answers: the first call stays "being placed"
