@@ -565,7 +565,8 @@ def dial(c: _Ctx, to: str | None, profile: str | None, target: str | None, from_
          timeout: int | None, tags: tuple[str, ...], headers: tuple[str, ...], amd: bool, sets: tuple[str, ...],
          request_file: Any, wait: bool, wait_timeout: int, as_json: bool) -> None:
     """Place a call. With --wait, exit 0 when it is answered, 1 when it ends otherwise, 3 when no final status
-    came in time, 4 when how it ended cannot be known (unknown, with the reason)."""
+    came in time, 4 when how it ended cannot be known (unknown, with the reason); without --wait, 0 when placed,
+    1 when refused, 4 when the gateway's answer was lost (the call may exist there)."""
     import asyncio
 
     from console.compose import compose, parse_header, parse_tag

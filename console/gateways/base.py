@@ -128,9 +128,11 @@ class Http:
         except httpx.ReadTimeout:
             raise GatewayTimeout(f"{self.host} took the request but did not answer within {self.read_timeout:g} s."
                                  f"{after}") from None
+        except httpx.PoolTimeout:  # no connection came free: the request never left
+            raise GatewayUnreachable(f"no connection to {self.host} came free in time") from None
         except httpx.TimeoutException as exc:
-            raise GatewayTimeout(f"{self.host} timed out ({type(exc).__name__})") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise GatewayTimeout(f"{self.host} timed out ({type(exc).__name__}).{after}") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:  # part of it may have left
             raise GatewayDropped(f"the connection to {self.host} dropped before the answer was complete.{after}",
                                  detail=str(exc)) from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:

@@ -66,7 +66,10 @@ class NotSupported(GatewayError):
 
 def may_have_reached(error: GatewayError) -> bool:
     """A create request that may have reached the gateway: its answer never came whole (a timeout, a dropped
-    connection) or came as a success that could not be read. The call may exist there; it is not refused."""
+    connection, a proxy's 502 or 504) or came as a success that could not be read. The call may exist there;
+    it is not refused."""
     if isinstance(error, GatewayTimeout | GatewayDropped):
+        return True
+    if error.status in (502, 504):  # a proxy in front lost the gateway's answer, or never had it in time
         return True
     return isinstance(error, GatewayBadResponse) and (error.status is None or 200 <= error.status < 300)

@@ -680,6 +680,19 @@ async def test_a_gateway_quoting_our_credential_back_in_its_error_is_shown_maske
     assert "refresh token=expired for account 42; ask your admin" in str(outcome.error), str(outcome.error)
 
 
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_proxys_bad_gateway_or_timeout_on_the_create_leaves_the_call_unknown(tmp_path: Path,
+                                                                                      status: int) -> None:
+    """A proxy in front of the gateway answered for it: the gateway itself may have placed the call."""
+    async with FaultyServer("script", [(status, {}, None)]) as server:
+        pool, name = profile_at(tmp_path, server.base_url)
+        with Store(tmp_path / "h.db") as store:
+            outcome = await Dialer(store, pool).place(name, jambonz_request())
+            call = store.call(outcome.call.attempt_id)
+        await pool.close()
+    assert call.status is CallStatus.UNKNOWN and f"HTTP {status}" in call.error
+
+
 async def test_a_refusal_and_an_unreachable_gateway_fail_the_attempt(tmp_path: Path) -> None:
     """Nothing was placed: the gateway said no, or was never reached."""
     async with FaultyServer("script", [(400, {"Content-Type": "application/json"}, {"msg": "bad from"})]) as server:
