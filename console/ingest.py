@@ -85,7 +85,7 @@ def attempt_failed(db: Database, attempt_id: str, error: str, sip_status: int | 
     if status is CallStatus.UNKNOWN and call["status"] != CallStatus.QUEUED.value:
         # The answer to the create was lost, but the call's own webhooks (by its token) already said where it
         # is: they are the truth, and the lost answer is only noted in its timeline.
-        db.table("calls").update(call["id"], {"error": error, "updated_at": now})
+        db.table("calls").update(call["id"], {"updated_at": now})  # no error on a call going its way
         _create_event(db, call, call["call_sid"], None, None, sip_status, raw or error, now, http_status)
         return CallRecord.from_row(db.table("calls").get(call["id"]))
     db.table("calls").update(call["id"], {"status": status.value, "error": error, "sip_status": sip_status,

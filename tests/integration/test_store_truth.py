@@ -60,11 +60,16 @@ async def test_a_lost_create_answer_changes_nothing_of_a_call_its_webhooks_alrea
                                      received_at=clock.advance(1), raw=json.dumps({"s": status.value})))
     after = await store.attempt_failed(call.attempt_id, "no answer within 30 s; the call may have been placed",
                                        status=CallStatus.UNKNOWN)
-    assert (after.status, after.ended_at, after.call_sid) == (CallStatus.ANSWERED, None, "sid-9")
-    assert store.events(call.id)[-1].source is EventSource.CREATE  # the lost answer, noted in the timeline
+    assert (after.status, after.ended_at, after.call_sid, after.error) == (CallStatus.ANSWERED, None, "sid-9", None)
+    noted = store.events(call.id)[-1]  # the lost answer, noted in the timeline
+    assert noted.source is EventSource.CREATE and "may have been placed" in noted.raw
     never = await store.begin_attempt(profile="p", provider="jambonz", from_number=None, to_number="+1")
     lost = await store.attempt_failed(never.attempt_id, "lost", status=CallStatus.UNKNOWN)
     assert lost.status is CallStatus.UNKNOWN  # nothing heard of it: unknown, with why
+    from console.ui.screens.call_detail import timeline_words  # as the call's detail reads them
+
+    assert timeline_words(store.events(call.id), "jambonz")[-1] == "answer lost: may have been placed"
+    assert timeline_words(store.events(lost.id), "jambonz") == ["answer lost: may have been placed"]
 
 
 async def test_unknown_says_why_and_the_gateways_own_word_replaces_it(store: Store, clock: FrozenClock) -> None:

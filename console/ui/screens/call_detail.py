@@ -220,7 +220,8 @@ def timeline_words(events: list[EventRecord], provider: str) -> list[str]:
         if event.amd_result:
             words.append(event.amd_result.value)
         elif event.source is EventSource.CREATE:  # the gateway's answer to the create, with its HTTP status
-            word = "refused" if event.status and event.status.value == "failed" else "accepted"
+            status = event.status.value if event.status else "unknown"  # none: its answer was lost, noted only
+            word = {"failed": "refused", "unknown": "answer lost: may have been placed"}.get(status, "accepted")
             http = event.details.get("http_status")
             words.append(f"{word}, HTTP {http}" if http else word)
         elif event.source in (EventSource.OPERATOR, EventSource.DEADLINE):  # with no status: a word, not an end
