@@ -97,7 +97,7 @@ async def test_history_filters_each_field_and_sums_up_what_it_shows(live_store: 
         assert shown_ids(screen) == [ids["failed"], ids["busy"]]
         await apply_filter(pilot, screen, amd="human")
         assert shown_ids(screen) == [ids["other"]]
-        await until(pilot, lambda: "1 calls  100.0% answered  AMD 1 human" in
+        await until(pilot, lambda: "1 call  100.0% answered  AMD 1 human" in
                     str(screen.query_one("#history-summary", Static).render()), "the sums of the filter")
         await apply_filter(pilot, screen, since="1h")
         assert len(shown_ids(screen)) == 4
