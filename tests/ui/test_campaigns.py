@@ -226,7 +226,7 @@ async def test_quitting_while_a_campaign_is_dialled_here_asks_and_the_list_says_
     from console.campaigns.locks import lock_path
 
     listed = tmp_path / "list.csv"
-    listed.write_text("number\n" + "".join(f"+1212555{n}03\n" for n in range(10, 16)))  # they ring a while
+    listed.write_text("number\n+12125550106\n" + "".join(f"+1212555{n}03\n" for n in range(10, 15)))  # answers, stays
     async with console(live_store, size=(100, 30)) as (app, pilot):
         screen = await made_on_screen(pilot, "spring", listed, per_minute=1)
         campaign = live_store.read(progress.find, "spring")
@@ -260,3 +260,13 @@ async def test_quitting_while_a_campaign_is_dialled_here_asks_and_the_list_says_
             await until(pilot, lambda: state() == "active+", "dialled elsewhere")
             assert "1 in another vgconsole (+)" in str(screen.query_one("#campaigns-title").render())
             assert str(table.get_row_at(0)[6]) != "idle"
+        # a callee whose call ended while nobody dialled the campaign says why it still reads `calling`
+        (staying,) = [c for c in live_store.page() if c.to_number == "+12125550106"]
+        await app.services.dialer.hangup(live_store.call(staying.attempt_id))
+        await until(pilot, lambda: live_store.call(staying.attempt_id).status.final, "its end at the gateway")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CampaignCallees), "the callees")
+        callees = app.screen.query_one("#callees-table")
+        await until(pilot, lambda: any("its call has ended: settled when the campaign next runs" in
+                                       str(callees.get_row_at(i)[6]) for i in range(callees.row_count)),
+                    f"the note {[[str(c) for c in callees.get_row_at(i)] for i in range(callees.row_count)]}")

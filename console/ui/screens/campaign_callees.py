@@ -13,12 +13,14 @@ from textual.widgets import DataTable, Static
 
 from console.campaigns import progress
 from console.campaigns.progress import Campaign
+from console.status import CallStatus
 from console.store import Store
 from console.ui.screens.call_detail import CallDetailScreen
 from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.tables import VimTable, number_cell
 
 _STATE_STYLE = {"calling": "yellow", "waiting": "", "done": "bold", "skipped": "dim"}
+FINAL = frozenset(s.value for s in CallStatus if s.final)
 
 
 class CampaignCallees(Screen[None]):
@@ -67,11 +69,14 @@ class CampaignCallees(Screen[None]):
         for row in self.rows:
             state = str(row["state"])
             last = " ".join(str(x) for x in (row["last_status"], row["last_sip"]) if x).replace("_", " ")
+            note = str(row["note"] or "")
+            if state == "calling" and row["last_status"] in FINAL:  # only a run of the campaign settles a callee
+                note = "its call has ended: settled when the campaign next runs"
             table.add_row(number_cell(int(str(row["line"]))), Text(str(row["number"])),
                           Text(state, style=_STATE_STYLE.get(state, "")),
                           str(row["outcome"] or "").replace("_", " "),
                           number_cell(int(str(row["tries"]))), last,
-                          Text(str(row["note"] or ""), style="dim"), key=str(row["number"]))
+                          Text(note, style="dim"), key=str(row["number"]))
         table.apply_sort()  # the operator's column, if one was chosen
         if self.rows:
             table.move_cursor(row=table.get_row_index(chosen) if chosen is not None and chosen in table.rows
