@@ -71,7 +71,7 @@ class CampaignCallees(Screen[None]):
             last = " ".join(str(x) for x in (row["last_status"], row["last_sip"]) if x).replace("_", " ")
             note = str(row["note"] or "")
             if state == "calling" and row["last_status"] in FINAL:  # only a run of the campaign settles a callee
-                note = "its call has ended: settled when the campaign next runs"
+                note = "ended: settles on next run"  # fits the column: the call itself shows how it ended
             table.add_row(number_cell(int(str(row["line"]))), Text(str(row["number"])),
                           Text(state, style=_STATE_STYLE.get(state, "")),
                           str(row["outcome"] or "").replace("_", " "),

@@ -210,9 +210,10 @@ class CampaignsScreen(Screen[None]):
                  if s.counts.get(f"outcome:{o}")]
         waiting = s.counts.get("waiting", 0)
         window = s.counts.get("window", 0)
+        attempts = s.counts.get("attempts", 0)
         self.query_one("#campaign-outcomes", Static).update(Text(
             f"{s.counts.get('calling', 0)} calling, {waiting} waiting ({window} for their hours); "
-            f"{s.counts.get('attempts', 0)} calls; " + (", ".join(parts) or "no outcome yet")
+            f"{attempts} call{'' if attempts == 1 else 's'}; " + (", ".join(parts) or "no outcome yet")
             + f"   calls a minute, last {SPARK_MINUTES} min"))
 
     # ------------------------------------------------------------ acting
