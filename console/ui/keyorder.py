@@ -22,9 +22,21 @@ from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
+from textual.widgets import Input
 
 HOLD_S = 0.5
 _NAMED = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space"}
+NUMBER_START = frozenset("+0123456789")  # a key that begins a phone number
+
+
+def start_typing(box: Input, event: events.Key) -> None:
+    """`event`, a key nothing took where it was typed, begins a new text in `box`: focused at once, the key
+    queued behind that focus in the box's own queue (focus selects the text: set now, it would be typed over)."""
+    event.stop()
+    event.prevent_default()
+    box.value = ""
+    box.screen.set_focus(box)
+    box.post_message(events.Key(event.key, event.character))
 
 
 def as_typed(key: events.Key) -> list[events.Key]:

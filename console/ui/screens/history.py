@@ -26,6 +26,7 @@ from console.records import CallRecord, Cancelled, Summary
 from console.ui import messages
 from console.ui.clipboard import copy
 from console.ui.formatting import amd_cell, seconds, status_cell, talk_seconds
+from console.ui.keyorder import NUMBER_START, start_typing
 from console.ui.widgets.footer import KeysFooter
 from console.ui.widgets.recall import RecallInput
 from console.ui.widgets.tables import VimTable
@@ -221,13 +222,8 @@ class HistoryScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         # A number typed over the calls searches for it (the table binds no digit: it was dropped unsaid)
-        if event.character and event.character in "+0123456789" and self.focused is self.query_one("#history-table"):
-            event.stop()
-            event.prevent_default()
-            box = self.query_one("#history-search", Input)
-            box.value = ""
-            self.set_focus(box)
-            box.post_message(events.Key(event.key, event.character))  # behind the focus: not typed over
+        if event.character and event.character in NUMBER_START and self.focused is self.query_one("#history-table"):
+            start_typing(self.query_one("#history-search", Input), event)
 
     def action_search(self) -> None:
         self.set_focus(self.query_one("#history-search", Input))  # at once: the keys typed behind `/` go there

@@ -24,6 +24,7 @@ from console.dialform import Editors
 from console.gateways.errors import GatewayError
 from console.providers import declarations, room
 from console.status import CallStatus
+from console.ui.keyorder import NUMBER_START, start_typing
 from console.ui.messages import CallPlaced, ListsLoaded, RedialAsked
 from console.ui.screens.amd_editor import AmdEditor
 from console.ui.screens.confirm import Confirm
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 
 NARROW_COLUMNS = 72
-NUMBER_START = frozenset("+0123456789")
 
 
 class MainScreen(Screen[None]):
@@ -372,14 +372,7 @@ class MainScreen(Screen[None]):
         if (event.character and event.character in NUMBER_START and not self.console.read_only
                 and event.key not in self.app.active_bindings  # a key map that gives a digit to an action keeps it
                 and (self.focused is self.call_log or isinstance(self.focused, Picker))):
-            event.stop()
-            event.prevent_default()
-            number = self.query_one("#f-to", Input)
-            number.value = ""
-            self.set_focus(number)
-            # behind the focus in the field's own queue: selected on focus, a character set now would be
-            # replaced by the next key typed
-            number.post_message(events.Key(event.key, event.character))
+            start_typing(self.query_one("#f-to", Input), event)
 
     def action_leave_field(self) -> None:
         if not self.in_field():
